@@ -1,0 +1,2 @@
+// Public surface of the CLI app.
+export { main } from "./main.js";

@@ -1,0 +1,168 @@
+// Server configuration: one strict schema for the config file, flags and environment (flags > env > file > defaults).
+
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { CoreErrors, MeshlogError } from "@meshlog/core";
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]*):\d{1,5}$|^$/, "must be HOST:PORT (empty disables)");
+
+export const serverConfigSchema = z
+  .object({
+    dataDir: z.string().default("./data").describe("Folder holding all data (WAL, blocks, ledger, keys). Env MESHLOG_DATA, flag --data."),
+    http: hostPort.default("127.0.0.1:3100").describe("HTTP listen address for the API, receivers and UI. Env MESHLOG_HTTP, flag --http."),
+    syslog: hostPort.default("127.0.0.1:5514").describe("Syslog TCP and UDP listen address; empty disables. Env MESHLOG_SYSLOG, flag --syslog."),
+    syslogTls: hostPort.default("").describe("Syslog over TLS (RFC 5425) listen address; needs tls.cert/key. Env MESHLOG_SYSLOG_TLS."),
+    forward: hostPort.default("127.0.0.1:24224").describe("Fluentd forward listen address; empty disables. Env MESHLOG_FORWARD, flag --forward."),
+    forwardSharedKey: z.string().default("").describe("Shared key for the forward protocol handshake; empty = token auth via the handshake's password. Env MESHLOG_FORWARD_SHARED_KEY."),
+    forwardTls: z.boolean().default(false).describe("Serve the forward protocol over TLS (needs tls.cert/key). Env MESHLOG_FORWARD_TLS."),
+    adminToken: z.string().default("").describe("Bootstrap admin token; when empty one is generated at first start and written to DATA/admin.token. Env MESHLOG_ADMIN_TOKEN."),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Level of the server's own logs (JSON lines on stderr). Env MESHLOG_LOG_LEVEL."),
+    tls: z
+      .object({
+        cert: z.string().default("").describe("PEM certificate file for HTTPS and TLS receivers. Env MESHLOG_TLS_CERT."),
+        key: z.string().default("").describe("PEM private key file. Env MESHLOG_TLS_KEY."),
+        ca: z.string().default("").describe("PEM CA bundle for verifying client certificates (mTLS). Env MESHLOG_TLS_CA."),
+        requireClientCert: z.boolean().default(false).describe("Require a client certificate signed by tls.ca. Env MESHLOG_TLS_REQUIRE_CLIENT_CERT."),
+      })
+      .strict()
+      .default({ cert: "", key: "", ca: "", requireClientCert: false }),
+    query: z
+      .object({
+        maxEntries: z.number().int().positive().default(5000).describe("Most lines one log query may return (Loki max_entries_limit_per_query). Env MESHLOG_QUERY_MAX_ENTRIES."),
+        timeoutSeconds: z.number().positive().default(60).describe("Query timeout. Env MESHLOG_QUERY_TIMEOUT."),
+        maxSeries: z.number().int().positive().default(500).describe("Most series a metric query may return. Env MESHLOG_QUERY_MAX_SERIES."),
+        maxQueryLengthHours: z.number().positive().default(721).describe("Longest time range one query may cover, hours. Env MESHLOG_QUERY_MAX_LENGTH_HOURS."),
+        maxConcurrentPerPrincipal: z.number().int().positive().default(8).describe("Queries one principal may run at once. Env MESHLOG_QUERY_MAX_CONCURRENT."),
+      })
+      .strict()
+      .default({ maxEntries: 5000, timeoutSeconds: 60, maxSeries: 500, maxQueryLengthHours: 721, maxConcurrentPerPrincipal: 8 }),
+    ingest: z
+      .object({
+        maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024).describe("Largest request body accepted, after decompression. Env MESHLOG_INGEST_MAX_BODY_BYTES."),
+        maxLineBytes: z.number().int().positive().default(256 * 1024).describe("Longest single log line accepted. Env MESHLOG_INGEST_MAX_LINE_BYTES."),
+        rateLimitBytesPerSecond: z.number().nonnegative().default(0).describe("Per-tenant ingest rate limit in bytes/s; 0 = unlimited. Env MESHLOG_INGEST_RATE_LIMIT."),
+        burstBytes: z.number().nonnegative().default(0).describe("Per-tenant burst size in bytes; 0 = 10 x the rate. Env MESHLOG_INGEST_BURST."),
+        maxStreamsPerTenant: z.number().int().positive().default(10000).describe("Most active streams per tenant. Env MESHLOG_INGEST_MAX_STREAMS."),
+      })
+      .strict()
+      .default({ maxBodyBytes: 64 * 1024 * 1024, maxLineBytes: 256 * 1024, rateLimitBytesPerSecond: 0, burstBytes: 0, maxStreamsPerTenant: 10000 }),
+    storage: z
+      .object({
+        sealMaxBytes: z.number().int().positive().default(2 * 1024 * 1024).describe("Seal a stream's head into a block at this many uncompressed bytes."),
+        sealMaxAgeSeconds: z.number().positive().default(120).describe("Seal a stream's head after this many seconds. Env MESHLOG_SEAL_MAX_AGE."),
+        maxHeadBytes: z.number().int().positive().default(256 * 1024 * 1024).describe("Memory the head may use before ingest gets backpressure."),
+      })
+      .strict()
+      .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024 }),
+  })
+  .strict();
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** Environment variable -> config path. */
+export const ENV_KEYS: Readonly<Record<string, string>> = {
+  MESHLOG_DATA: "dataDir",
+  MESHLOG_HTTP: "http",
+  MESHLOG_SYSLOG: "syslog",
+  MESHLOG_SYSLOG_TLS: "syslogTls",
+  MESHLOG_FORWARD: "forward",
+  MESHLOG_FORWARD_SHARED_KEY: "forwardSharedKey",
+  MESHLOG_FORWARD_TLS: "forwardTls",
+  MESHLOG_ADMIN_TOKEN: "adminToken",
+  MESHLOG_LOG_LEVEL: "logLevel",
+  MESHLOG_TLS_CERT: "tls.cert",
+  MESHLOG_TLS_KEY: "tls.key",
+  MESHLOG_TLS_CA: "tls.ca",
+  MESHLOG_TLS_REQUIRE_CLIENT_CERT: "tls.requireClientCert",
+  MESHLOG_QUERY_MAX_ENTRIES: "query.maxEntries",
+  MESHLOG_QUERY_TIMEOUT: "query.timeoutSeconds",
+  MESHLOG_QUERY_MAX_SERIES: "query.maxSeries",
+  MESHLOG_QUERY_MAX_LENGTH_HOURS: "query.maxQueryLengthHours",
+  MESHLOG_QUERY_MAX_CONCURRENT: "query.maxConcurrentPerPrincipal",
+  MESHLOG_INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
+  MESHLOG_INGEST_MAX_LINE_BYTES: "ingest.maxLineBytes",
+  MESHLOG_INGEST_RATE_LIMIT: "ingest.rateLimitBytesPerSecond",
+  MESHLOG_INGEST_BURST: "ingest.burstBytes",
+  MESHLOG_INGEST_MAX_STREAMS: "ingest.maxStreamsPerTenant",
+  MESHLOG_SEAL_MAX_AGE: "storage.sealMaxAgeSeconds",
+};
+
+const FLAG_KEYS: Readonly<Record<string, string>> = {
+  "--data": "dataDir",
+  "--http": "http",
+  "--syslog": "syslog",
+  "--forward": "forward",
+  "--log-level": "logLevel",
+};
+
+function setPath(obj: Record<string, unknown>, path: string, raw: string): void {
+  const parts = path.split(".");
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof cur[p] !== "object" || cur[p] === null) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  const leaf = parts[parts.length - 1] as string;
+  const shape = leafSchema(path);
+  cur[leaf] = shape === "number" ? Number(raw) : shape === "boolean" ? /^(1|true|yes|on)$/i.test(raw) : raw;
+}
+
+function leafSchema(path: string): "string" | "number" | "boolean" {
+  const defaults = serverConfigSchema.parse({}) as Record<string, unknown>;
+  let cur: unknown = defaults;
+  for (const p of path.split(".")) cur = (cur as Record<string, unknown>)[p];
+  return typeof cur === "number" ? "number" : typeof cur === "boolean" ? "boolean" : "string";
+}
+
+/** Parses `meshlog server` arguments and environment into a validated config; errors name the key and its origin. */
+export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+  let file: string | undefined = env.MESHLOG_CONFIG;
+  const flags: [string, string][] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const [name, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = inline ?? argv[i + 1];
+    if (name === "--config" || FLAG_KEYS[name] !== undefined) {
+      if (value === undefined) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `${name} needs a value`);
+      if (inline === undefined) i++;
+      if (name === "--config") file = value;
+      else flags.push([FLAG_KEYS[name] as string, value]);
+    } else {
+      throw new MeshlogError(CoreErrors.CONFIG_INVALID, `unknown option ${a} (see meshlog server --help)`);
+    }
+  }
+  let raw: Record<string, unknown> = {};
+  if (file !== undefined && file !== "") {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new MeshlogError(CoreErrors.CONFIG_INVALID, `cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    const parsed: unknown = parseYaml(text);
+    if (parsed !== null && typeof parsed === "object") raw = parsed as Record<string, unknown>;
+    else if (parsed !== null && parsed !== undefined) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `${file}: the config must be a YAML mapping`);
+  }
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") setPath(raw, path, v);
+  }
+  for (const [path, v] of flags) setPath(raw, path, v);
+  const result = serverConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join(".") ?? "";
+    const origin = file !== undefined && file !== "" ? ` (config file ${file}, environment or flags)` : " (environment or flags)";
+    const msg = issue?.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(", ")}` : `${where}: ${issue?.message}`;
+    throw new MeshlogError(CoreErrors.CONFIG_INVALID, `invalid configuration: ${msg}${origin}`);
+  }
+  return result.data;
+}
+
+/** Splits HOST:PORT. */
+export function splitHostPort(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(":");
+  const host = addr.slice(0, i).replace(/^\[|\]$/g, "");
+  return { host: host === "" ? "0.0.0.0" : host, port: Number(addr.slice(i + 1)) };
+}

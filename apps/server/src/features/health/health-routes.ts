@@ -1,0 +1,16 @@
+// GET /ready (public, for probes) and GET /metrics (Prometheus text; needs a token).
+
+import type { RouteModule } from "../../http/route-module.js";
+import { requireRole } from "../../http/request-auth.js";
+
+export const healthRoutes: RouteModule = {
+  name: "health",
+  body: "json",
+  register(app, ctx) {
+    app.get("/ready", { config: { public: true } }, async (_request, reply) => reply.type("text/plain").send("ready\n"));
+    app.get("/metrics", { config: { audit: "metrics" } }, async (request, reply) => {
+      requireRole(request, "admin", "auditor", "analyst");
+      return reply.type("text/plain; version=0.0.4").send(ctx.metrics.render());
+    });
+  },
+};

@@ -6,3 +6,4 @@ export * from "./labels.js";
 export * from "./record.js";
 export * from "./clock.js";
 export * from "./logger.js";
+export * from "./text-bloom.js";

@@ -24,10 +24,12 @@ export interface SelectRequest {
   /** Stop after this many records (undefined: no limit). */
   readonly limit?: number;
   /**
-   * Lower-cased tokens that every matching line must contain (taken from `|=` filters). Used only to
-   * prune blocks via bloom filters; the caller still applies its filters to what comes back.
+   * Substrings that every matching line must contain, compared case-insensitively (the literals of `|=`
+   * filters, or values of exact attribute filters). Used only to prune blocks: blocks carry a TextBloom
+   * (from @meshlog/core) over their bodies and attribute values, and a block is skipped when
+   * `!bloom.mightContain(s)` for any of them. The caller still applies its filters to what comes back.
    */
-  readonly requiredTokens?: readonly string[];
+  readonly requiredSubstrings?: readonly string[];
   readonly signal?: AbortSignal;
 }
 

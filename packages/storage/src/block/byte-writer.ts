@@ -1,0 +1,110 @@
+// Growable little-endian byte buffer with varints, used by the WAL frame and block column encoders.
+
+/** Appends binary values to an internal Buffer that doubles as needed. Call `finish()` to get the bytes. */
+export class ByteWriter {
+  #buf: Buffer;
+  #len = 0;
+
+  constructor(initialCapacity = 4096) {
+    this.#buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+  }
+
+  get length(): number {
+    return this.#len;
+  }
+
+  #ensure(n: number): void {
+    const need = this.#len + n;
+    if (need <= this.#buf.length) return;
+    let cap = this.#buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.#buf.copy(next, 0, 0, this.#len);
+    this.#buf = next;
+  }
+
+  u8(v: number): void {
+    this.#ensure(1);
+    this.#buf[this.#len++] = v;
+  }
+
+  u16(v: number): void {
+    this.#ensure(2);
+    this.#buf.writeUInt16LE(v, this.#len);
+    this.#len += 2;
+  }
+
+  u32(v: number): void {
+    this.#ensure(4);
+    this.#buf.writeUInt32LE(v >>> 0, this.#len);
+    this.#len += 4;
+  }
+
+  i64(v: bigint): void {
+    this.#ensure(8);
+    this.#buf.writeBigInt64LE(v, this.#len);
+    this.#len += 8;
+  }
+
+  /** Unsigned LEB128 of a non-negative safe integer. */
+  uvarint(v: number): void {
+    this.#ensure(10);
+    while (v >= 0x80) {
+      this.#buf[this.#len++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.#buf[this.#len++] = v;
+  }
+
+  /** Zigzag LEB128 of a safe integer (may be negative). */
+  svarint(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  /** Zigzag LEB128 of any signed 64-bit bigint. */
+  bigSvarint(v: bigint): void {
+    let z = v >= 0n ? v << 1n : (-v << 1n) - 1n;
+    this.#ensure(11);
+    while (z >= 0x80n) {
+      this.#buf[this.#len++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    this.#buf[this.#len++] = Number(z);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.#ensure(b.length);
+    this.#buf.set(b, this.#len);
+    this.#len += b.length;
+  }
+
+  /** Length-prefixed (uvarint) byte string. */
+  lenBytes(b: Uint8Array): void {
+    this.uvarint(b.length);
+    this.bytes(b);
+  }
+
+  /** Length-prefixed UTF-8 string. */
+  str(s: string): void {
+    const max = s.length * 3;
+    this.#ensure(max + 5);
+    if (s.length < 64) {
+      const n = Buffer.byteLength(s, "utf8");
+      this.uvarint(n);
+      this.#buf.write(s, this.#len, "utf8");
+      this.#len += n;
+      return;
+    }
+    // Reserve a 5-byte varint slot would waste space; encode to a temp region then shift the prefix in.
+    const start = this.#len + 5;
+    const n = this.#buf.write(s, start, "utf8");
+    this.uvarint(n);
+    this.#buf.copy(this.#buf, this.#len, start, start + n);
+    this.#len += n;
+  }
+
+  /** The written bytes (a view of the internal buffer; copy it if the writer is reused). */
+  finish(): Buffer {
+    return this.#buf.subarray(0, this.#len);
+  }
+}

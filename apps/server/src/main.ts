@@ -12,6 +12,7 @@ import { IngestWriter } from "./ingest/ingest-writer.js";
 import { serverModules, startModules, type Stoppable } from "./modules.js";
 import { loadBootstrapToken } from "./bootstrap-token.js";
 import { openStore } from "./store-factory.js";
+import { SourceTracker } from "./features/sources/source-tracker.js";
 
 export interface RunningServer {
   readonly ctx: ServerContext;
@@ -38,6 +39,9 @@ export async function startServer(config: ServerConfig, opts: { print?: (s: stri
     ingest: new IngestWriter(store, metrics, log),
     services: new Map([["bootstrapToken", adminToken]]),
   };
+  const sources = new SourceTracker();
+  ctx.services.set("sources", sources);
+  ctx.ingest.onStored((tenant, records) => sources.observe(tenant, records));
   let modules: Stoppable;
   try {
     modules = await startModules(ctx, serverModules);

@@ -2,6 +2,8 @@
 
 import type { ServerContext } from "./context.js";
 import { httpModule } from "./http/http-module.js";
+import { securityModule } from "./features/auth/security-module.js";
+import { limitsModule } from "./features/limits/limits-module.js";
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -15,6 +17,8 @@ export interface ServerModule {
 }
 
 export const serverModules: readonly ServerModule[] = [
+  securityModule,
+  limitsModule,
   httpModule,
 ];
 

@@ -14,8 +14,11 @@ export const serverConfigSchema = z
     syslog: hostPort.default("127.0.0.1:5514").describe("Syslog TCP and UDP listen address; empty disables. Env MESHLOG_SYSLOG, flag --syslog."),
     syslogTls: hostPort.default("").describe("Syslog over TLS (RFC 5425) listen address; needs tls.cert/key. Env MESHLOG_SYSLOG_TLS."),
     forward: hostPort.default("127.0.0.1:24224").describe("Fluentd forward listen address; empty disables. Env MESHLOG_FORWARD, flag --forward."),
-    forwardSharedKey: z.string().default("").describe("Shared key for the forward protocol handshake; empty = token auth via the handshake's password. Env MESHLOG_FORWARD_SHARED_KEY."),
+    forwardSharedKey: z.string().default("").describe("Shared key for the forward protocol handshake; when empty, clients log in with a meshlog ingest token sent as the handshake username (shared_key = the same token). Env MESHLOG_FORWARD_SHARED_KEY."),
     forwardTls: z.boolean().default(false).describe("Serve the forward protocol over TLS (needs tls.cert/key). Env MESHLOG_FORWARD_TLS."),
+    forwardAllowAnonymous: z.boolean().default(false).describe("Accept forward connections without a handshake (no shared key, no token) as an ingest principal of forwardTenant; only for trusted loopback shippers. Env MESHLOG_FORWARD_ALLOW_ANONYMOUS."),
+    forwardTenant: z.string().default("default").describe("Tenant of forward data authenticated by forwardSharedKey or accepted anonymously (token logins use the token's tenant). Env MESHLOG_FORWARD_TENANT."),
+    syslogTenant: z.string().default("default").describe("Tenant of all syslog data (syslog carries no credentials: exposure is controlled by the bind address and, on syslogTls, client certificates). Env MESHLOG_SYSLOG_TENANT."),
     adminToken: z.string().default("").describe("Bootstrap admin token; when empty one is generated at first start and written to DATA/admin.token. Env MESHLOG_ADMIN_TOKEN."),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Level of the server's own logs (JSON lines on stderr). Env MESHLOG_LOG_LEVEL."),
     tls: z
@@ -47,6 +50,15 @@ export const serverConfigSchema = z
       })
       .strict()
       .default({ maxBodyBytes: 64 * 1024 * 1024, maxLineBytes: 256 * 1024, rateLimitBytesPerSecond: 0, burstBytes: 0, maxStreamsPerTenant: 10000 }),
+    security: z
+      .object({
+        authFailureBurst: z.number().int().nonnegative().default(20).describe("Failed authentications one source address may make in a burst before it gets 429 AUTH_RATE_LIMITED; 0 disables the limit. Env MESHLOG_AUTH_FAILURE_BURST."),
+        authFailureRefillPerMinute: z.number().positive().default(20).describe("Failed authentications per minute an address regains after a burst. Env MESHLOG_AUTH_FAILURE_REFILL."),
+        clientCertPrincipals: z.record(z.string(), z.string()).default({}).describe("mTLS: client certificate identity (subject CN, or SAN such as DNS:agent-1.example) -> principal id; a client certificate signed by tls.ca and listed here authenticates without a token. Config file only."),
+        tlsReloadIntervalMs: z.number().int().positive().default(1000).describe("How often the TLS certificate files are checked for changes (hot reload), ms. Env MESHLOG_TLS_RELOAD_INTERVAL_MS."),
+      })
+      .strict()
+      .default({ authFailureBurst: 20, authFailureRefillPerMinute: 20, clientCertPrincipals: {}, tlsReloadIntervalMs: 1000 }),
     storage: z
       .object({
         sealMaxBytes: z.number().int().positive().default(2 * 1024 * 1024).describe("Seal a stream's head into a block at this many uncompressed bytes."),
@@ -69,6 +81,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_FORWARD: "forward",
   MESHLOG_FORWARD_SHARED_KEY: "forwardSharedKey",
   MESHLOG_FORWARD_TLS: "forwardTls",
+  MESHLOG_FORWARD_ALLOW_ANONYMOUS: "forwardAllowAnonymous",
+  MESHLOG_FORWARD_TENANT: "forwardTenant",
+  MESHLOG_SYSLOG_TENANT: "syslogTenant",
   MESHLOG_ADMIN_TOKEN: "adminToken",
   MESHLOG_LOG_LEVEL: "logLevel",
   MESHLOG_TLS_CERT: "tls.cert",
@@ -86,6 +101,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_INGEST_BURST: "ingest.burstBytes",
   MESHLOG_INGEST_MAX_STREAMS: "ingest.maxStreamsPerTenant",
   MESHLOG_SEAL_MAX_AGE: "storage.sealMaxAgeSeconds",
+  MESHLOG_AUTH_FAILURE_BURST: "security.authFailureBurst",
+  MESHLOG_AUTH_FAILURE_REFILL: "security.authFailureRefillPerMinute",
+  MESHLOG_TLS_RELOAD_INTERVAL_MS: "security.tlsReloadIntervalMs",
 };
 
 const FLAG_KEYS: Readonly<Record<string, string>> = {

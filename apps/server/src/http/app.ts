@@ -1,25 +1,16 @@
 // Builds the HTTP app: authentication on every non-public route, audit of every access, error mapping, route modules.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { readFileSync } from "node:fs";
 import { MeshlogError, httpStatusOf } from "@meshlog/core";
 import type { ServerContext } from "../context.js";
 import { ServerErrors } from "../errors.js";
 import type { RouteConfig, RouteModule } from "./route-module.js";
-import { extractCredential, resolveTenant } from "./request-auth.js";
+import { installHttpSecurity } from "../features/auth/http-security.js";
+import { loadTlsOptions, type HttpsServerOptions } from "../features/tls/tls-options.js";
 
-/** Loads HTTPS options from the TLS config (undefined: plain HTTP). */
-export function httpsOptions(ctx: ServerContext): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean; minVersion: "TLSv1.2" } | undefined {
-  const { cert, key, ca, requireClientCert } = ctx.config.tls;
-  if (cert === "" || key === "") return undefined;
-  return {
-    key: readFileSync(key),
-    cert: readFileSync(cert),
-    ...(ca !== "" ? { ca: readFileSync(ca) } : {}),
-    requestCert: ca !== "",
-    rejectUnauthorized: requireClientCert,
-    minVersion: "TLSv1.2",
-  };
+/** Loads HTTPS options from the TLS config (undefined: plain HTTP); policy in features/tls/tls-options.ts. */
+export function httpsOptions(ctx: ServerContext): HttpsServerOptions | undefined {
+  return loadTlsOptions(ctx.config);
 }
 
 export async function buildApp(ctx: ServerContext, modules: readonly RouteModule[], extra: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
@@ -34,38 +25,9 @@ export async function buildApp(ctx: ServerContext, modules: readonly RouteModule
   app.decorateRequest("principal", undefined);
   app.decorateRequest("tenant", "");
 
-  app.addHook("onRequest", async (request) => {
-    const cfg = request.routeOptions.config as RouteConfig | undefined;
-    if (cfg?.public === true) return;
-    const cred = extractCredential(request);
-    if (cred === undefined) {
-      throw new MeshlogError(ServerErrors.AUTH_MISSING, "authentication required: send Authorization: Bearer <token> (or Basic with the token as password)");
-    }
-    const principal = await ctx.auth.authenticate(cred.secret, cred.kind);
-    if (principal === undefined) {
-      ctx.audit.record({ action: "auth.failed", principal: "anonymous", tenant: "", remoteAddress: request.ip, method: request.method, route: request.routeOptions.url ?? request.url.split("?")[0] ?? "", result: "denied", details: { credential: cred.kind } });
-      throw new MeshlogError(ServerErrors.AUTH_INVALID, "the token is unknown, expired or revoked");
-    }
-    request.principal = principal;
-    request.tenant = resolveTenant(principal, request.headers["x-scope-orgid"]);
-  });
-
-  app.addHook("onResponse", async (request, reply) => {
-    const cfg = request.routeOptions.config as (RouteConfig & { audit?: string }) | undefined;
-    if (cfg?.public === true || request.principal === undefined) return;
-    const status = reply.statusCode;
-    ctx.audit.record({
-      action: cfg?.audit ?? `http.${request.method.toLowerCase()}`,
-      principal: request.principal.id,
-      tenant: request.tenant,
-      remoteAddress: request.ip,
-      method: request.method,
-      route: request.routeOptions.url ?? request.url.split("?")[0] ?? "",
-      status,
-      result: status < 400 ? "ok" : status === 401 || status === 403 ? "denied" : "error",
-      ...(request.principal.tokenId !== undefined ? { details: { token: request.principal.tokenId } } : {}),
-    });
-  });
+  // Authentication, tenant resolution, failed-auth throttling, query concurrency and the audit event of
+  // every request (features/auth/http-security.ts).
+  await installHttpSecurity(app, ctx);
 
   app.setErrorHandler(async (err, request, reply) => {
     const e = err as Error & { statusCode?: number; code?: string };

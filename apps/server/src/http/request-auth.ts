@@ -14,7 +14,26 @@ declare module "fastify" {
   }
 }
 
-/** Finds the secret a client presented: Bearer, Basic (password, or user when no password), ApiKey, DD-API-KEY. */
+/** Name of the HttpOnly cookie that carries the web UI's session. */
+export const SESSION_COOKIE = "meshlog_session";
+
+/** The session cookie's value, or undefined. */
+export function sessionCookie(cookieHeader: string | undefined): string | undefined {
+  if (cookieHeader === undefined) return undefined;
+  for (const part of cookieHeader.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const v = decodeURIComponent(part.slice(eq + 1).trim());
+      return v === "" ? undefined : v;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds the secret a client presented: Bearer, Basic (password, or user when no password), ApiKey, DD-API-KEY,
+ * or the UI session cookie (writes with the cookie must carry the X-Meshlog-UI header: CSRF guard).
+ */
 export function extractCredential(request: FastifyRequest): { secret: string; kind: CredentialKind } | undefined {
   const h = request.headers;
   const auth = typeof h.authorization === "string" ? h.authorization.trim() : "";
@@ -40,6 +59,11 @@ export function extractCredential(request: FastifyRequest): { secret: string; ki
   for (const name of ["dd-api-key", "x-api-key"]) {
     const v = h[name];
     if (typeof v === "string" && v.trim() !== "") return { secret: v.trim(), kind: name === "dd-api-key" ? "dd-api-key" : "apikey" };
+  }
+  const session = sessionCookie(typeof h.cookie === "string" ? h.cookie : undefined);
+  if (session !== undefined) {
+    const safe = request.method === "GET" || request.method === "HEAD" || h["x-meshlog-ui"] === "1";
+    if (safe) return { secret: session, kind: "bearer" };
   }
   return undefined;
 }

@@ -2,9 +2,19 @@
 
 import { healthRoutes } from "../features/health/health-routes.js";
 import { nativeIngestRoutes } from "../ingest/native/native-routes.js";
+import { sourceRoutes } from "../features/sources/source-routes.js";
+import { uiRoutes } from "../features/ui/ui-routes.js";
+import { tokenRoutes } from "../features/admin/token-routes.js";
+import { principalRoutes } from "../features/admin/principal-routes.js";
+import { auditRoutes } from "../features/admin/audit-routes.js";
 import type { RouteModule } from "./route-module.js";
 
 export const routeModules: readonly RouteModule[] = [
   healthRoutes,
   nativeIngestRoutes,
+  tokenRoutes,
+  principalRoutes,
+  auditRoutes,
+  uiRoutes,
+  sourceRoutes,
 ];

@@ -15,6 +15,7 @@ export class IngestWriter {
   readonly #store: LogStore;
   readonly #processors: RecordProcessor[] = [];
   readonly #guards: WriteGuard[] = [];
+  readonly #observers: ((tenant: string, records: readonly LogRecord[]) => void)[] = [];
   readonly #received: Counter;
   readonly #bytes: Counter;
   readonly #rejected: Counter;
@@ -36,6 +37,11 @@ export class IngestWriter {
     this.#guards.push(g);
   }
 
+  /** Adds an observer told about every batch once it is durable (source inventory, live statistics). */
+  onStored(fn: (tenant: string, records: readonly LogRecord[]) => void): void {
+    this.#observers.push(fn);
+  }
+
   /** Counts rejected records (for receivers that reject items themselves). */
   countRejected(receiver: string, reason: string, n = 1): void {
     this.#rejected.inc({ receiver, reason }, n);
@@ -52,5 +58,6 @@ export class IngestWriter {
     await this.#store.append(tenant, out);
     this.#received.inc({ receiver, tenant }, out.length);
     this.#bytes.inc({ receiver, tenant }, bytes);
+    for (const o of this.#observers) o(tenant, out);
   }
 }

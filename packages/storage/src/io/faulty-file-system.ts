@@ -52,6 +52,21 @@ export class FaultyFileSystem implements FileSystem {
   free = 1 << 40;
   /** Counts of operations, for asserting group commit. */
   readonly counts = { writes: 0, syncs: 0 };
+  #generation = 0;
+  #syncGate: Promise<void> | undefined;
+  #openGate: (() => void) | undefined;
+
+  /** Makes every sync() wait until `resumeSyncs()` (to hold appends in flight, e.g. across a crash). */
+  pauseSyncs(): void {
+    if (this.#syncGate !== undefined) return;
+    this.#syncGate = new Promise((r) => (this.#openGate = r));
+  }
+
+  resumeSyncs(): void {
+    this.#openGate?.();
+    this.#syncGate = undefined;
+    this.#openGate = undefined;
+  }
 
   join(...parts: string[]): string {
     return normalize(parts.join("/"));
@@ -77,8 +92,10 @@ export class FaultyFileSystem implements FileSystem {
 
   #handle(p: string, flags: "r" | "r+" | "a" | "w"): FileHandle {
     let closed = false;
+    const generation = this.#generation;
     const get = (): MemFile => {
       if (closed) throw fsError("EBADF", `file ${p} is closed`);
+      if (generation !== this.#generation) throw fsError("EIO", `file ${p} was opened before a simulated crash`);
       const f = this.#files.get(p);
       if (f === undefined) throw fsError("ENOENT", `file ${p} was removed`);
       return f;
@@ -106,6 +123,7 @@ export class FaultyFileSystem implements FileSystem {
         return Buffer.from(f.data.subarray(position, Math.min(position + length, f.data.length)));
       },
       sync: async () => {
+        if (this.#syncGate !== undefined) await this.#syncGate;
         const f = get();
         this.counts.syncs++;
         if (this.failSyncs > 0) {
@@ -196,8 +214,11 @@ export class FaultyFileSystem implements FileSystem {
   /**
    * Simulates power loss: every file falls back to its durable content plus, optionally, a torn
    * prefix of the unsynced tail. Files never synced keep only that prefix (or vanish when it is 0).
+   * Handles opened before the crash fail every later call with EIO (the old process is gone).
    */
   crash(opts: CrashOptions = {}): void {
+    this.#generation++;
+    this.resumeSyncs();
     for (const [p, f] of this.#files) {
       const base = f.durable ?? Buffer.alloc(0);
       let keep = 0;

@@ -1,0 +1,185 @@
+// HTTP edge security: authenticates every non-public route (token, or a mapped mTLS client certificate),
+// throttles failed-authentication bursts per source address, guards the audit tenant, and writes one
+// complete audit event per request. Installed by http/app.ts before any route module.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Server as TlsServer } from "node:tls";
+import { AUDIT_TENANT, MeshlogError } from "@meshlog/core";
+import type { ServerContext } from "../../context.js";
+import { ServerErrors } from "../../errors.js";
+import { extractCredential, resolveTenant } from "../../http/request-auth.js";
+import type { RouteConfig } from "../../http/route-module.js";
+import type { AuditEvent } from "../audit/audit-sink.js";
+import { KeyedTokenBuckets } from "../limits/token-bucket.js";
+import { installQueryConcurrency } from "../limits/query-concurrency.js";
+import { clientCertIdentities, tlsEnabled, watchTlsFiles } from "../tls/tls-options.js";
+import { hasRole, type CredentialKind, type Principal } from "./principal.js";
+import { securityOf } from "./security-module.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /**
+     * Rows (lines, entries, series, events) the route returned or wrote. Routes set it, e.g.
+     * `request.auditRows = entries.length`; the audit event of the request carries it as `rows`.
+     */
+    auditRows: number | undefined;
+    /** Extra audit details the route reports (query text, object ids); never secrets. */
+    auditDetails: Record<string, string | number | boolean> | undefined;
+    /** How the caller authenticated (set by the authentication hook). */
+    credentialKind: CredentialKind | undefined;
+  }
+}
+
+/** A route as registered, collected for the audit-coverage test and the route listing. */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly public: boolean;
+  readonly audit: string | undefined;
+}
+
+export const ROUTES_SERVICE = "http.routes";
+/** ctx.services key of a `() => boolean` that reloads the TLS certificate now (also done on file change). */
+export const TLS_RELOAD_SERVICE = "tls.reload";
+
+type AuditedConfig = RouteConfig & { audit?: string };
+
+const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? request.url.split("?")[0] ?? "";
+const clip = (s: string, n = 200): string => (s.length > n ? s.slice(0, n) + "…" : s);
+
+/** Installs the authentication, audit and limit hooks on the root app (before route modules register). */
+export async function installHttpSecurity(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const routes: RegisteredRoute[] = [];
+  ctx.services.set(ROUTES_SERVICE, routes);
+  app.addHook("onRoute", (opts) => {
+    const cfg = opts.config as AuditedConfig | undefined;
+    for (const m of Array.isArray(opts.method) ? opts.method : [opts.method]) {
+      if (m === "HEAD" && opts.url !== undefined && routes.some((r) => r.method === "GET" && r.url === opts.url)) continue;
+      routes.push({ method: m, url: opts.url ?? opts.path, public: cfg?.public === true, audit: cfg?.audit });
+    }
+  });
+
+  app.decorateRequest("auditRows", undefined);
+  app.decorateRequest("auditDetails", undefined);
+  app.decorateRequest("credentialKind", undefined);
+
+  const { authFailureBurst, authFailureRefillPerMinute } = ctx.config.security;
+  const failures =
+    authFailureBurst > 0 ? new KeyedTokenBuckets({ burst: authFailureBurst, ratePerSecond: authFailureRefillPerMinute / 60, maxKeys: 50_000, nowMs: () => ctx.clock.nowMs() }) : undefined;
+  const failuresCounter = ctx.metrics.counter("meshlog_auth_failures_total", "Failed authentications, by reason.");
+
+  const denyAudit = (request: FastifyRequest, action: string, status: number, details: AuditEvent["details"]): void => {
+    ctx.audit.record({
+      action,
+      principal: "anonymous",
+      tenant: "",
+      remoteAddress: request.ip,
+      method: request.method,
+      route: routeOf(request),
+      status,
+      result: "denied",
+      details: { ...details, requestId: request.id, ...userAgent(request) },
+    });
+  };
+
+  app.addHook("onRequest", async (request) => {
+    const cfg = request.routeOptions.config as AuditedConfig | undefined;
+    if (cfg?.public === true) return;
+    const cred = extractCredential(request);
+    if (cred !== undefined && failures !== undefined) {
+      const wait = failures.waitSeconds(request.ip);
+      if (wait > 0) {
+        failuresCounter.inc({ reason: "rate_limited" });
+        denyAudit(request, "auth.rate_limited", 429, { credential: cred.kind });
+        throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed authentication attempts from ${request.ip}; retry in ${wait}s`, { details: { retryAfterSeconds: wait } });
+      }
+    }
+    let principal: Principal | undefined;
+    let kind: CredentialKind;
+    if (cred !== undefined) {
+      kind = cred.kind;
+      principal = await ctx.auth.authenticate(cred.secret, cred.kind);
+    } else {
+      kind = "client-cert";
+      principal = clientCertPrincipal(ctx, request);
+      if (principal === undefined) {
+        failuresCounter.inc({ reason: "missing" });
+        denyAudit(request, "auth.failed", 401, { credential: "none" });
+        throw new MeshlogError(ServerErrors.AUTH_MISSING, "authentication required: send Authorization: Bearer <token> (or Basic with the token as password)");
+      }
+    }
+    if (principal === undefined) {
+      failures?.take(request.ip);
+      failuresCounter.inc({ reason: "invalid" });
+      denyAudit(request, "auth.failed", 401, { credential: kind });
+      throw new MeshlogError(ServerErrors.AUTH_INVALID, "the token is unknown, expired or revoked");
+    }
+    request.principal = principal;
+    request.credentialKind = kind;
+    const requested = request.headers["x-scope-orgid"];
+    request.tenant = resolveTenant(principal, requested);
+    if (request.tenant === AUDIT_TENANT && !hasRole(principal, "admin", "auditor")) {
+      throw new MeshlogError(ServerErrors.AUTH_FORBIDDEN, `tenant "${AUDIT_TENANT}" (the audit trail) is readable by the admin and auditor roles only`);
+    }
+  });
+
+  await installQueryConcurrency(app, ctx);
+
+  if (tlsEnabled(ctx.config)) {
+    const watcher = watchTlsFiles(ctx.config, app.server as unknown as TlsServer, ctx.log, ctx.config.security.tlsReloadIntervalMs);
+    ctx.services.set(TLS_RELOAD_SERVICE, watcher.reload);
+    app.addHook("onClose", async () => watcher.stop());
+  }
+
+  app.addHook("onResponse", async (request, reply) => auditResponse(ctx, request, reply));
+}
+
+/** Writes the audit event of an authenticated request (unauthenticated ones are audited when refused). */
+function auditResponse(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): void {
+  const cfg = request.routeOptions.config as AuditedConfig | undefined;
+  const p = request.principal;
+  if (cfg?.public === true || p === undefined) return;
+  const status = reply.statusCode;
+  const requested = request.headers["x-scope-orgid"];
+  const details: Record<string, string | number | boolean> = {
+    requestId: request.id,
+    ...(request.credentialKind !== undefined ? { credential: request.credentialKind } : {}),
+    ...(p.tokenId !== undefined ? { token: p.tokenId } : {}),
+    ...(p.scope !== undefined ? { scope: p.scope } : {}),
+    ...(typeof requested === "string" && requested !== "" && requested !== request.tenant ? { requestedTenant: clip(requested, 64) } : {}),
+    ...userAgent(request),
+    ...(request.auditDetails ?? {}),
+  };
+  ctx.audit.record({
+    action: cfg?.audit ?? `http.${request.method.toLowerCase()}`,
+    principal: p.id,
+    tenant: request.tenant,
+    remoteAddress: request.ip,
+    method: request.method,
+    route: routeOf(request),
+    status,
+    result: status < 400 ? "ok" : status === 401 || status === 403 || status === 429 ? "denied" : "error",
+    details,
+    ...(request.auditRows !== undefined ? { rows: request.auditRows } : {}),
+  });
+}
+
+function userAgent(request: FastifyRequest): { userAgent?: string } {
+  const ua = request.headers["user-agent"];
+  return typeof ua === "string" && ua !== "" ? { userAgent: clip(ua, 120) } : {};
+}
+
+/** The principal of a verified client certificate listed in security.clientCertPrincipals, if any. */
+function clientCertPrincipal(ctx: ServerContext, request: FastifyRequest): Principal | undefined {
+  const ids = clientCertIdentities(request.raw.socket);
+  if (ids === undefined) return undefined;
+  const map = ctx.config.security.clientCertPrincipals;
+  for (const id of ids) {
+    const principalId = map[id];
+    if (principalId === undefined) continue;
+    const p = securityOf(ctx)?.principals.toPrincipal(principalId);
+    if (p !== undefined) return p;
+  }
+  ctx.log.warn("client certificate is not mapped to a principal", { identities: ids.slice(0, 4).join(", "), remoteAddress: request.ip });
+  return undefined;
+}

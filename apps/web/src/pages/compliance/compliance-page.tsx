@@ -1,0 +1,206 @@
+// Compliance: ledger status and verification per tenant, encryption keys, retention, legal holds and deletion certificates.
+
+import { useEffect, useState } from "react";
+import { ApiRequestError } from "@meshlog/api";
+import { api, errorText } from "../../api.js";
+
+interface LedgerTenant {
+  tenant: string;
+  treeSize: number;
+  blocks?: number;
+  records?: number;
+  lastCheckpoint?: { seq: number; time: string; rootHash: string; keyId?: string } | null;
+}
+interface Verification {
+  ok: boolean;
+  at: string;
+  tenants: number;
+  blocks: number;
+  records: number;
+  problems: { kind?: string; tenant?: string; block?: string; file?: string; message: string }[];
+}
+interface KeyInfo {
+  id: string;
+  tenant?: string;
+  class?: string;
+  retentionClass?: string;
+  period?: string;
+  createdAt?: string;
+  destroyedAt?: string | null;
+}
+
+async function optional<T>(path: string): Promise<T | "unavailable"> {
+  try {
+    return await api.request<T>("GET", path);
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 404) return "unavailable";
+    throw err;
+  }
+}
+
+export function CompliancePage({ canVerify }: { canVerify: boolean }) {
+  const [ledger, setLedger] = useState<{ tenants: LedgerTenant[]; lastVerification?: Verification | null }>();
+  const [keys, setKeys] = useState<KeyInfo[] | "unavailable">();
+  const [retention, setRetention] = useState<unknown>();
+  const [deletions, setDeletions] = useState<unknown>();
+  const [verifying, setVerifying] = useState(false);
+  const [verification, setVerification] = useState<Verification>();
+  const [error, setError] = useState<string>();
+
+  const load = async () => {
+    try {
+      setLedger(await api.request("GET", "/api/v1/compliance/ledger"));
+      const k = await optional<{ keys: KeyInfo[] }>("/api/v1/compliance/keys");
+      setKeys(k === "unavailable" ? k : k.keys);
+      setRetention(await optional("/api/v1/retention/policies"));
+      setDeletions(await optional("/api/v1/deletions"));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+
+  const verify = async () => {
+    setVerifying(true);
+    try {
+      setVerification(await api.request<Verification>("POST", "/api/v1/compliance/verify", { body: {} }));
+      void load();
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setVerifying(false);
+    }
+  };
+
+  const last = verification ?? ledger?.lastVerification ?? undefined;
+  return (
+    <>
+      <div className="toolbar">
+        <h1>Compliance</h1>
+        <span className="grow" />
+        {canVerify && (
+          <button className="primary" onClick={() => void verify()} disabled={verifying} data-testid="run-verify">
+            {verifying ? "Verifying…" : "Run verification"}
+          </button>
+        )}
+      </div>
+      <div className="content">
+        {error && <div className="error">{error}</div>}
+        <div className="panel" data-testid="verification">
+          <h2>Integrity verification</h2>
+          {last === undefined ? (
+            <div className="muted">No verification has run since the server started. {canVerify ? "Run one with the button above." : "Ask an admin or auditor to run one."}</div>
+          ) : (
+            <>
+              <div className="row">
+                <span className={`badge ${last.ok ? "ok" : "fail"}`} data-testid="verify-result">
+                  {last.ok ? "PASSED" : "FAILED"}
+                </span>
+                <span>
+                  {new Date(last.at).toLocaleString()} · {last.tenants} tenants · {last.blocks} blocks · {last.records} records
+                </span>
+              </div>
+              {last.problems.length > 0 && (
+                <table className="grid" style={{ marginTop: 8 }}>
+                  <thead>
+                    <tr>
+                      <th>Problem</th>
+                      <th>Tenant</th>
+                      <th>Block / file</th>
+                      <th>Detail</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {last.problems.map((p, i) => (
+                      <tr key={i}>
+                        <td>{p.kind ?? "integrity"}</td>
+                        <td>{p.tenant ?? ""}</td>
+                        <td>{p.block ?? p.file ?? ""}</td>
+                        <td className="error">{p.message}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </>
+          )}
+        </div>
+        <div className="panel">
+          <h2>Ledger per tenant</h2>
+          {ledger === undefined ? (
+            <div className="muted">Loading…</div>
+          ) : ledger.tenants.length === 0 ? (
+            <div className="empty">No sealed data yet: the ledger records blocks as they are sealed.</div>
+          ) : (
+            <table className="grid" data-testid="ledger-table">
+              <thead>
+                <tr>
+                  <th>Tenant</th>
+                  <th>Tree size</th>
+                  <th>Blocks</th>
+                  <th>Last checkpoint</th>
+                  <th>Root hash</th>
+                </tr>
+              </thead>
+              <tbody>
+                {ledger.tenants.map((t) => (
+                  <tr key={t.tenant}>
+                    <td>{t.tenant}</td>
+                    <td>{t.treeSize}</td>
+                    <td>{t.blocks ?? ""}</td>
+                    <td>{t.lastCheckpoint ? `#${t.lastCheckpoint.seq} at ${new Date(t.lastCheckpoint.time).toLocaleString()}` : "none yet"}</td>
+                    <td style={{ fontFamily: "monospace" }}>{t.lastCheckpoint?.rootHash.slice(0, 16) ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div className="panel">
+          <h2>Encryption keys</h2>
+          {keys === undefined ? (
+            <div className="muted">Loading…</div>
+          ) : keys === "unavailable" ? (
+            <div className="muted">Key status is not available on this server.</div>
+          ) : keys.length === 0 ? (
+            <div className="empty">No key-encryption keys yet; one is created per tenant, retention class and month when data is sealed.</div>
+          ) : (
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th>Key id</th>
+                  <th>Tenant</th>
+                  <th>Class</th>
+                  <th>Period</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.map((k) => (
+                  <tr key={k.id}>
+                    <td style={{ fontFamily: "monospace" }}>{k.id}</td>
+                    <td>{k.tenant ?? ""}</td>
+                    <td>{k.retentionClass ?? k.class ?? ""}</td>
+                    <td>{k.period ?? ""}</td>
+                    <td>{k.destroyedAt ? <span className="badge warn">shredded {new Date(k.destroyedAt).toLocaleDateString()}</span> : <span className="badge ok">active</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <div className="panel">
+          <h2>Retention, legal holds and deletion certificates</h2>
+          {retention === "unavailable" || retention === undefined ? (
+            <div className="muted">Retention policies are not configured on this server yet (default retention applies).</div>
+          ) : (
+            <pre className="code">{JSON.stringify(retention, null, 2)}</pre>
+          )}
+          {deletions !== undefined && deletions !== "unavailable" && <pre className="code">{JSON.stringify(deletions, null, 2)}</pre>}
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,148 @@
+// Block tests: property round trip, Merkle root, header parsing against truncated and hostile bytes.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fc from "fast-check";
+import type { LogRecord } from "@meshlog/core";
+import { openAesGcm, sealAesGcm } from "../crypto/aead.js";
+import { openBlock, plaintextRootOf, sealBlock, sortByTime, buildBloom, type BlockCipher, type SealInput } from "./block-codec.js";
+import { parseBlockHeader, BlockFormatError } from "./block-format.js";
+import { BloomFilter } from "./bloom-filter.js";
+import { tokensOf } from "./tokenize.js";
+import { prng, sampleRecord } from "../engine/sample-records.js";
+
+const cipher: BlockCipher = { seal: sealAesGcm, open: openAesGcm };
+const labels = { service: "api", source: "native" };
+
+function input(over: Partial<SealInput> = {}): SealInput {
+  return {
+    blockId: "0000018bcfe56800abcdef012345",
+    tenant: "t1",
+    streamId: "0123456789abcdef",
+    labels,
+    keyId: "kek-1",
+    dataKey: randomBytes(32),
+    wrappedKey: randomBytes(60),
+    retentionClass: "default",
+    legalHold: false,
+    prevBlockHash: "",
+    createdAt: 1n,
+    walSeqMax: 7,
+    ...over,
+  };
+}
+
+const str = fc.string({ unit: "grapheme", maxLength: 40 });
+const recordArb = fc.record({
+  timestamp: fc.bigInt({ min: 0n, max: (1n << 62n) - 1n }),
+  obsDelta: fc.bigInt({ min: -(1n << 40n), max: 1n << 40n }),
+  severityNumber: fc.integer({ min: 0, max: 24 }),
+  severityText: fc.constantFrom("", "INFO", "WARN", "error", "Ünknown"),
+  body: fc.oneof(str, fc.string({ maxLength: 400 })),
+  attributes: fc.dictionary(fc.constantFrom("user", "status", "pod", "path", "x", "y\u00e9", "__proto__x"), str, { maxKeys: 5 }),
+  resource: fc.dictionary(fc.constantFrom("service.name", "host.name"), str, { maxKeys: 2 }),
+  traceId: fc.oneof(fc.constant(""), fc.stringMatching(/^[0-9a-f]{32}$/), str),
+  spanId: fc.oneof(fc.constant(""), fc.stringMatching(/^[0-9a-f]{16}$/), str),
+});
+
+test("any records survive seal and open unchanged, with a matching Merkle root", () => {
+  fc.assert(
+    fc.property(fc.array(recordArb, { minLength: 1, maxLength: 60 }), fc.constantFrom("brotli", "gzip", "none") as fc.Arbitrary<"brotli" | "gzip" | "none">, (rows, codec) => {
+      const records: LogRecord[] = sortByTime(
+        rows.map((r) => ({ timestamp: r.timestamp, observedTimestamp: r.timestamp + r.obsDelta, severityNumber: r.severityNumber, severityText: r.severityText, body: r.body, attributes: { ...r.attributes }, resource: { ...r.resource }, traceId: r.traceId, spanId: r.spanId, tenant: "t1", labels })),
+      );
+      const inp = input({ codec });
+      const sealed = sealBlock(records, inp, cipher);
+      const header = parseBlockHeader(sealed.bytes);
+      assert.equal(header.headerHash, sealed.header.headerHash);
+      assert.equal(header.meta.rows, records.length);
+      assert.equal(header.meta.minTime, records[0]?.timestamp);
+      const opened = openBlock(sealed.bytes, header, inp.dataKey, cipher, true);
+      assert.deepEqual(opened.records, records);
+      assert.equal(plaintextRootOf(opened), header.meta.plaintextRoot);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test("realistic lines round trip and every body token is in the bloom filter", () => {
+  const rnd = prng(3);
+  const records = Array.from({ length: 2000 }, (_, i) => sampleRecord(rnd, "t1", labels, 1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n));
+  const inp = input();
+  const sealed = sealBlock(records, inp, cipher);
+  const opened = openBlock(sealed.bytes, sealed.header, inp.dataKey, cipher, true);
+  assert.deepEqual(opened.records, records);
+  const bloom = new BloomFilter(sealed.header.bloom, sealed.header.meta.bloomHashes);
+  for (const r of records.slice(0, 200)) for (const t of tokensOf(r.body)) assert.ok(bloom.mayContain(t), t);
+  assert.ok(bloom.mayContain((records[5] as LogRecord).traceId || "ok") || (records[5] as LogRecord).traceId === "");
+  let fp = 0;
+  for (let i = 0; i < 2000; i++) if (bloom.mayContain(`needle${i}zz`)) fp++;
+  assert.ok(fp < 60, `false positive rate ${fp}/2000 is above 3%`);
+  assert.ok(sealed.bytes.length < records.reduce((n, r) => n + r.body.length, 0) / 3, "compressed");
+});
+
+test("a wrong key, a changed header byte or a changed ciphertext byte fail to open", () => {
+  const rnd = prng(5);
+  const records = Array.from({ length: 50 }, (_, i) => sampleRecord(rnd, "t1", labels, 1_700_000_000_000_000_000n + BigInt(i)));
+  const inp = input();
+  const { bytes, header } = sealBlock(records, inp, cipher);
+  assert.throws(() => openBlock(bytes, header, randomBytes(32), cipher), { code: "BLOCK_CORRUPT" });
+  const c = Buffer.from(bytes);
+  c.writeUInt8(c.readUInt8(header.cipherOffset + 20) ^ 1, header.cipherOffset + 20);
+  assert.throws(() => openBlock(c, header, inp.dataKey, cipher, true), /ciphertext SHA-256/);
+  assert.throws(() => openBlock(c, header, inp.dataKey, cipher, false), { code: "BLOCK_CORRUPT" });
+  const h = Buffer.from(bytes);
+  h.writeUInt8(h.readUInt8(40) ^ 1, 40);
+  assert.throws(() => parseBlockHeader(h), BlockFormatError);
+});
+
+test("header parsing rejects truncated, oversized and hostile inputs with an offset", () => {
+  const rnd = prng(6);
+  const { bytes, header } = sealBlock([sampleRecord(rnd, "t1", labels, 5n)], input(), cipher);
+  for (const cut of [0, 5, 12, 16, 40, header.aadEnd, header.headerEnd, header.headerEnd + 2]) {
+    assert.throws(() => parseBlockHeader(bytes.subarray(0, cut)), (e: unknown) => e instanceof BlockFormatError && typeof e.offset === "number");
+  }
+  const big = Buffer.from(bytes);
+  big.writeUInt32LE(0x7fffffff, 12);
+  assert.throws(() => parseBlockHeader(big), /too large/);
+  const v2 = Buffer.from(bytes);
+  v2.writeUInt16LE(99, 8);
+  assert.throws(() => parseBlockHeader(v2), /version 99/);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (junk) => {
+      try {
+        parseBlockHeader(Buffer.concat([bytes.subarray(0, 12), Buffer.from(junk)]));
+      } catch (e) {
+        assert.ok(e instanceof BlockFormatError, String(e));
+      }
+    }),
+  );
+});
+
+test("tokens are lower-cased runs of letters, digits, underscore and non-ASCII", () => {
+  const cases: [string, string[]][] = [
+    ["GET /api/v1/Orders 500", ["get", "api", "v1", "orders", "500"]],
+    ['{"user_id":"U-42"}', ["user_id", "u", "42"]],
+    ["  ", []],
+    ["Ünïcode wörds", ["ünïcode", "wörds"]],
+    ["trace=4bf92f3577b34da6a3ce929d0e0e4736", ["trace", "4bf92f3577b34da6a3ce929d0e0e4736"]],
+  ];
+  for (const [text, want] of cases) assert.deepEqual(tokensOf(text), want, text);
+});
+
+test("a bloom filter never answers no for an added token and rejects bad parameters", () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 200 }), (tokens) => {
+      const b = BloomFilter.forTokens(tokens.length);
+      tokens.forEach((t) => b.add(t));
+      for (const t of tokens) assert.ok(b.mayContain(t));
+      assert.ok(b.mayContainAll(tokens));
+    }),
+  );
+  assert.throws(() => new BloomFilter(new Uint8Array(0)));
+  assert.throws(() => new BloomFilter(new Uint8Array(8), 0));
+  const rnd = prng(9);
+  const recs = [sampleRecord(rnd, "t1", labels, 1n)];
+  assert.ok(buildBloom(recs).mayContain("prod"), "resource values are indexed");
+});

@@ -1,0 +1,186 @@
+// Sealing and opening blocks: columns -> compress -> AES-256-GCM (header as AAD) -> file bytes, and back.
+
+import { createHash, randomBytes } from "node:crypto";
+import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzipSync } from "node:zlib";
+import type { Labels, LogRecord } from "@meshlog/core";
+import type { FileSystem } from "../io/file-system.js";
+import { BloomFilter } from "./bloom-filter.js";
+import { assembleBlock, encodeHeaderAad, parseBlockHeader, type BlockCodec, type BlockHeader, type BlockMeta } from "./block-format.js";
+import { decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
+import { merkleRootOf, recordLeafHash } from "./record-hash.js";
+import { forEachToken } from "./tokenize.js";
+
+/** AEAD used for block payloads (implemented by crypto/aead.ts: iv(12) | ciphertext | tag(16)). */
+export interface BlockCipher {
+  seal(key: Buffer, plaintext: Uint8Array, aad: Uint8Array): Buffer;
+  /** Throws when the tag does not verify. */
+  open(key: Buffer, sealed: Uint8Array, aad: Uint8Array): Buffer;
+}
+
+/** Default codec, chosen by bench/storage-codecs.mjs: brotli q5 beats gzip -6 by ~6% on mesh lines at similar speed. */
+export const DEFAULT_CODEC: BlockCodec = "brotli";
+const BROTLI_QUALITY = 5;
+
+export function compress(codec: BlockCodec, data: Buffer): Buffer {
+  switch (codec) {
+    case "brotli":
+      return brotliCompressSync(data, { params: { [zc.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zc.BROTLI_PARAM_LGWIN]: 22, [zc.BROTLI_PARAM_SIZE_HINT]: data.length } });
+    case "gzip":
+      return gzipSync(data, { level: 6 });
+    case "none":
+      return data;
+  }
+}
+
+/** Decompresses with an output bound, so a hostile block cannot expand without limit. */
+export function decompress(codec: BlockCodec, data: Buffer, maxOutput: number): Buffer {
+  switch (codec) {
+    case "brotli":
+      return brotliDecompressSync(data, { maxOutputLength: Math.max(1, maxOutput) });
+    case "gzip":
+      return gunzipSync(data, { maxOutputLength: Math.max(1, maxOutput) });
+    case "none":
+      return data;
+  }
+}
+
+/** Everything needed to seal one block besides the records. */
+export interface SealInput {
+  readonly blockId: string;
+  readonly tenant: string;
+  readonly streamId: string;
+  readonly labels: Labels;
+  readonly keyId: string;
+  readonly dataKey: Buffer;
+  readonly wrappedKey: Buffer;
+  readonly retentionClass: string;
+  readonly legalHold: boolean;
+  readonly prevBlockHash: string;
+  readonly createdAt: bigint;
+  readonly walSeqMax: number;
+  readonly codec?: BlockCodec;
+}
+
+export interface SealedBlock {
+  readonly bytes: Buffer;
+  readonly header: BlockHeader;
+}
+
+/** Builds the bloom filter over lower-cased tokens of bodies, attribute values, resource values and ids. */
+export function buildBloom(records: readonly LogRecord[]): BloomFilter {
+  const tokens = new Set<string>();
+  const add = (t: string): void => {
+    tokens.add(t);
+  };
+  for (const r of records) {
+    forEachToken(r.body, add);
+    for (const k in r.attributes) forEachToken(r.attributes[k] as string, add);
+    for (const k in r.resource) forEachToken(r.resource[k] as string, add);
+    if (r.traceId !== "") tokens.add(r.traceId);
+    if (r.spanId !== "") tokens.add(r.spanId);
+  }
+  const bloom = BloomFilter.forTokens(tokens.size);
+  for (const t of tokens) bloom.add(t);
+  return bloom;
+}
+
+/** Sorts by timestamp (stable), so blocks hold records in time order. Returns a new array. */
+export function sortByTime(records: readonly LogRecord[]): LogRecord[] {
+  return records.slice().sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+}
+
+/**
+ * Seals records of one stream into block file bytes. Records must be non-empty and in timestamp order.
+ * The per-block salt and the columns are compressed, then encrypted with the data key; the header
+ * (prefix, meta, bloom) is the associated data.
+ */
+export function sealBlock(records: readonly LogRecord[], input: SealInput, cipher: BlockCipher): SealedBlock {
+  if (records.length === 0) throw new Error("BUG: sealBlock needs at least one record");
+  const salt = randomBytes(SALT_BYTES);
+  const plain = encodeColumns(records, salt);
+  const root = merkleRootOf(records.map((r) => recordLeafHash(salt, r)));
+  const codec = input.codec ?? DEFAULT_CODEC;
+  const bloom = buildBloom(records);
+  const meta: BlockMeta = {
+    blockId: input.blockId,
+    tenant: input.tenant,
+    streamId: input.streamId,
+    labels: input.labels,
+    minTime: (records[0] as LogRecord).timestamp,
+    maxTime: (records[records.length - 1] as LogRecord).timestamp,
+    rows: records.length,
+    codec,
+    plainBytes: plain.length,
+    plaintextRoot: root.toString("hex"),
+    keyId: input.keyId,
+    wrappedKey: input.wrappedKey.toString("base64"),
+    retentionClass: input.retentionClass,
+    legalHold: input.legalHold,
+    prevBlockHash: input.prevBlockHash,
+    createdAt: input.createdAt,
+    walSeqMax: input.walSeqMax,
+    bloomHashes: bloom.hashes,
+  };
+  const aad = encodeHeaderAad(meta, bloom.bits);
+  const sealed = cipher.seal(input.dataKey, compress(codec, plain), aad);
+  const { bytes } = assembleBlock(aad, sealed);
+  return { bytes, header: parseBlockHeader(bytes) };
+}
+
+/** The decrypted content of a block. */
+export interface OpenedBlock {
+  readonly records: LogRecord[];
+  readonly salt: Buffer;
+  readonly plainBytes: number;
+}
+
+/**
+ * Decrypts and decodes a whole block file (header already parsed from the same bytes). Throws when the
+ * ciphertext hash, the AEAD tag, decompression or decoding fails.
+ */
+export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, cipher: BlockCipher, verifyHash = false): OpenedBlock {
+  const sealed = bytes.subarray(header.cipherOffset);
+  if (verifyHash) {
+    if (createHash("sha256").update(sealed).digest("hex") !== header.ciphertextSha256) throw new Error("ciphertext SHA-256 does not match the header");
+  }
+  const compressed = cipher.open(dataKey, sealed, bytes.subarray(0, header.aadEnd));
+  const plain = decompress(header.meta.codec, compressed, header.meta.plainBytes);
+  if (plain.length !== header.meta.plainBytes) throw new Error(`plaintext is ${plain.length} bytes, header says ${header.meta.plainBytes}`);
+  const { salt, records } = decodeColumns(plain, header.meta.tenant, header.meta.labels);
+  if (records.length !== header.meta.rows) throw new Error(`block holds ${records.length} records, header says ${header.meta.rows}`);
+  return { records, salt, plainBytes: plain.length };
+}
+
+/** Recomputes the plaintext Merkle root of opened records (hex). */
+export function plaintextRootOf(opened: OpenedBlock): string {
+  return merkleRootOf(opened.records.map((r) => recordLeafHash(opened.salt, r))).toString("hex");
+}
+
+/** Bytes of header (with its CRC) given a prefix of the file, or undefined if the prefix is too short to tell. */
+function headerBytesNeeded(buf: Buffer): number | undefined {
+  if (buf.length < 16) return undefined;
+  let p = 16 + buf.readUInt32LE(12);
+  if (buf.length < p + 4) return undefined;
+  p += 4 + buf.readUInt32LE(p);
+  if (buf.length < p + 4) return undefined;
+  return p + 4 + buf.readUInt32LE(p) + 4;
+}
+
+/** Reads just the header of a block file (reads 64 KiB, more only for large blooms). */
+export async function readBlockHeader(fs: FileSystem, path: string): Promise<BlockHeader> {
+  const h = await fs.open(path, "r");
+  try {
+    let size = 65536;
+    for (;;) {
+      const buf = await h.read(size, 0);
+      if (buf.length < size) return parseBlockHeader(buf);
+      const need = headerBytesNeeded(buf);
+      if (need !== undefined && need <= buf.length) return parseBlockHeader(buf);
+      const next = Math.max(need ?? 0, size * 2);
+      if (next > 256 << 20) return parseBlockHeader(buf);
+      size = next;
+    }
+  } finally {
+    await h.close();
+  }
+}

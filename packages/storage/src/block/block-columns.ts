@@ -1,0 +1,225 @@
+// Columnar plaintext of a block: timestamps (delta-of-delta), severity, bodies, ids, attribute columns.
+
+import type { Labels, LogRecord } from "@meshlog/core";
+import { ByteReader } from "./byte-reader.js";
+import { ByteWriter } from "./byte-writer.js";
+
+export const COLUMNS_VERSION = 1;
+export const SALT_BYTES = 16;
+/** An attribute key gets its own column when at least this fraction of rows carries it. */
+const FREQUENT_KEY_RATIO = 0.25;
+const MAX_FREQUENT_KEYS = 64;
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** Writes a column of optional strings: dictionary-coded when values repeat, else raw with lengths. */
+function putStringColumn(w: ByteWriter, values: readonly (string | undefined)[]): void {
+  const dict = new Map<string, number>();
+  for (const v of values) if (v !== undefined && !dict.has(v) && dict.size <= values.length / 2) dict.set(v, dict.size + 1);
+  if (dict.size <= values.length / 2) {
+    w.u8(0);
+    w.uvarint(dict.size);
+    for (const k of dict.keys()) w.str(k);
+    for (const v of values) w.uvarint(v === undefined ? 0 : (dict.get(v) as number));
+  } else {
+    w.u8(1);
+    for (const v of values) {
+      if (v === undefined) w.uvarint(0);
+      else {
+        const b = Buffer.from(v, "utf8");
+        w.uvarint(b.length + 1);
+        w.bytes(b);
+      }
+    }
+  }
+}
+
+function getStringColumn(r: ByteReader, rows: number): (string | undefined)[] {
+  const mode = r.u8();
+  const out: (string | undefined)[] = new Array(rows);
+  if (mode === 0) {
+    const n = r.uvarint();
+    if (n > r.remaining) throw new Error(`dictionary size ${n} exceeds the data`);
+    const dict: string[] = [];
+    for (let i = 0; i < n; i++) dict.push(r.str());
+    for (let i = 0; i < rows; i++) {
+      const idx = r.uvarint();
+      if (idx > n) throw new Error(`dictionary index ${idx} out of range ${n}`);
+      out[i] = idx === 0 ? undefined : dict[idx - 1];
+    }
+  } else if (mode === 1) {
+    for (let i = 0; i < rows; i++) {
+      const len = r.uvarint();
+      out[i] = len === 0 ? undefined : r.bytes(len - 1).toString("utf8");
+    }
+  } else throw new Error(`unknown string column mode ${mode}`);
+  return out;
+}
+
+function putIdColumn(w: ByteWriter, ids: readonly string[], re: RegExp, bytes: number): void {
+  for (const id of ids) w.u8(id === "" ? 0 : re.test(id) ? 1 : 2);
+  for (const id of ids) {
+    if (id === "") continue;
+    if (re.test(id)) w.bytes(Buffer.from(id, "hex"));
+    else w.str(id);
+  }
+  void bytes;
+}
+
+function getIdColumn(r: ByteReader, rows: number, bytes: number): string[] {
+  const tags = r.bytes(rows);
+  const out: string[] = new Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const t = tags[i];
+    if (t === 0) out[i] = "";
+    else if (t === 1) out[i] = r.bytes(bytes).toString("hex");
+    else if (t === 2) out[i] = r.str();
+    else throw new Error(`bad id tag ${t} at row ${i}`);
+  }
+  return out;
+}
+
+/**
+ * Encodes records (already in timestamp order) of one stream into the block's plaintext column layout.
+ * The salt is the first field so the Merkle leaves can be recomputed from the plaintext alone.
+ */
+export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): Buffer {
+  const n = records.length;
+  let approx = 64;
+  for (const r of records) approx += r.body.length + 48;
+  const w = new ByteWriter(approx);
+  w.u8(COLUMNS_VERSION);
+  w.bytes(salt);
+  w.uvarint(n);
+  // Timestamps: first value, then zigzag delta-of-delta.
+  let prev = 0n;
+  let prevDelta = 0n;
+  for (let i = 0; i < n; i++) {
+    const ts = (records[i] as LogRecord).timestamp;
+    if (i === 0) w.i64(ts);
+    else {
+      const d = ts - prev;
+      w.bigSvarint(d - prevDelta);
+      prevDelta = d;
+    }
+    prev = ts;
+  }
+  for (const r of records) w.bigSvarint(r.observedTimestamp - r.timestamp);
+  const sev = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) sev[i] = (records[i] as LogRecord).severityNumber & 0xff;
+  w.bytes(sev);
+  putStringColumn(w, records.map((r) => r.severityText));
+  // Bodies: lengths, then the concatenated UTF-8.
+  const bodies = records.map((r) => Buffer.from(r.body, "utf8"));
+  for (const b of bodies) w.uvarint(b.length);
+  for (const b of bodies) w.bytes(b);
+  putIdColumn(w, records.map((r) => r.traceId), HEX32, 16);
+  putIdColumn(w, records.map((r) => r.spanId), HEX16, 8);
+  putStringColumn(w, records.map((r) => JSON.stringify(r.resource)));
+  // Attributes: frequent keys as columns, the rest as a residual per row.
+  const counts = new Map<string, number>();
+  for (const r of records) for (const k in r.attributes) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const frequent = [...counts].filter(([, c]) => c >= n * FREQUENT_KEY_RATIO).sort((a, b) => b[1] - a[1]).slice(0, MAX_FREQUENT_KEYS).map(([k]) => k);
+  const frequentSet = new Set(frequent);
+  w.uvarint(frequent.length);
+  for (const k of frequent) {
+    w.str(k);
+    putStringColumn(w, records.map((r) => (Object.hasOwn(r.attributes, k) ? r.attributes[k] : undefined)));
+  }
+  const residualKeys = new Map<string, number>();
+  for (const [k] of counts) if (!frequentSet.has(k)) residualKeys.set(k, residualKeys.size);
+  w.uvarint(residualKeys.size);
+  for (const k of residualKeys.keys()) w.str(k);
+  for (const r of records) {
+    let c = 0;
+    for (const k in r.attributes) if (!frequentSet.has(k)) c++;
+    w.uvarint(c);
+    for (const k in r.attributes) {
+      if (frequentSet.has(k)) continue;
+      w.uvarint(residualKeys.get(k) as number);
+      w.str(r.attributes[k] as string);
+    }
+  }
+  return Buffer.from(w.finish());
+}
+
+/** Decodes the column layout back into records; tenant and labels come from the block header. */
+export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): { salt: Buffer; records: LogRecord[] } {
+  const r = new ByteReader(buf);
+  const version = r.u8();
+  if (version !== COLUMNS_VERSION) throw new Error(`unsupported column layout version ${version}`);
+  const salt = Buffer.from(r.bytes(SALT_BYTES));
+  const n = r.uvarint();
+  if (n > r.remaining) throw new Error(`row count ${n} exceeds the data`);
+  const ts: bigint[] = new Array(n);
+  let prev = 0n;
+  let prevDelta = 0n;
+  for (let i = 0; i < n; i++) {
+    if (i === 0) prev = r.i64();
+    else {
+      prevDelta += r.bigSvarint();
+      prev += prevDelta;
+    }
+    ts[i] = prev;
+  }
+  const observed: bigint[] = new Array(n);
+  for (let i = 0; i < n; i++) observed[i] = (ts[i] as bigint) + r.bigSvarint();
+  const sev = r.bytes(n);
+  const sevText = getStringColumn(r, n);
+  const lens: number[] = new Array(n);
+  for (let i = 0; i < n; i++) lens[i] = r.uvarint();
+  const bodies: string[] = new Array(n);
+  for (let i = 0; i < n; i++) bodies[i] = r.bytes(lens[i] as number).toString("utf8");
+  const traceIds = getIdColumn(r, n, 16);
+  const spanIds = getIdColumn(r, n, 8);
+  const resources = getStringColumn(r, n);
+  const attrs: Record<string, string>[] = Array.from({ length: n }, () => ({}));
+  const nFrequent = r.uvarint();
+  for (let f = 0; f < nFrequent; f++) {
+    const key = r.str();
+    const col = getStringColumn(r, n);
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      if (v !== undefined) (attrs[i] as Record<string, string>)[key] = v;
+    }
+  }
+  const nResidual = r.uvarint();
+  if (nResidual > r.remaining) throw new Error(`residual key count ${nResidual} exceeds the data`);
+  const keys: string[] = [];
+  for (let i = 0; i < nResidual; i++) keys.push(r.str());
+  for (let i = 0; i < n; i++) {
+    const c = r.uvarint();
+    for (let j = 0; j < c; j++) {
+      const k = keys[r.uvarint()];
+      if (k === undefined) throw new Error(`residual key index out of range at row ${i}`);
+      (attrs[i] as Record<string, string>)[k] = r.str();
+    }
+  }
+  if (r.remaining !== 0) throw new Error(`${r.remaining} trailing bytes after the columns`);
+  const records: LogRecord[] = new Array(n);
+  const resCache = new Map<string, Record<string, string>>();
+  for (let i = 0; i < n; i++) {
+    const rj = resources[i] ?? "{}";
+    let res = resCache.get(rj);
+    if (res === undefined) {
+      const parsed = JSON.parse(rj) as unknown;
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`resource at row ${i} is not an object`);
+      res = parsed as Record<string, string>;
+      resCache.set(rj, res);
+    }
+    records[i] = {
+      timestamp: ts[i] as bigint,
+      observedTimestamp: observed[i] as bigint,
+      severityNumber: sev[i] as number,
+      severityText: sevText[i] ?? "",
+      body: bodies[i] as string,
+      attributes: attrs[i] as Record<string, string>,
+      resource: { ...res },
+      traceId: traceIds[i] as string,
+      spanId: spanIds[i] as string,
+      tenant,
+      labels,
+    };
+  }
+  return { salt, records };
+}

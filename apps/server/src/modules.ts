@@ -2,6 +2,7 @@
 
 import type { ServerContext } from "./context.js";
 import { httpModule } from "./http/http-module.js";
+import { forwardModule } from "./ingest/forward/index.js";
 import { securityModule } from "./features/auth/security-module.js";
 import { limitsModule } from "./features/limits/limits-module.js";
 
@@ -20,6 +21,7 @@ export const serverModules: readonly ServerModule[] = [
   securityModule,
   limitsModule,
   httpModule,
+  forwardModule,
 ];
 
 /** Orders modules so each comes after its deps; throws on unknown deps or cycles. */

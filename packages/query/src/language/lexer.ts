@@ -149,7 +149,7 @@ export function tokenize(src: string): Token[] {
     }
     if (/[a-zA-Z_]/.test(c)) {
       let j = i + 1;
-      while (j < n && /[a-zA-Z0-9_.]/.test(src[j] as string)) j++;
+      while (j < n && /[a-zA-Z0-9_]/.test(src[j] as string)) j++;
       push("ident", src.slice(i, j), start, line, col);
       i = j;
       continue;

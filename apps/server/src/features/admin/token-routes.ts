@@ -83,9 +83,9 @@ export const tokenRoutes: RouteModule = {
         tenant: request.tenant,
         homeTenant: p.tenant,
         tenants: p.tenants,
-        scope: p.scope ?? null,
-        tokenId: p.tokenId ?? null,
-        credential: request.credentialKind ?? null,
+        ...(p.scope !== undefined ? { scope: p.scope } : {}),
+        ...(p.tokenId !== undefined ? { tokenId: p.tokenId } : {}),
+        ...(request.credentialKind !== undefined ? { credential: request.credentialKind } : {}),
       };
     });
   },

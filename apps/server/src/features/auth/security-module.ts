@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { ServerContext } from "../../context.js";
 import type { ServerModule } from "../../modules.js";
+import { auditConfigChange } from "../audit/config-change-audit.js";
 import { ChainAuthenticator } from "./bootstrap-authenticator.js";
 import { PrincipalStore } from "./principal-store.js";
 import { assertPrivateFile } from "./secure-file.js";
@@ -39,6 +40,7 @@ export const securityModule: ServerModule = {
     ctx.auth = new ChainAuthenticator([tokens]);
     const services: SecurityServices = { tokens, principals };
     ctx.services.set(SECURITY_SERVICE, services);
+    auditConfigChange(ctx.dataDir, ctx.config, ctx.audit);
     return {
       async stop() {
         ctx.services.delete(SECURITY_SERVICE);

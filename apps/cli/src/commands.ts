@@ -1,5 +1,12 @@
 // Every CLI command (one line each).
 
 import type { Command } from "./command.js";
+import { tokenCommand } from "./commands/token.js";
+import { principalCommand } from "./commands/principal.js";
+import { auditCommand } from "./commands/audit.js";
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  tokenCommand,
+  principalCommand,
+  auditCommand,
+];

@@ -3,6 +3,7 @@
 import type { ServerContext } from "./context.js";
 import { httpModule } from "./http/http-module.js";
 import { forwardModule } from "./ingest/forward/index.js";
+import { syslogModule } from "./ingest/syslog/index.js";
 import { securityModule } from "./features/auth/security-module.js";
 import { limitsModule } from "./features/limits/limits-module.js";
 
@@ -22,6 +23,7 @@ export const serverModules: readonly ServerModule[] = [
   limitsModule,
   httpModule,
   forwardModule,
+  syslogModule,
 ];
 
 /** Orders modules so each comes after its deps; throws on unknown deps or cycles. */

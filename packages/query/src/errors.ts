@@ -16,4 +16,5 @@ export const QueryErrors = defineErrors("query", {
   QUERY_PIPELINE_ERROR: { status: 400, description: "A metric query met samples carrying __error__ (filter them out explicitly)." },
   QUERY_TIMEOUT: { status: 504, description: "The query ran longer than query.timeoutSeconds." },
   QUERY_CANCELED: { status: 499, description: "The client went away or cancelled the query." },
+  QUERY_CONCURRENCY_LIMIT: { status: 429, description: "The principal already runs query.maxConcurrentPerPrincipal queries." },
 });

@@ -49,6 +49,10 @@ export interface BufferBatch {
   readonly end: Cursor;
 }
 
+function isAhead(a: Cursor, b: Cursor): boolean {
+  return a.seg > b.seg || (a.seg === b.seg && (a.off > b.off || (a.off === b.off && a.idx > b.idx)));
+}
+
 interface Pending {
   frame: Buffer;
   seq: number;
@@ -67,6 +71,8 @@ export class DiskBuffer {
   readonly #o: DiskBufferOptions;
   readonly #sizes = new Map<number, number>();
   readonly #cursors = new Map<string, Cursor>();
+  /** End of the batch each reader holds unacknowledged (it will be delivered even if its segment is dropped). */
+  readonly #inflight = new Map<string, Cursor>();
   #current = 1;
   #fh: FileHandle | undefined;
   #nextSeq = 1;
@@ -286,7 +292,9 @@ export class DiskBuffer {
     let dropped = 0;
     for (const [name, c] of this.#cursors) {
       if (c.seg !== oldest) continue;
-      dropped = Math.max(dropped, await this.#countFrom(c));
+      const held = this.#inflight.get(name);
+      const from = held !== undefined && isAhead(held, c) ? held : c;
+      if (from.seg === oldest) dropped = Math.max(dropped, await this.#countFrom(from));
       this.#cursors.set(name, { seg: oldest + 1, off: SEGMENT_HEADER_BYTES, idx: 0 });
     }
     this.#o.metrics.inc(...M.bufferDropped, {}, dropped);
@@ -379,7 +387,9 @@ export class DiskBuffer {
       }
     }
     const moved = c.seg !== start.seg || c.off !== start.off || c.idx !== start.idx;
-    return moved ? { records: out, end: c } : undefined;
+    if (!moved) return undefined;
+    this.#inflight.set(reader, { ...c });
+    return { records: out, end: c };
   }
 
   /** Waits until new data is written, or `signal` aborts, or the buffer closes. */
@@ -393,8 +403,11 @@ export class DiskBuffer {
 
   /** Advances `reader` past a batch its sink delivered or rejected, persists the cursor, frees segments. */
   async ack(reader: string, batch: BufferBatch): Promise<void> {
-    if (!this.#cursors.has(reader)) return;
-    this.#cursors.set(reader, { ...batch.end });
+    const cur = this.#cursors.get(reader);
+    this.#inflight.delete(reader);
+    if (cur === undefined) return;
+    const e = batch.end;
+    if (isAhead(e, cur)) this.#cursors.set(reader, { ...e });
     await this.#saveCursors();
     await this.#collect();
   }

@@ -31,6 +31,13 @@ export const agentConfigSchema = z
       })
       .prefault({})
       .describe("Disk buffer between sources and sinks."),
+    retry: z
+      .strictObject({
+        initial_backoff: durationSchema.default(200).describe("First wait after a failed send; doubles per attempt (with jitter)."),
+        max_backoff: durationSchema.default(30_000).describe("Longest wait between attempts (Retry-After from the destination wins)."),
+      })
+      .prefault({})
+      .describe("Sink retries: a batch is retried until delivered or rejected, never dropped."),
     checkpoint_interval: durationSchema.default(1000).describe("How often source checkpoints are persisted besides the buffer frames."),
     sources: z.record(z.string(), componentSection).describe("Named sources."),
     transforms: z.array(componentSection).default([]).describe("Transforms applied in order to every record (from the shared pipeline)."),

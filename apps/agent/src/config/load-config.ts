@@ -28,6 +28,7 @@ export interface AgentConfig {
   readonly fields: Record<string, string>;
   readonly buffer: { max_size: number; segment_size: number; when_full: "block" | "drop_oldest"; sync: boolean };
   readonly checkpoint_interval: number;
+  readonly retry: { initial_backoff: number; max_backoff: number };
   readonly sources: readonly ResolvedComponent<SourceDefinition>[];
   readonly transforms: readonly ResolvedComponent<AgentTransformDefinition>[];
   readonly sinks: readonly ResolvedComponent<SinkDefinition>[];
@@ -149,6 +150,7 @@ export function parseConfigText(text: string, file: string, env: Readonly<Record
     fields: raw.fields,
     buffer: { max_size: raw.buffer.max_size, segment_size: segment, when_full: raw.buffer.when_full, sync: raw.buffer.sync },
     checkpoint_interval: raw.checkpoint_interval,
+    retry: raw.retry,
     sources,
     transforms,
     sinks,

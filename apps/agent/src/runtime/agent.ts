@@ -111,7 +111,7 @@ export class Agent {
     for (const s of c.sinks) {
       const sink = s.def.create(s.config as { batch: BatchConfig }, { name: s.name, logger, metrics: this.metrics });
       const maxRecords = (s.config as { batch: BatchConfig }).batch.max_records;
-      const runner = new SinkRunner({ name: s.name, sink, buffer: this.#buffer, maxRecords, logger, metrics: this.metrics, ...(this.#o.retry === undefined ? {} : { retry: this.#o.retry }) });
+      const runner = new SinkRunner({ name: s.name, sink, buffer: this.#buffer, maxRecords, logger, metrics: this.metrics, retry: this.#o.retry ?? { initialMs: c.retry.initial_backoff, maxMs: c.retry.max_backoff } });
       runner.start();
       this.#runners.push(runner);
     }

@@ -1,13 +1,7 @@
-// Transform registry of the agent: the shared pipeline's transform components, one line each.
+// Transform registry of the agent: the shared pipeline's transform components (parse, labels, redact, drop, sample, add_fields).
 
-import type { LogRecord, Logger } from "@meshlog/core";
-import type { z } from "zod";
+import { TRANSFORMS as PIPELINE_TRANSFORMS, type TransformDefinition } from "@meshlog/pipeline";
 
-/** Same shape as the pipeline's TransformDefinition: `{ type, configSchema, create(config, ctx) }`. */
-export interface AgentTransformDefinition {
-  readonly type: string;
-  readonly configSchema: z.ZodType<unknown>;
-  create(config: never, ctx: { readonly logger: Logger }): { process(records: LogRecord[]): LogRecord[] };
-}
+export type AgentTransformDefinition = TransformDefinition<never>;
 
-export const TRANSFORMS: readonly AgentTransformDefinition[] = [];
+export const TRANSFORMS: readonly AgentTransformDefinition[] = PIPELINE_TRANSFORMS;

@@ -21,6 +21,7 @@ export const serverConfigSchema = z
     syslogTenant: z.string().default("default").describe("Tenant of all syslog data (syslog carries no credentials: exposure is controlled by the bind address and, on syslogTls, client certificates). Env MESHLOG_SYSLOG_TENANT."),
     adminToken: z.string().default("").describe("Bootstrap admin token; when empty one is generated at first start and written to DATA/admin.token. Env MESHLOG_ADMIN_TOKEN."),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Level of the server's own logs (JSON lines on stderr). Env MESHLOG_LOG_LEVEL."),
+    elasticsearchVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be MAJOR.MINOR.PATCH").default("8.17.0").describe("Elasticsearch version the ES-compatible endpoints report (Beats refuse servers older than themselves). Env MESHLOG_ES_VERSION."),
     tls: z
       .object({
         cert: z.string().default("").describe("PEM certificate file for HTTPS and TLS receivers. Env MESHLOG_TLS_CERT."),
@@ -86,6 +87,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_SYSLOG_TENANT: "syslogTenant",
   MESHLOG_ADMIN_TOKEN: "adminToken",
   MESHLOG_LOG_LEVEL: "logLevel",
+  MESHLOG_ES_VERSION: "elasticsearchVersion",
   MESHLOG_TLS_CERT: "tls.cert",
   MESHLOG_TLS_KEY: "tls.key",
   MESHLOG_TLS_CA: "tls.ca",

@@ -7,11 +7,21 @@ import { uiRoutes } from "../features/ui/ui-routes.js";
 import { tokenRoutes } from "../features/admin/token-routes.js";
 import { principalRoutes } from "../features/admin/principal-routes.js";
 import { auditRoutes } from "../features/admin/audit-routes.js";
+import { lokiPushRoutes } from "../ingest/loki/loki-routes.js";
+import { elasticsearchRoutes } from "../ingest/elasticsearch/es-routes.js";
+import { otlpRoutes } from "../ingest/otlp/otlp-routes.js";
+import { datadogRoutes } from "../ingest/datadog/datadog-routes.js";
+import { zipkinRoutes } from "../ingest/zipkin/zipkin-routes.js";
 import type { RouteModule } from "./route-module.js";
 
 export const routeModules: readonly RouteModule[] = [
   healthRoutes,
   nativeIngestRoutes,
+  lokiPushRoutes,
+  elasticsearchRoutes,
+  otlpRoutes,
+  datadogRoutes,
+  zipkinRoutes,
   tokenRoutes,
   principalRoutes,
   auditRoutes,

@@ -8,6 +8,8 @@ const LEVEL_KEYS = ["level", "lvl", "severity", "loglevel", "log.level", "leveln
 const TIME_KEYS = ["time", "ts", "timestamp", "@timestamp", "datetime", "@t", "date"];
 const TRACE_KEYS = ["trace_id", "traceId", "traceid", "trace.id", "TraceId", "traceID"];
 const SPAN_KEYS = ["span_id", "spanId", "spanid", "span.id", "SpanId", "spanID"];
+// Spellings some loggers use that the core table lacks (go-kit/logrus four-letter forms, Python, Java).
+const EXTRA_LEVELS: Record<string, string> = { eror: "error", fatl: "fatal", dbug: "debug", trce: "trace", warng: "warn", severe: "error", config: "debug", fine: "debug" };
 const STATUS_KEYS = ["status", "status_code", "http.status_code", "response_code", "statusCode"];
 
 function first(fields: Record<string, string>, keys: readonly string[]): string | undefined {
@@ -27,7 +29,7 @@ export function applyWellKnownFields(p: ParsedBody): ParsedBody {
   const f = p.fields;
   const level = first(f, LEVEL_KEYS);
   if (level !== undefined) {
-    const sev = severityFromText(level);
+    const sev = severityFromText(EXTRA_LEVELS[level.toLowerCase()] ?? level);
     if (sev > 0) {
       p.severityNumber = sev;
       p.severityText = level.length <= 16 ? level : severityTextOf(sev);

@@ -4,6 +4,7 @@ import { DEFAULT_LABEL_LIMITS, MeshlogError, validateLabels, type LabelLimits, t
 import { z } from "zod";
 import { PipelineErrors } from "../errors.js";
 import { compileFieldRef, type FieldGetter } from "../field-ref.js";
+import { parseConfig } from "../parse-config.js";
 
 export const labelRuleSchema = z
   .object({
@@ -93,13 +94,7 @@ export class LabelRules {
   #skipped = 0;
 
   constructor(config: LabelRulesConfig = {}) {
-    const parsed = labelRulesConfigSchema.safeParse(config);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue === undefined ? "" : issue.path.join(".");
-      throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, `label rules: ${where === "" ? "" : `${where}: `}${issue?.message ?? "invalid"}`);
-    }
-    const c = parsed.data;
+    const c = parseConfig(labelRulesConfigSchema, config, "label rules");
     this.#keepSender = c.keepSenderLabels;
     this.#limits = { ...DEFAULT_LABEL_LIMITS, maxLabelNamesPerStream: c.maxLabelNamesPerStream, maxLabelValueLength: c.maxLabelValueLength };
     this.#rules = c.rules.map((r, i) => {

@@ -80,7 +80,7 @@ function formatLogRange(r: LogRange): string {
     s += ` | unwrap ${u.conv === "" ? u.label : `${u.conv}(${u.label})`}`;
     for (const p of u.post) s += ` | ${formatLabelFilter(p)}`;
   }
-  s += ` [${r.range}]`;
+  s += `${r.log.stages.length > 0 || r.unwrap !== undefined ? " " : ""}[${r.range}]`;
   if (r.offset !== undefined) s += ` offset ${r.offset}`;
   return s;
 }
@@ -102,7 +102,7 @@ function formatMetric(e: MetricExpr): string {
     case "rangeAgg":
       return `${e.op}(${e.param !== undefined ? `${fmtNumber(e.param)}, ` : ""}${formatLogRange(e.range)})${e.grouping !== undefined ? ` ${fmtGrouping(e.grouping)}` : ""}`;
     case "vectorAgg":
-      return `${e.op}${e.grouping !== undefined ? ` ${fmtGrouping(e.grouping)}` : ""} (${e.param !== undefined ? `${fmtNumber(e.param)}, ` : ""}${formatMetric(e.inner)})`;
+      return `${e.op}${e.grouping !== undefined ? ` ${fmtGrouping(e.grouping)} ` : ""}(${e.param !== undefined ? `${fmtNumber(e.param)}, ` : ""}${formatMetric(e.inner)})`;
     case "labelReplace":
       return `label_replace(${formatMetric(e.inner)}, ${quote(e.dst)}, ${quote(e.replacement)}, ${quote(e.src)}, ${quote(e.regex)})`;
     case "binary": {

@@ -89,6 +89,10 @@ class Parser {
     if (this.#t.type !== "ident") this.#fail("IDENTIFIER");
     return this.#next().text;
   }
+  #expectEof(): void {
+    const t: Token = this.#t;
+    if (t.type !== "eof") this.#fail();
+  }
   #enter(): void {
     if (++this.#depth > MAX_NESTING) {
       const t = this.#t;
@@ -102,13 +106,13 @@ class Parser {
   parseTop(): Expr {
     if (this.#t.type === "eof") this.#fail();
     const e = this.#parseBinary(1);
-    if (this.#t.type !== "eof") this.#fail();
+    this.#expectEof();
     return e;
   }
 
   parseSelectorOnly(): Matcher[] {
     const m = this.#parseSelector();
-    if (this.#t.type !== "eof") this.#fail();
+    this.#expectEof();
     return m;
   }
 

@@ -2,13 +2,11 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzipSync } from "node:zlib";
-import type { Labels, LogRecord } from "@meshlog/core";
+import { TextBloom, type Labels, type LogRecord } from "@meshlog/core";
 import type { FileSystem } from "../io/file-system.js";
-import { BloomFilter } from "./bloom-filter.js";
 import { assembleBlock, encodeHeaderAad, parseBlockHeader, type BlockCodec, type BlockHeader, type BlockMeta } from "./block-format.js";
 import { decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
-import { merkleRootOf, recordLeafHash } from "./record-hash.js";
-import { forEachToken } from "./tokenize.js";
+import { merkleRootOf, recordLeafHashes } from "./record-hash.js";
 
 /** AEAD used for block payloads (implemented by crypto/aead.ts: iv(12) | ciphertext | tag(16)). */
 export interface BlockCipher {
@@ -66,21 +64,35 @@ export interface SealedBlock {
   readonly header: BlockHeader;
 }
 
-/** Builds the bloom filter over lower-cased tokens of bodies, attribute values, resource values and ids. */
-export function buildBloom(records: readonly LogRecord[]): BloomFilter {
-  const tokens = new Set<string>();
-  const add = (t: string): void => {
-    tokens.add(t);
-  };
+/** Largest bloom stored per block (bytes). */
+export const MAX_BLOOM_BYTES = 65536;
+
+/**
+ * Builds the block's substring bloom (core TextBloom, lower-cased 4-grams) over bodies, attribute values,
+ * resource values and trace/span ids. Sized at about 1 bit per 4 characters of text (64 B to 64 KiB):
+ * long needles still prune well when the filter is dense, since every 4-gram of the needle must hit.
+ */
+export function buildBloom(records: readonly LogRecord[]): TextBloom {
+  let chars = 0;
   for (const r of records) {
-    forEachToken(r.body, add);
-    for (const k in r.attributes) forEachToken(r.attributes[k] as string, add);
-    for (const k in r.resource) forEachToken(r.resource[k] as string, add);
-    if (r.traceId !== "") tokens.add(r.traceId);
-    if (r.spanId !== "") tokens.add(r.spanId);
+    chars += r.body.length + r.traceId.length + r.spanId.length;
+    for (const k in r.attributes) chars += (r.attributes[k] as string).length;
   }
-  const bloom = BloomFilter.forTokens(tokens.size);
-  for (const t of tokens) bloom.add(t);
+  const bloom = TextBloom.forSize(Math.ceil(chars / 8), MAX_BLOOM_BYTES);
+  const seenResource = new Set<string>();
+  for (const r of records) {
+    bloom.addText(r.body);
+    for (const k in r.attributes) bloom.addText(r.attributes[k] as string);
+    for (const k in r.resource) {
+      const v = r.resource[k] as string;
+      if (!seenResource.has(v)) {
+        seenResource.add(v);
+        bloom.addText(v);
+      }
+    }
+    if (r.traceId !== "") bloom.addText(r.traceId);
+    if (r.spanId !== "") bloom.addText(r.spanId);
+  }
   return bloom;
 }
 
@@ -98,7 +110,7 @@ export function sealBlock(records: readonly LogRecord[], input: SealInput, ciphe
   if (records.length === 0) throw new Error("BUG: sealBlock needs at least one record");
   const salt = randomBytes(SALT_BYTES);
   const plain = encodeColumns(records, salt);
-  const root = merkleRootOf(records.map((r) => recordLeafHash(salt, r)));
+  const root = merkleRootOf(recordLeafHashes(salt, records));
   const codec = input.codec ?? DEFAULT_CODEC;
   const bloom = buildBloom(records);
   const meta: BlockMeta = {
@@ -119,9 +131,9 @@ export function sealBlock(records: readonly LogRecord[], input: SealInput, ciphe
     prevBlockHash: input.prevBlockHash,
     createdAt: input.createdAt,
     walSeqMax: input.walSeqMax,
-    bloomHashes: bloom.hashes,
+    bloom: "text4",
   };
-  const aad = encodeHeaderAad(meta, bloom.bits);
+  const aad = encodeHeaderAad(meta, bloom.bytes());
   const sealed = cipher.seal(input.dataKey, compress(codec, plain), aad);
   const { bytes } = assembleBlock(aad, sealed);
   return { bytes, header: parseBlockHeader(bytes) };
@@ -153,7 +165,7 @@ export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, c
 
 /** Recomputes the plaintext Merkle root of opened records (hex). */
 export function plaintextRootOf(opened: OpenedBlock): string {
-  return merkleRootOf(opened.records.map((r) => recordLeafHash(opened.salt, r))).toString("hex");
+  return merkleRootOf(recordLeafHashes(opened.salt, opened.records)).toString("hex");
 }
 
 /** Bytes of header (with its CRC) given a prefix of the file, or undefined if the prefix is too short to tell. */

@@ -33,7 +33,8 @@ export interface BlockMeta {
   readonly createdAt: bigint;
   /** Highest WAL sequence whose records of this stream are in this block (for replay de-duplication). */
   readonly walSeqMax: number;
-  readonly bloomHashes: number;
+  /** Bloom kind: "text4" = core TextBloom over lower-cased 4-grams of bodies and attribute values. */
+  readonly bloom: "text4";
 }
 
 /** A parsed block header and where things are in the file. */
@@ -127,7 +128,7 @@ function parseMeta(json: string): BlockMeta {
     prevBlockHash: str("prevBlockHash"),
     createdAt: big("createdAt"),
     walSeqMax: num("walSeqMax"),
-    bloomHashes: num("bloomHashes"),
+    bloom: o["bloom"] === "text4" ? "text4" : bad(`unknown bloom kind ${JSON.stringify(o["bloom"])}`, 16),
   };
 }
 
@@ -168,7 +169,7 @@ export function parseBlockHeader(buf: Buffer): BlockHeader {
   }
   const cts = trailer["ciphertextSha256"];
   if (typeof cts !== "string" || !/^[0-9a-f]{64}$/.test(cts)) bad("trailer has no ciphertext hash", aadEnd + 4);
-  if (meta.bloomHashes < 1 || meta.bloomHashes > 32 || bloomLen === 0) bad("bloom parameters are out of range", PREFIX + 4);
+  if (bloomLen === 0 || (bloomLen & (bloomLen - 1)) !== 0) bad(`bloom size ${bloomLen} is not a power of two`, PREFIX + 4 + metaLen);
   const headerHash = createHash("sha256").update(buf.subarray(0, headerEnd)).digest("hex");
   return { meta, version, bloom: Buffer.from(bloom), ciphertextSha256: cts, aadEnd, headerEnd, cipherOffset: headerEnd + 4, headerHash };
 }

@@ -40,7 +40,10 @@ export function sealAesGcm(key: Buffer, plaintext: Uint8Array, aad: Uint8Array):
 export function openAesGcm(key: Buffer, sealed: Uint8Array, aad: Uint8Array): Buffer {
   checkKey(key, "openAesGcm");
   if (sealed.length < SEAL_OVERHEAD) {
-    throw new MeshlogError(StorageErrors.BLOCK_CORRUPT, `AES-256-GCM sealed value is ${sealed.length} bytes, shorter than the ${SEAL_OVERHEAD}-byte IV and tag`);
+    throw new MeshlogError(
+      StorageErrors.BLOCK_CORRUPT,
+      `AES-256-GCM sealed value is ${sealed.length} bytes, shorter than the ${SEAL_OVERHEAD}-byte IV and tag`,
+    );
   }
   const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
   const iv = buf.subarray(0, GCM_IV_BYTES);

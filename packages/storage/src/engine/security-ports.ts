@@ -19,15 +19,31 @@ export interface LedgerBlockEntry {
   readonly maxTime: string;
 }
 
+/** A signed statement that blocks were deleted on purpose (same shape as the ledger's Tombstone). */
+export interface LedgerTombstone {
+  readonly reason: string;
+  readonly policy?: string;
+  readonly blockIds: readonly string[];
+  readonly headerHashes: readonly string[];
+  readonly keyIds: readonly string[];
+  readonly principal?: string;
+  /** RFC 3339 time of the deletion. */
+  readonly time: string;
+}
+
 /** A tenant ledger as the engine uses it (ledger/ledger.ts Ledger, through an adapter). */
 export interface BlockLedger {
   appendBlock(e: LedgerBlockEntry): Promise<number>;
+  /** Records a deletion (ledger/ledger-format.ts Tombstone). */
+  appendTombstone(t: LedgerTombstone): Promise<number>;
   /** Signs a checkpoint over the current tree. */
   checkpoint(): Promise<unknown>;
   /** Header hashes of every block entry in the ledger. */
   blockHeaderHashes(): ReadonlySet<string>;
   /** Block ids covered by tombstones (deleted on purpose). */
   tombstonedBlockIds(): ReadonlySet<string>;
+  /** Waits for pending appends and releases files. */
+  close(): Promise<void>;
   /** The underlying ledger object (for retention and proofs). */
   readonly raw: unknown;
 }

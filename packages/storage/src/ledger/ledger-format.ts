@@ -95,10 +95,7 @@ export function ledgerOrigin(tenant: string): string {
  */
 export function checkpointBody(cp: Omit<Checkpoint, "signature">): Buffer {
   const root = Buffer.from(cp.rootHash, "hex").toString("base64");
-  return Buffer.from(
-    `${cp.origin}\n${cp.treeSize}\n${root}\ntime ${cp.time}\nseq ${cp.seq}\nprev ${cp.prevCheckpointHash}\nkey ${cp.keyId}\n`,
-    "utf8",
-  );
+  return Buffer.from(`${cp.origin}\n${cp.treeSize}\n${root}\ntime ${cp.time}\nseq ${cp.seq}\nprev ${cp.prevCheckpointHash}\nkey ${cp.keyId}\n`, "utf8");
 }
 
 /** Hex SHA-256 of the checkpoint's canonical JSON (signature included): what the next one chains to. */
@@ -160,15 +157,17 @@ export function scanLedgerFrames(data: Buffer): FrameScan {
   let o = LEDGER_HEADER_SIZE;
   while (o < data.length) {
     const rest = data.length - o;
-    if (data.subarray(o).every((b) => b === 0)) return { frames, validEnd: o, tornBytes: rest };
+    const zeroTail = (): boolean => data.subarray(o).every((b) => b === 0);
     if (rest < LEDGER_FRAME_HEADER_SIZE) return { frames, validEnd: o, tornBytes: rest };
     const len = data.readUInt32LE(o);
     if (len > LEDGER_MAX_PAYLOAD) {
+      if (zeroTail()) return { frames, validEnd: o, tornBytes: rest };
       return { frames, validEnd: o, tornBytes: 0, corrupt: { offset: o, problem: `frame length ${len} exceeds the ${LEDGER_MAX_PAYLOAD}-byte limit` } };
     }
     if (LEDGER_FRAME_HEADER_SIZE + len > rest) return { frames, validEnd: o, tornBytes: rest };
     const payload = data.subarray(o + LEDGER_FRAME_HEADER_SIZE, o + LEDGER_FRAME_HEADER_SIZE + len);
     if (frameCrc(payload, data.subarray(o, o + 4)) !== data.readUInt32LE(o + 4)) {
+      if (zeroTail()) return { frames, validEnd: o, tornBytes: rest };
       return { frames, validEnd: o, tornBytes: 0, corrupt: { offset: o, problem: "frame checksum mismatch" } };
     }
     frames.push({ offset: o, payload: Buffer.from(payload) });

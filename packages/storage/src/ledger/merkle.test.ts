@@ -3,16 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  EMPTY_ROOT,
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  merkleRoot,
-  nodeHash,
-  verifyConsistency,
-  verifyInclusion,
-} from "./merkle.js";
+import { EMPTY_ROOT, consistencyProof, inclusionProof, leafHash, merkleRoot, nodeHash, verifyConsistency, verifyInclusion } from "./merkle.js";
 import { MerkleTree } from "./merkle-tree.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -32,13 +23,45 @@ const CT_ROOTS = [
 ];
 const CT_INCLUSION: Array<[number, number, string[]]> = [
   [0, 1, []],
-  [0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7", "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]],
-  [5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b", "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0", "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]],
+  [
+    0,
+    8,
+    [
+      "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+  ],
+  [
+    5,
+    8,
+    [
+      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    ],
+  ],
 ];
 const CT_CONSISTENCY: Array<[number, number, string[]]> = [
   [1, 1, []],
-  [1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7", "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]],
-  [6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a", "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0", "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]],
+  [
+    1,
+    8,
+    [
+      "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+  ],
+  [
+    6,
+    8,
+    [
+      "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    ],
+  ],
   [2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e", "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]],
 ];
 
@@ -132,16 +155,22 @@ test("property: every inclusion proof verifies, and fails for another index, lea
 
 test("property: a tampered inclusion proof never verifies", () => {
   fc.assert(
-    fc.property(arbLeaves.filter((l) => l.length > 1), fc.nat(), fc.nat(), fc.nat({ max: 255 }), (leaves, seed, pos, bit) => {
-      const i = seed % leaves.length;
-      const proof = inclusionProof(i, leaves).map((p) => Buffer.from(p));
-      const k = pos % proof.length;
-      const target = proof[k] as Buffer;
-      target[bit % 32] = (target[bit % 32] as number) ^ (1 << bit % 8);
-      assert.ok(!verifyInclusion(i, leaves.length, leaves[i] as Buffer, proof, merkleRoot(leaves)));
-      const shorter = inclusionProof(i, leaves).slice(0, -1);
-      assert.ok(!verifyInclusion(i, leaves.length, leaves[i] as Buffer, shorter, merkleRoot(leaves)), "truncated proof");
-    }),
+    fc.property(
+      arbLeaves.filter((l) => l.length > 1),
+      fc.nat(),
+      fc.nat(),
+      fc.nat({ max: 255 }),
+      (leaves, seed, pos, bit) => {
+        const i = seed % leaves.length;
+        const proof = inclusionProof(i, leaves).map((p) => Buffer.from(p));
+        const k = pos % proof.length;
+        const target = proof[k] as Buffer;
+        target[bit % 32] = (target[bit % 32] as number) ^ (1 << (bit % 8));
+        assert.ok(!verifyInclusion(i, leaves.length, leaves[i] as Buffer, proof, merkleRoot(leaves)));
+        const shorter = inclusionProof(i, leaves).slice(0, -1);
+        assert.ok(!verifyInclusion(i, leaves.length, leaves[i] as Buffer, shorter, merkleRoot(leaves)), "truncated proof");
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -158,7 +187,7 @@ test("property: every consistency proof verifies, and tampered proofs or roots f
       if (m > 0 && m < n) {
         const bad = proof.map((p) => Buffer.from(p));
         const t = bad[pos % bad.length] as Buffer;
-        t[bit % 32] = (t[bit % 32] as number) ^ (1 << bit % 8);
+        t[bit % 32] = (t[bit % 32] as number) ^ (1 << (bit % 8));
         assert.ok(!verifyConsistency(m, n, oldRoot, newRoot, bad), "flipped proof bit");
         assert.ok(!verifyConsistency(m, n, leafHash(Buffer.from("old")), newRoot, proof), "other old root");
         assert.ok(!verifyConsistency(m, n, oldRoot, leafHash(Buffer.from("new")), proof), "other new root");
@@ -172,14 +201,19 @@ test("property: every consistency proof verifies, and tampered proofs or roots f
 
 test("property: a rewritten history is not consistent with the old root", () => {
   fc.assert(
-    fc.property(arbLeaves.filter((l) => l.length > 2), fc.nat(), fc.nat(), (leaves, a, b) => {
-      const n = leaves.length;
-      const m = 1 + (a % (n - 1));
-      const forged: Buffer[] = leaves.map((l) => Buffer.from(l));
-      forged[b % m] = leafHash(Buffer.from(`forged-${b}`));
-      const proof = consistencyProof(m, forged);
-      assert.ok(!verifyConsistency(m, n, merkleRoot(leaves.slice(0, m)), merkleRoot(forged), proof));
-    }),
+    fc.property(
+      arbLeaves.filter((l) => l.length > 2),
+      fc.nat(),
+      fc.nat(),
+      (leaves, a, b) => {
+        const n = leaves.length;
+        const m = 1 + (a % (n - 1));
+        const forged: Buffer[] = leaves.map((l) => Buffer.from(l));
+        forged[b % m] = leafHash(Buffer.from(`forged-${b}`));
+        const proof = consistencyProof(m, forged);
+        assert.ok(!verifyConsistency(m, n, merkleRoot(leaves.slice(0, m)), merkleRoot(forged), proof));
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -193,7 +227,17 @@ test("hostile proof inputs are rejected without throwing", () => {
     ["fractional size", () => verifyInclusion(0, 7.5, leaf, [], root)],
     ["short proof element", () => verifyInclusion(0, 8, leaf, [Buffer.alloc(31)], root)],
     ["short leaf", () => verifyInclusion(0, 1, Buffer.alloc(3), [], root)],
-    ["huge proof", () => verifyInclusion(0, 8, leaf, Array.from({ length: 200 }, () => leaf), root)],
+    [
+      "huge proof",
+      () =>
+        verifyInclusion(
+          0,
+          8,
+          leaf,
+          Array.from({ length: 200 }, () => leaf),
+          root,
+        ),
+    ],
     ["old size past new", () => verifyConsistency(9, 8, root, root, [])],
     ["empty proof for growth", () => verifyConsistency(3, 8, root, root, [])],
     ["size 0 with foreign root", () => verifyConsistency(0, 8, root, root, [])],

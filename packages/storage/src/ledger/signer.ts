@@ -70,7 +70,10 @@ export class Signer {
         throw new MeshlogError(LedgerErrors.LEDGER_SIGNING_KEY_INVALID, `Cannot read the checkpoint signing key "${path}": not a PEM private key`, { cause });
       }
       if (key.asymmetricKeyType !== "ed25519") {
-        throw new MeshlogError(LedgerErrors.LEDGER_SIGNING_KEY_INVALID, `The checkpoint signing key "${path}" is ${String(key.asymmetricKeyType)}, not Ed25519`);
+        throw new MeshlogError(
+          LedgerErrors.LEDGER_SIGNING_KEY_INVALID,
+          `The checkpoint signing key "${path}" is ${String(key.asymmetricKeyType)}, not Ed25519`,
+        );
       }
       signer = new Signer(key);
     }

@@ -5,6 +5,7 @@ import type { FastifyRequest } from "fastify";
 import { requireRole } from "../../http/request-auth.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { SecurityErrors } from "../auth/errors.js";
+import { visibleTenantsOf } from "../auth/tenant-access.js";
 import { queryAuditEvents, type AuditFilter, type StoredAuditEvent } from "../audit/audit-query.js";
 
 const MAX_LIMIT = 100_000;
@@ -60,7 +61,17 @@ export function auditFilterOf(q: Record<string, unknown>, nowNs: bigint): AuditF
     return v === undefined ? {} : { [k]: v };
   };
   end = end < 0n ? 0n : end;
-  return { start, end, limit, direction: direction as "forward" | "backward", format: format as "json" | "ndjson", ...opt("principal"), ...opt("action"), ...opt("tenant"), ...(result !== undefined ? { result } : {}) };
+  return {
+    start,
+    end,
+    limit,
+    direction: direction as "forward" | "backward",
+    format: format as "json" | "ndjson",
+    ...opt("principal"),
+    ...opt("action"),
+    ...opt("tenant"),
+    ...(result !== undefined ? { result } : {}),
+  };
 }
 
 export const auditRoutes: RouteModule = {
@@ -71,14 +82,19 @@ export const auditRoutes: RouteModule = {
       const caller = requireRole(request, "admin", "auditor");
       const filter = auditFilterOf(request.query as Record<string, unknown>, ctx.clock.nowNs());
       // Auditors bound to some tenants see only those tenants' events (and tenant-less ones, e.g. failed logins).
-      const visible = caller.tenants === "*" ? undefined : [caller.tenant, ...caller.tenants];
+      const visible = visibleTenantsOf(caller);
       await ctx.audit.flush();
       const abort = new AbortController();
       request.raw.once("close", () => abort.abort());
       const events: StoredAuditEvent[] = [];
-      for await (const e of queryAuditEvents(ctx.store, { ...filter, ...(visible !== undefined ? { visibleTenants: visible } : {}), signal: abort.signal })) events.push(e);
+      for await (const e of queryAuditEvents(ctx.store, { ...filter, ...(visible !== undefined ? { visibleTenants: visible } : {}), signal: abort.signal }))
+        events.push(e);
       request.auditRows = events.length;
-      request.auditDetails = Object.fromEntries(Object.entries({ principal: filter.principal, action: filter.action, tenant: filter.tenant, format: filter.format }).filter((e): e is [string, string] => e[1] !== undefined));
+      request.auditDetails = Object.fromEntries(
+        Object.entries({ principal: filter.principal, action: filter.action, tenant: filter.tenant, format: filter.format }).filter(
+          (e): e is [string, string] => e[1] !== undefined,
+        ),
+      );
       if (filter.format === "ndjson") {
         return reply
           .type("application/x-ndjson")

@@ -14,12 +14,18 @@ export function mayActOn(p: Pick<Principal, "tenant" | "tenants">, tenant: strin
  * Checks a grant against the caller and returns the effective scope (the caller's scope is always kept:
  * a scoped caller only grants narrower access). Throws SECURITY_GRANT_FORBIDDEN naming what is missing.
  */
-export function checkGrant(caller: Principal, grant: { tenant: string; roles: readonly Role[]; tenants?: readonly string[] | "*"; scope?: string | undefined }): string | undefined {
+export function checkGrant(
+  caller: Principal,
+  grant: { tenant: string; roles: readonly Role[]; tenants?: readonly string[] | "*"; scope?: string | undefined },
+): string | undefined {
   const missing = grant.roles.filter((r) => !hasRole(caller, r));
-  if (missing.length > 0) throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `roles: the caller does not hold ${missing.join(", ")} and cannot grant it`);
-  if (!mayActOn(caller, grant.tenant)) throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `tenant: the caller may not act on tenant "${grant.tenant}"`);
+  if (missing.length > 0)
+    throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `roles: the caller does not hold ${missing.join(", ")} and cannot grant it`);
+  if (!mayActOn(caller, grant.tenant))
+    throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `tenant: the caller may not act on tenant "${grant.tenant}"`);
   if (grant.tenants !== undefined) {
-    if (grant.tenants === "*" && caller.tenants !== "*") throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, 'tenants: only a caller allowed on every tenant can grant "*"');
+    if (grant.tenants === "*" && caller.tenants !== "*")
+      throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, 'tenants: only a caller allowed on every tenant can grant "*"');
     if (grant.tenants !== "*") {
       const bad = grant.tenants.filter((t) => !mayActOn(caller, t));
       if (bad.length > 0) throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `tenants: the caller may not act on ${bad.join(", ")}`);

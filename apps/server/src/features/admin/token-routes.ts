@@ -9,6 +9,7 @@ import { SecurityErrors } from "../auth/errors.js";
 import { securityOf, type SecurityServices } from "../auth/security-module.js";
 import { expiresInNs, parseInput, tokenCreateSchema } from "../auth/security-input.js";
 import { checkGrant, mayActOn } from "./grant-rules.js";
+import { visibleTenantsOf } from "../auth/tenant-access.js";
 
 /** The security services; 404 when the security module is not running. */
 export function securityServices(ctx: ServerContext): SecurityServices {
@@ -27,12 +28,22 @@ export const tokenRoutes: RouteModule = {
       const input = parseInput(tokenCreateSchema, request.body, "token");
       if (input.principal !== undefined) {
         const owner = principals.get(input.principal);
-        if (owner === undefined) throw new MeshlogError(SecurityErrors.SECURITY_FIELD_INVALID, `principal: no principal with id "${input.principal}"`, { details: { field: "principal" } });
+        if (owner === undefined)
+          throw new MeshlogError(SecurityErrors.SECURITY_FIELD_INVALID, `principal: no principal with id "${input.principal}"`, {
+            details: { field: "principal" },
+          });
         const extra = owner.roles.includes("admin") ? [] : input.roles.filter((r) => !owner.roles.includes(r));
-        if (extra.length > 0) throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `roles: principal "${owner.id}" does not hold ${extra.join(", ")}`);
-        if (!mayActOn(owner, input.tenant)) throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `tenant: principal "${owner.id}" may not act on tenant "${input.tenant}"`);
+        if (extra.length > 0)
+          throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `roles: principal "${owner.id}" does not hold ${extra.join(", ")}`);
+        if (!mayActOn(owner, input.tenant))
+          throw new MeshlogError(SecurityErrors.SECURITY_GRANT_FORBIDDEN, `tenant: principal "${owner.id}" may not act on tenant "${input.tenant}"`);
       }
-      const scope = checkGrant(caller, { tenant: input.tenant, roles: input.roles, ...(input.tenants !== undefined ? { tenants: input.tenants } : {}), scope: input.scope });
+      const scope = checkGrant(caller, {
+        tenant: input.tenant,
+        roles: input.roles,
+        ...(input.tenants !== undefined ? { tenants: input.tenants } : {}),
+        scope: input.scope,
+      });
       const { record, token } = tokens.create(
         {
           tenant: input.tenant,
@@ -45,23 +56,33 @@ export const tokenRoutes: RouteModule = {
         },
         caller.id,
       );
-      request.auditDetails = { tokenId: record.id, tokenTenant: record.tenant, tokenRoles: record.roles.join(","), ...(scope !== undefined ? { tokenScope: scope } : {}) };
+      request.auditDetails = {
+        tokenId: record.id,
+        tokenTenant: record.tenant,
+        tokenRoles: record.roles.join(","),
+        ...(scope !== undefined ? { tokenScope: scope } : {}),
+      };
       request.auditRows = 1;
       const { hash: _hash, ...shown } = record;
       return reply.status(201).send({ ...shown, token });
     });
 
     app.get("/api/v1/tokens", { config: { audit: "token.list" } }, async (request) => {
-      requireRole(request, "admin", "auditor");
-      const list = securityServices(ctx).tokens.list();
+      const caller = requireRole(request, "admin", "auditor");
+      const visible = visibleTenantsOf(caller);
+      const list = securityServices(ctx)
+        .tokens.list()
+        .filter((t) => visible === undefined || visible.includes(t.tenant));
       request.auditRows = list.length;
       return { tokens: list };
     });
 
     app.get<{ Params: { id: string } }>("/api/v1/tokens/:id", { config: { audit: "token.get" } }, async (request) => {
-      requireRole(request, "admin", "auditor");
+      const caller = requireRole(request, "admin", "auditor");
+      const visible = visibleTenantsOf(caller);
       const t = securityServices(ctx).tokens.get(request.params.id);
-      if (t === undefined) throw new MeshlogError(SecurityErrors.SECURITY_TOKEN_NOT_FOUND, `no token with id "${request.params.id}"`);
+      if (t === undefined || (visible !== undefined && !visible.includes(t.tenant)))
+        throw new MeshlogError(SecurityErrors.SECURITY_TOKEN_NOT_FOUND, `no token with id "${request.params.id}"`);
       request.auditRows = 1;
       return t;
     });
@@ -69,7 +90,11 @@ export const tokenRoutes: RouteModule = {
     app.delete<{ Params: { id: string } }>("/api/v1/tokens/:id", { config: { audit: "token.revoke" } }, async (request, reply) => {
       const caller = requireRole(request, "admin");
       request.auditDetails = { tokenId: request.params.id.slice(0, 64) };
-      securityServices(ctx).tokens.revoke(request.params.id, caller.id);
+      const { tokens } = securityServices(ctx);
+      const t = tokens.get(request.params.id);
+      if (t !== undefined && !mayActOn(caller, t.tenant))
+        throw new MeshlogError(SecurityErrors.SECURITY_TOKEN_NOT_FOUND, `no token with id "${request.params.id}"`);
+      tokens.revoke(request.params.id, caller.id);
       return reply.status(204).send();
     });
 

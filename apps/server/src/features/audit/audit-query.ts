@@ -63,7 +63,14 @@ export async function* queryAuditEvents(store: LogStore, f: AuditFilter): AsyncG
   const streams = await store.streams(AUDIT_TENANT, f.start, f.end);
   if (streams.length === 0 || f.limit <= 0) return;
   let n = 0;
-  const req = { tenant: AUDIT_TENANT, streamIds: streams.map((s) => s.id), start: f.start, end: f.end, direction: f.direction, ...(f.signal !== undefined ? { signal: f.signal } : {}) };
+  const req = {
+    tenant: AUDIT_TENANT,
+    streamIds: streams.map((s) => s.id),
+    start: f.start,
+    end: f.end,
+    direction: f.direction,
+    ...(f.signal !== undefined ? { signal: f.signal } : {}),
+  };
   for await (const batch of store.select(req)) {
     for (const entry of batch) {
       const e = auditEventOf(entry.record);

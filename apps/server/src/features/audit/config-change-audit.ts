@@ -33,10 +33,19 @@ export function auditConfigChange(dataDir: string, config: ServerConfig, audit: 
   const prev = (readPrivateJson(file) as { config?: Record<string, string> } | undefined)?.config;
   const keys = new Set([...Object.keys(now), ...Object.keys(prev ?? {})]);
   const changed = prev === undefined ? [] : [...keys].filter((k) => prev[k] !== now[k]).sort();
-  const hash = createHash("sha256").update(JSON.stringify(Object.entries(now).sort())).digest("hex");
+  const hash = createHash("sha256")
+    .update(JSON.stringify(Object.entries(now).sort()))
+    .digest("hex");
   if (prev === undefined || changed.length > 0) {
-    const detail = prev === undefined ? "initial configuration" : changed.map((k) => `${k}: ${clip(prev[k] ?? "(unset)")} -> ${clip(now[k] ?? "(unset)")}`).join("; ");
-    audit.record({ action: "config.change", principal: "system", tenant: "", result: "ok", details: { changed: prev === undefined ? "*" : changed.join(","), summary: clip(detail, 2000), hash } });
+    const detail =
+      prev === undefined ? "initial configuration" : changed.map((k) => `${k}: ${clip(prev[k] ?? "(unset)")} -> ${clip(now[k] ?? "(unset)")}`).join("; ");
+    audit.record({
+      action: "config.change",
+      principal: "system",
+      tenant: "",
+      result: "ok",
+      details: { changed: prev === undefined ? "*" : changed.join(","), summary: clip(detail, 2000), hash },
+    });
     writePrivateJson(file, { version: 1, hash, config: now });
   } else {
     audit.record({ action: "config.load", principal: "system", tenant: "", result: "ok", details: { hash } });

@@ -39,6 +39,19 @@ export interface RegisteredRoute {
 }
 
 export const ROUTES_SERVICE = "http.routes";
+/**
+ * ctx.services key of the failed-authentication throttle ({@link AuthFailureThrottle}), for routes that
+ * check credentials themselves (e.g. a login form) so they share the per-address limit.
+ */
+export const AUTH_FAILURES_SERVICE = "auth.failures";
+
+/** Per-source-address throttle of failed authentications. */
+export interface AuthFailureThrottle {
+  /** Seconds the address must wait before its next attempt (0: it may try now). */
+  waitSeconds(address: string): number;
+  /** Records a failed attempt of the address. */
+  fail(address: string): void;
+}
 /** ctx.services key of a `() => boolean` that reloads the TLS certificate now (also done on file change). */
 export const TLS_RELOAD_SERVICE = "tls.reload";
 
@@ -46,6 +59,14 @@ type AuditedConfig = RouteConfig & { audit?: string };
 
 const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? request.url.split("?")[0] ?? "";
 const clip = (s: string, n = 200): string => (s.length > n ? s.slice(0, n) + "…" : s);
+
+/** Public GET routes that produce no audit event: the readiness probe and the UI's static files. */
+export function isUnauditedPublicRoute(method: string, url: string): boolean {
+  return (
+    (method === "GET" || method === "HEAD") &&
+    (url === "/ready" || url === "/ui" || url.startsWith("/ui/") || url.startsWith("/assets/") || url === "/favicon.ico")
+  );
+}
 
 /** Installs the authentication, audit and limit hooks on the root app (before route modules register). */
 export async function installHttpSecurity(app: FastifyInstance, ctx: ServerContext): Promise<void> {
@@ -65,8 +86,15 @@ export async function installHttpSecurity(app: FastifyInstance, ctx: ServerConte
 
   const { authFailureBurst, authFailureRefillPerMinute } = ctx.config.security;
   const failures =
-    authFailureBurst > 0 ? new KeyedTokenBuckets({ burst: authFailureBurst, ratePerSecond: authFailureRefillPerMinute / 60, maxKeys: 50_000, nowMs: () => ctx.clock.nowMs() }) : undefined;
+    authFailureBurst > 0
+      ? new KeyedTokenBuckets({ burst: authFailureBurst, ratePerSecond: authFailureRefillPerMinute / 60, maxKeys: 50_000, nowMs: () => ctx.clock.nowMs() })
+      : undefined;
   const failuresCounter = ctx.metrics.counter("meshlog_auth_failures_total", "Failed authentications, by reason.");
+  const throttle: AuthFailureThrottle = {
+    waitSeconds: (address) => failures?.waitSeconds(address) ?? 0,
+    fail: (address) => void failures?.take(address),
+  };
+  ctx.services.set(AUTH_FAILURES_SERVICE, throttle);
 
   const denyAudit = (request: FastifyRequest, action: string, status: number, details: AuditEvent["details"]): void => {
     ctx.audit.record({
@@ -91,7 +119,9 @@ export async function installHttpSecurity(app: FastifyInstance, ctx: ServerConte
       if (wait > 0) {
         failuresCounter.inc({ reason: "rate_limited" });
         denyAudit(request, "auth.rate_limited", 429, { credential: cred.kind });
-        throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed authentication attempts from ${request.ip}; retry in ${wait}s`, { details: { retryAfterSeconds: wait } });
+        throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed authentication attempts from ${request.ip}; retry in ${wait}s`, {
+          details: { retryAfterSeconds: wait },
+        });
       }
     }
     let principal: Principal | undefined;
@@ -117,10 +147,11 @@ export async function installHttpSecurity(app: FastifyInstance, ctx: ServerConte
     request.principal = principal;
     request.credentialKind = kind;
     const requested = request.headers["x-scope-orgid"];
-    request.tenant = resolveTenant(principal, requested);
-    if (request.tenant === AUDIT_TENANT && !hasRole(principal, "admin", "auditor")) {
+    const tenant = resolveTenant(principal, requested);
+    if (tenant === AUDIT_TENANT && !hasRole(principal, "admin", "auditor")) {
       throw new MeshlogError(ServerErrors.AUTH_FORBIDDEN, `tenant "${AUDIT_TENANT}" (the audit trail) is readable by the admin and auditor roles only`);
     }
+    request.tenant = tenant;
   });
 
   await installQueryConcurrency(app, ctx);
@@ -138,8 +169,25 @@ export async function installHttpSecurity(app: FastifyInstance, ctx: ServerConte
 function auditResponse(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): void {
   const cfg = request.routeOptions.config as AuditedConfig | undefined;
   const p = request.principal;
-  if (cfg?.public === true || p === undefined) return;
   const status = reply.statusCode;
+  if (p === undefined) {
+    // Refused requests were audited by the authentication hook; public routes are audited here as
+    // anonymous, except the readiness probe and the UI's static files.
+    if (cfg?.public !== true || isUnauditedPublicRoute(request.method, request.routeOptions.url ?? "")) return;
+    ctx.audit.record({
+      action: cfg.audit ?? `public.${request.method.toLowerCase()}`,
+      principal: "anonymous",
+      tenant: "",
+      remoteAddress: request.ip,
+      method: request.method,
+      route: routeOf(request),
+      status,
+      result: status < 400 ? "ok" : status === 401 || status === 403 || status === 429 ? "denied" : "error",
+      details: { requestId: request.id, ...userAgent(request), ...(request.auditDetails ?? {}) },
+      ...(request.auditRows !== undefined ? { rows: request.auditRows } : {}),
+    });
+    return;
+  }
   const requested = request.headers["x-scope-orgid"];
   const details: Record<string, string | number | boolean> = {
     requestId: request.id,

@@ -116,7 +116,8 @@ export class PrincipalStore {
   }
 
   #mutable(id: string): PrincipalRecord {
-    if (id === this.#bootstrap.id) throw new MeshlogError(SecurityErrors.SECURITY_BOOTSTRAP_IMMUTABLE, `principal "${id}" is built in and cannot be changed or deleted`);
+    if (id === this.#bootstrap.id)
+      throw new MeshlogError(SecurityErrors.SECURITY_BOOTSTRAP_IMMUTABLE, `principal "${id}" is built in and cannot be changed or deleted`);
     const cur = this.#byId.get(id);
     if (cur === undefined) throw new MeshlogError(SecurityErrors.SECURITY_PRINCIPAL_NOT_FOUND, `no principal with id "${id}"`);
     return cur;

@@ -18,7 +18,10 @@ const NAME_START = /[a-zA-Z_]/;
 const NAME_CHAR = /[a-zA-Z0-9_]/;
 
 const fail = (text: string, pos: number, what: string): never => {
-  throw new MeshlogError(SecurityErrors.SECURITY_SCOPE_INVALID, `scope: ${what} at position ${pos} of ${JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text)}`);
+  throw new MeshlogError(
+    SecurityErrors.SECURITY_SCOPE_INVALID,
+    `scope: ${what} at position ${pos} of ${JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text)}`,
+  );
 };
 
 /**

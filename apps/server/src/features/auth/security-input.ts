@@ -10,7 +10,11 @@ const tenant = z.string().refine(isValidTenant, "must be a tenant id (letters, d
 const role = z.enum(ROLES as unknown as [Role, ...Role[]]);
 const roles = z.array(role).min(1, "needs at least one role").max(4);
 const tenants = z.union([z.literal("*"), z.array(tenant).max(256)]);
-const name = z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+const name = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
 const principalId = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,127}$/, "must be 1-128 characters: letters, digits, _ . @ -");
 
 export const tokenCreateSchema = z
@@ -67,7 +71,8 @@ export function parseInput<S extends z.ZodType>(schema: S, body: unknown, what: 
   }
   const issue = r.error.issues[0];
   const path = issue?.path.join(".") ?? "";
-  const msg = issue?.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `${path === "" ? "body" : path}: ${issue?.message ?? "invalid"}`;
+  const msg =
+    issue?.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `${path === "" ? "body" : path}: ${issue?.message ?? "invalid"}`;
   throw new MeshlogError(SecurityErrors.SECURITY_FIELD_INVALID, `${what}: ${msg}`, { details: { field: path } });
 }
 
@@ -80,7 +85,9 @@ export function expiresInNs(text: string): bigint {
     throw new MeshlogError(SecurityErrors.SECURITY_FIELD_INVALID, (err as Error).message, { details: { field: "expiresIn" } });
   }
   if (ns <= 0n || ns > 10n * 365n * 86_400n * 1_000_000_000n) {
-    throw new MeshlogError(SecurityErrors.SECURITY_FIELD_INVALID, `expiresIn: ${JSON.stringify(text)} must be more than 0 and at most 10y`, { details: { field: "expiresIn" } });
+    throw new MeshlogError(SecurityErrors.SECURITY_FIELD_INVALID, `expiresIn: ${JSON.stringify(text)} must be more than 0 and at most 10y`, {
+      details: { field: "expiresIn" },
+    });
   }
   return ns;
 }

@@ -25,7 +25,12 @@ export function securityOf(ctx: ServerContext): SecurityServices | undefined {
 
 /** Files that hold secrets and must be 0600 (or at least not group/world-accessible) at start. */
 export function secretFiles(dataDir: string): string[] {
-  return [join(dataDir, "admin.token"), join(dataDir, "keys", "master.key"), join(dataDir, "security", "tokens.json"), join(dataDir, "security", "principals.json")];
+  return [
+    join(dataDir, "admin.token"),
+    join(dataDir, "keys", "master.key"),
+    join(dataDir, "security", "tokens.json"),
+    join(dataDir, "security", "principals.json"),
+  ];
 }
 
 export const securityModule: ServerModule = {

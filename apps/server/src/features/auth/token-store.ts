@@ -123,7 +123,9 @@ export class TokenStore implements Authenticator {
 
   /** Every token, bootstrap entry first, never with secrets or hashes. */
   list(): TokenView[] {
-    return [...this.#byId.values()].sort((a, b) => (a.kind === b.kind ? a.createdAt.localeCompare(b.createdAt) : a.kind === "bootstrap" ? -1 : 1)).map((t) => this.#view(t));
+    return [...this.#byId.values()]
+      .sort((a, b) => (a.kind === b.kind ? a.createdAt.localeCompare(b.createdAt) : a.kind === "bootstrap" ? -1 : 1))
+      .map((t) => this.#view(t));
   }
 
   get(id: string): TokenView | undefined {
@@ -134,7 +136,10 @@ export class TokenStore implements Authenticator {
   /** Revokes a token (idempotent: the first revocation time is kept). */
   revoke(id: string, by: string): TokenView {
     if (id === BOOTSTRAP_TOKEN_ID) {
-      throw new MeshlogError(SecurityErrors.SECURITY_BOOTSTRAP_IMMUTABLE, "the bootstrap admin token cannot be revoked through the API; rotate it by changing MESHLOG_ADMIN_TOKEN or replacing DATA/admin.token");
+      throw new MeshlogError(
+        SecurityErrors.SECURITY_BOOTSTRAP_IMMUTABLE,
+        "the bootstrap admin token cannot be revoked through the API; rotate it by changing MESHLOG_ADMIN_TOKEN or replacing DATA/admin.token",
+      );
     }
     const t = this.#byId.get(id);
     if (t === undefined) throw new MeshlogError(SecurityErrors.SECURITY_TOKEN_NOT_FOUND, `no token with id "${id}"`);
@@ -178,7 +183,16 @@ export class TokenStore implements Authenticator {
     const owner = this.#principals.get(t.principalId);
     if (owner === undefined) {
       if (!t.principalId.startsWith("svc-")) return undefined; // bound principal was deleted
-      return { id: t.principalId, name: t.name, kind: "service", tenant: t.tenant, roles: t.roles, tenants: t.tenants, tokenId: t.id, ...(t.scope !== undefined ? { scope: t.scope } : {}) };
+      return {
+        id: t.principalId,
+        name: t.name,
+        kind: "service",
+        tenant: t.tenant,
+        roles: t.roles,
+        tenants: t.tenants,
+        tokenId: t.id,
+        ...(t.scope !== undefined ? { scope: t.scope } : {}),
+      };
     }
     if (owner.disabled) return undefined;
     const roles = owner.roles.includes("admin") ? t.roles : t.roles.filter((r) => owner.roles.includes(r));

@@ -12,7 +12,12 @@ import { KeyedTokenBuckets } from "./token-bucket.js";
  */
 export function ingestRateLimitGuard(bytesPerSecond: number, burstBytes: number, clock: Clock): WriteGuard | undefined {
   if (bytesPerSecond <= 0) return undefined;
-  const buckets = new KeyedTokenBuckets({ ratePerSecond: bytesPerSecond, burst: burstBytes > 0 ? burstBytes : bytesPerSecond * 10, maxKeys: 100_000, nowMs: () => clock.nowMs() });
+  const buckets = new KeyedTokenBuckets({
+    ratePerSecond: bytesPerSecond,
+    burst: burstBytes > 0 ? burstBytes : bytesPerSecond * 10,
+    maxKeys: 100_000,
+    nowMs: () => clock.nowMs(),
+  });
   return (tenant, _records, bytes) => {
     const r = buckets.take(tenant, bytes);
     if (!r.ok) {
@@ -27,5 +32,6 @@ export function ingestRateLimitGuard(bytesPerSecond: number, burstBytes: number,
 
 /** Refuses writes into the audit tenant: only the audit sink writes there. */
 export const auditTenantWriteGuard: WriteGuard = (tenant) => {
-  if (tenant === AUDIT_TENANT) throw new MeshlogError(ServerErrors.AUTH_FORBIDDEN, `tenant "${AUDIT_TENANT}" holds the audit trail and cannot be written by receivers`);
+  if (tenant === AUDIT_TENANT)
+    throw new MeshlogError(ServerErrors.AUTH_FORBIDDEN, `tenant "${AUDIT_TENANT}" holds the audit trail and cannot be written by receivers`);
 };

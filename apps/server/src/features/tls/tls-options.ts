@@ -48,12 +48,16 @@ export function loadTlsOptions(config: ServerConfig): HttpsServerOptions | undef
     return undefined;
   }
   if (cert === "" || key === "") throw new MeshlogError(SecurityErrors.SECURITY_TLS_INVALID, "tls.cert and tls.key must be set together");
-  if (requireClientCert && ca === "") throw new MeshlogError(SecurityErrors.SECURITY_TLS_INVALID, "tls.requireClientCert needs tls.ca (the CA that signs client certificates)");
+  if (requireClientCert && ca === "")
+    throw new MeshlogError(SecurityErrors.SECURITY_TLS_INVALID, "tls.requireClientCert needs tls.ca (the CA that signs client certificates)");
   const read = (file: string, what: string): Buffer => {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new MeshlogError(SecurityErrors.SECURITY_TLS_INVALID, `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new MeshlogError(
+        SecurityErrors.SECURITY_TLS_INVALID,
+        `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   };
   return {
@@ -73,13 +77,25 @@ export function loadTlsOptions(config: ServerConfig): HttpsServerOptions | undef
  * connections get the new certificate; open ones keep theirs). A bad replacement is logged and the old
  * context kept. Returns a function that reloads immediately and one that stops watching.
  */
-export function watchTlsFiles(config: ServerConfig, server: Pick<TlsServer, "setSecureContext">, log: Logger, intervalMs = 1000): { reload(): boolean; stop(): void } {
+export function watchTlsFiles(
+  config: ServerConfig,
+  server: Pick<TlsServer, "setSecureContext">,
+  log: Logger,
+  intervalMs = 1000,
+): { reload(): boolean; stop(): void } {
   const files = [config.tls.cert, config.tls.key, config.tls.ca].filter((f) => f !== "");
   const reload = (): boolean => {
     try {
       const opts = loadTlsOptions(config);
       if (opts === undefined) return false;
-      server.setSecureContext({ key: opts.key, cert: opts.cert, ...(opts.ca !== undefined ? { ca: opts.ca } : {}), minVersion: opts.minVersion, ciphers: opts.ciphers, honorCipherOrder: true });
+      server.setSecureContext({
+        key: opts.key,
+        cert: opts.cert,
+        ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+        minVersion: opts.minVersion,
+        ciphers: opts.ciphers,
+        honorCipherOrder: true,
+      });
       log.info("tls certificate reloaded", { cert: config.tls.cert });
       return true;
     } catch (err) {
@@ -92,10 +108,13 @@ export function watchTlsFiles(config: ServerConfig, server: Pick<TlsServer, "set
     if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
     // Debounce: cert and key are usually replaced one after the other.
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      reload();
-    }, Math.min(intervalMs, 250));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        reload();
+      },
+      Math.min(intervalMs, 250),
+    );
   };
   for (const f of files) watchFile(f, { interval: intervalMs, persistent: false }, onChange);
   return {

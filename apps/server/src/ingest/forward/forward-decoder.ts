@@ -130,6 +130,7 @@ export class ForwardDecoder {
       const x = v[i];
       if (typeof x === "string") return x;
       if (x instanceof Uint8Array) return Buffer.from(x).toString("utf8");
+      if (x === null && i >= 4) return ""; // fluent-logger sends nil for an unset username
       throw invalid(`PING ${name} must be a string`);
     };
     const saltValue = v[2];

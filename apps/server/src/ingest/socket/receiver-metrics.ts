@@ -10,6 +10,7 @@ export class ReceiverMetrics {
   readonly #bytes;
   readonly #rejected;
   readonly #dropped;
+  readonly #malformed;
   readonly #active = new Map<string, number>();
 
   constructor(metrics: MetricsRegistry, receiver: string) {
@@ -19,6 +20,7 @@ export class ReceiverMetrics {
     this.#bytes = metrics.counter("meshlog_receiver_bytes_total", "Bytes read from the wire by a socket receiver.");
     this.#rejected = metrics.counter("meshlog_receiver_rejected_total", "Messages, frames or connections a socket receiver refused, by reason.");
     this.#dropped = metrics.counter("meshlog_receiver_dropped_total", "Messages dropped after receipt (UDP only: it cannot push back), by reason.");
+    this.#malformed = metrics.counter("meshlog_receiver_malformed_total", "Messages stored raw because they did not parse, by reason.");
     const gauge = metrics.gauge("meshlog_receiver_connections_active", "Open connections of a socket receiver.");
     metrics.onCollect(() => {
       for (const [transport, n] of this.#active) gauge.set({ receiver: this.#receiver, transport }, n);
@@ -44,6 +46,10 @@ export class ReceiverMetrics {
 
   rejected(reason: string, n = 1): void {
     if (n > 0) this.#rejected.inc({ receiver: this.#receiver, reason }, n);
+  }
+
+  malformed(reason: string, n = 1): void {
+    if (n > 0) this.#malformed.inc({ receiver: this.#receiver, reason }, n);
   }
 
   dropped(reason: string, n = 1): void {

@@ -33,19 +33,22 @@ export function readEnvoyHead(sc: LineScanner): EnvoyHead | undefined {
   return { timestamp, fields };
 }
 
-/** Reads the quoted tail shared by Envoy and Istio: `"XFF" "UA" "REQUEST_ID" "AUTHORITY" "UPSTREAM_HOST"`. */
-export function readEnvoyQuotedTail(sc: LineScanner, fields: Record<string, string>): boolean {
-  const xff = sc.quoted();
-  const ua = sc.quoted();
-  const reqId = sc.quoted();
-  const authority = sc.quoted();
-  const upstream = sc.quoted();
-  if (upstream === undefined) return false;
-  put(fields, F.forwardedFor, xff);
+/**
+ * Reads the quoted section shared by Envoy and Istio: `"XFF" "UA" "REQUEST_ID" "AUTHORITY" "UPSTREAM_HOST"`.
+ * Envoy does not escape quotes in headers, so the section is split at `" "` and any surplus parts (a
+ * User-Agent holding `" "`) are given back to the User-Agent.
+ */
+export function readEnvoyQuotedSection(section: string, fields: Record<string, string>): boolean {
+  if (section.length < 2 || !section.startsWith('"') || !section.endsWith('"')) return false;
+  const parts = section.slice(1, -1).split('" "');
+  if (parts.length < 5) return false;
+  const extra = parts.length - 5;
+  const ua = parts.slice(1, 2 + extra).join('" "');
+  put(fields, F.forwardedFor, parts[0]);
   put(fields, F.userAgent, ua);
-  put(fields, F.requestId, reqId);
-  put(fields, F.authority, authority);
-  put(fields, F.upstreamHost, upstream);
+  put(fields, F.requestId, parts[2 + extra]);
+  put(fields, F.authority, parts[3 + extra]);
+  put(fields, F.upstreamHost, parts[4 + extra]);
   return true;
 }
 
@@ -70,7 +73,7 @@ export function parseEnvoyText(line: string): ParsedBody | undefined {
   const head = readEnvoyHead(sc);
   if (head === undefined) return undefined;
   if (!readEnvoyNumbers(sc, head.fields)) return undefined;
-  if (!readEnvoyQuotedTail(sc, head.fields)) return undefined;
+  if (!readEnvoyQuotedSection(sc.rest().trimEnd(), head.fields)) return undefined;
   const xff = head.fields[F.forwardedFor];
   if (xff !== undefined) put(head.fields, F.clientAddress, (xff.split(",")[0] ?? "").trim());
   return withHttpSeverity({ format: "envoy", fields: head.fields, timestamp: head.timestamp });

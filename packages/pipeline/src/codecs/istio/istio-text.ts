@@ -2,7 +2,7 @@
 
 import type { ParsedBody } from "../body-format.js";
 import { F, put, withHttpSeverity } from "../access-log-fields.js";
-import { readEnvoyHead, readEnvoyNumbers, readEnvoyQuotedTail } from "../envoy/envoy-text.js";
+import { readEnvoyHead, readEnvoyNumbers, readEnvoyQuotedSection } from "../envoy/envoy-text.js";
 import { LineScanner } from "../line-scanner.js";
 import { putIstioCluster } from "./istio-cluster.js";
 
@@ -20,12 +20,20 @@ export function parseIstioText(line: string): ParsedBody | undefined {
   put(f, F.terminationDetails, termination);
   put(f, F.upstreamFailure, failure);
   if (!readEnvoyNumbers(sc, f)) return undefined;
-  if (!readEnvoyQuotedTail(sc, f)) return undefined;
-  putIstioCluster(f, sc.bare());
-  put(f, F.upstreamLocalAddress, sc.bare());
-  put(f, F.downstreamLocalAddress, sc.bare());
-  put(f, F.clientAddress, sc.bare());
-  put(f, F.serverName, sc.bare());
-  put(f, F.routeName, sc.bare());
+  // The quoted section is followed by six bare tokens; split them off from the right.
+  const rest = sc.rest().trimEnd();
+  let cut = rest.length;
+  for (let k = 0; k < 6; k++) {
+    cut = rest.lastIndexOf(" ", cut - 1);
+    if (cut < 0) return undefined;
+  }
+  if (!readEnvoyQuotedSection(rest.slice(0, cut).trimEnd(), f)) return undefined;
+  const [cluster, upstreamLocal, downstreamLocal, downstreamRemote, sni, route] = rest.slice(cut + 1).split(" ");
+  putIstioCluster(f, cluster);
+  put(f, F.upstreamLocalAddress, upstreamLocal);
+  put(f, F.downstreamLocalAddress, downstreamLocal);
+  put(f, F.clientAddress, downstreamRemote);
+  put(f, F.serverName, sni);
+  put(f, F.routeName, route);
   return withHttpSeverity({ format: "istio", fields: f, timestamp: head.timestamp });
 }

@@ -54,7 +54,7 @@ export function parseNginxAccess(line: string): ParsedBody | undefined {
   const groups = groupLists(sc.rest());
   put(f, F.upstreamHost, groups[0]);
   put(f, F.upstreamBytes, groups[1]);
-  put(f, "upstream.response_time_ms", groups[2] === undefined || groups[2].includes(",") ? groups[2] : secondsToMs(groups[2]));
+  put(f, "upstream.response_time_ms", listSecondsToMs(groups[2]));
   put(f, F.upstreamStatus, groups[3]);
   put(f, F.requestId, groups[4]);
   return withHttpSeverity({ format: "ingress-nginx", fields: f, timestamp });
@@ -69,4 +69,13 @@ function groupLists(text: string): string[] {
     else if (t !== "") out.push(t);
   }
   return out;
+}
+
+/** `0.004, 0.027` (seconds) to `4, 27` (milliseconds); `-` entries stay `-`. */
+function listSecondsToMs(value: string | undefined): string | undefined {
+  if (value === undefined || value === "-") return undefined;
+  return value
+    .split(", ")
+    .map((v) => secondsToMs(v) ?? v)
+    .join(", ");
 }

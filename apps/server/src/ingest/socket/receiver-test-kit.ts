@@ -1,0 +1,88 @@
+// Test support for socket receivers: an in-process server on loopback ports, reading records back, polling
+// with a bound, and throwaway TLS certificates. Used only by *.test.ts files.
+
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LogRecord } from "@meshlog/core";
+import type { LogStore } from "@meshlog/storage";
+import { serverConfigSchema } from "../../config/server-config.js";
+import { startServer, type RunningServer } from "../../main.js";
+
+export interface TestServer {
+  readonly server: RunningServer;
+  readonly dir: string;
+  /** Server log lines (JSON). */
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a server with only the given receivers enabled (HTTP on an ephemeral loopback port). */
+export async function startTestServer(overrides: Record<string, unknown>): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), "meshlog-recv-"));
+  const logs: string[] = [];
+  const config = serverConfigSchema.parse({ dataDir: join(dir, "data"), http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "t", logLevel: "debug", ...overrides });
+  const server = await startServer(config, { print: () => {}, logWrite: (s) => void logs.push(s) });
+  return {
+    server,
+    dir,
+    logs,
+    async stop() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** HOST and PORT of a "host:port" service address. */
+export function hostPortOf(addr: unknown): { host: string; port: number } {
+  if (typeof addr !== "string") throw new Error(`no address published: ${String(addr)}`);
+  const i = addr.lastIndexOf(":");
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(addr.slice(i + 1)) };
+}
+
+/** Every record of a tenant, oldest first. */
+export async function readAll(store: LogStore, tenant: string): Promise<LogRecord[]> {
+  const streams = await store.streams(tenant, 0n, 1n << 62n);
+  const out: LogRecord[] = [];
+  if (streams.length === 0) return out;
+  for await (const batch of store.select({ tenant, streamIds: streams.map((s) => s.id), start: 0n, end: 1n << 62n, direction: "forward" })) {
+    for (const e of batch) out.push(e.record);
+  }
+  return out;
+}
+
+/** Polls until `n` records of the tenant exist (at most `timeoutMs`), returning them. */
+export async function waitForRecords(store: LogStore, tenant: string, n: number, timeoutMs = 10_000): Promise<LogRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await readAll(store, tenant);
+    if (all.length >= n || Date.now() > deadline) return all;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Polls a condition (bounded), e.g. a metric or a log line appearing. */
+export async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl), plus a client certificate. */
+export function makeTestCertificates(dir: string): { ca: string; cert: string; key: string; clientCert: string; clientKey: string } {
+  const p = (f: string): string => join(dir, f);
+  const run = (args: string[]): void => void execFileSync("openssl", args, { stdio: "ignore" });
+  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.pem"), "-days", "2", "-subj", "/CN=meshlog test CA"]);
+  for (const [name, cn] of [["server", "127.0.0.1"], ["client", "test-client"]] as const) {
+    run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", p(`${name}.key`), "-out", p(`${name}.csr`), "-subj", `/CN=${cn}`]);
+    const ext = p(`${name}.ext`);
+    execFileSync("sh", ["-c", `printf '%s\\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' > '${ext}'`]);
+    run(["x509", "-req", "-in", p(`${name}.csr`), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-out", p(`${name}.pem`), "-days", "2", "-extfile", ext]);
+  }
+  return { ca: p("ca.pem"), cert: p("server.pem"), key: p("server.key"), clientCert: p("client.pem"), clientKey: p("client.key") };
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// Storage engine benchmark: append rate, stored bytes per line vs gzip -6, needle search vs full scan.
+// Prints one JSON object. MESHLOG_BENCH_SCALE=N multiplies the line count (default 200 000 lines).
+import { mkdtemp, rm, readdir, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { EmbeddedStore, NodeFileSystem, emptySelectStats } from "../packages/storage/dist/index.js";
+import { streamIdOf } from "../packages/core/dist/index.js";
+
+const SCALE = Number(process.env.MESHLOG_BENCH_SCALE ?? "1");
+const LINES = Math.round(200_000 * SCALE);
+const BATCH = 1000;
+const IN_FLIGHT = 4;
+const NEEDLE = "needle-7f3a9c1e0b5d";
+
+let seed = 42;
+const rnd = () => {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
+const hex = (n) => { let s = ""; for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(rnd() * 16)]; return s; };
+const SERVICES = ["checkout", "payments", "cart", "catalog", "auth", "shipping", "frontend", "search", "inventory", "email"];
+const PATHS = ["/api/v1/orders", "/api/v1/cart/items", "/healthz", "/api/v2/search", "/login", "/api/v1/payments/charge", "/static/app.js", "/api/v1/users/me"];
+const METHODS = ["GET", "GET", "GET", "POST", "PUT", "DELETE"];
+const STATUS = [200, 200, 200, 200, 200, 201, 204, 301, 400, 404, 500, 503];
+const MSGS = ["request completed", "cache miss", "user logged in", "payment authorized", "retrying upstream", "connection reset by peer", "slow query detected", "order created"];
+const UAS = ["Go-http-client/1.1", "okhttp/4.9.3", "Mozilla/5.0 (X11; Linux x86_64)", "curl/7.88.1", "python-requests/2.31"];
+
+/** One realistic line and the fields a receiver would extract from it. */
+function line(tsMs) {
+  const service = pick(SERVICES);
+  const traceId = hex(32);
+  const status = pick(STATUS);
+  const user = `user-${Math.floor(rnd() * 20000)}`;
+  const iso = new Date(tsMs).toISOString();
+  const path = pick(PATHS);
+  const method = pick(METHODS);
+  const dur = Math.floor(rnd() * 900);
+  const k = rnd();
+  let body, source, tid = "";
+  if (k < 0.3) {
+    source = "envoy";
+    body = `[${iso}] "${method} ${path} HTTP/1.1" ${status} ${status >= 500 ? "UF" : "-"} via_upstream - "-" 0 ${Math.floor(rnd() * 20000)} ${dur} ${Math.max(0, dur - 3)} "10.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.7" "${pick(UAS)}" "${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}" "${service}.prod.svc:8080" "10.1.4.${Math.floor(rnd() * 255)}:8080" outbound|8080||${service}.prod.svc.cluster.local`;
+  } else if (k < 0.5) {
+    source = "istio";
+    tid = traceId;
+    body = JSON.stringify({ start_time: iso, method, path, protocol: "HTTP/2", response_code: status, response_flags: status >= 500 ? "UF" : "-", bytes_received: 0, bytes_sent: Math.floor(rnd() * 9000), duration: dur, upstream_cluster: `outbound|80||${service}.prod.svc.cluster.local`, authority: `${service}.prod.svc`, x_forwarded_for: "-", user_agent: pick(UAS), request_id: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`, traceparent: `00-${traceId}-${hex(16)}-01` });
+  } else if (k < 0.85) {
+    source = "app";
+    tid = traceId;
+    body = JSON.stringify({ ts: iso, level: status >= 500 ? "error" : "info", msg: pick(MSGS), service, user_id: user, order_id: `ord_${Math.floor(rnd() * 1e6)}`, latency_ms: dur, trace_id: traceId });
+  } else {
+    source = "syslog";
+    body = `<${13 + Math.floor(rnd() * 8)}>1 ${iso} node-${Math.floor(rnd() * 12)} ${service} ${Math.floor(rnd() * 30000)} - - ${pick(MSGS)} user=${user} status=${status}`;
+  }
+  return { body, service, source, traceId: tid, status };
+}
+
+async function dirBytes(dir) {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n += e.isDirectory() ? await dirBytes(p) : (await stat(p)).size;
+  }
+  return n;
+}
+
+const T0 = BigInt(Date.UTC(2026, 10, 1)) * 1_000_000n;
+const needleAt = Math.floor(LINES * 0.37);
+const labelsCache = new Map();
+const records = new Array(LINES);
+const raw = [];
+for (let i = 0; i < LINES; i++) {
+  const ts = T0 + BigInt(i) * 5_000_000n; // 200 lines/s of event time
+  const l = line(Number(ts / 1_000_000n));
+  if (i === needleAt) l.body = l.body.replace(/user-\d+|"-"|msg":"[^"]+/, (m) => `${m} ${NEEDLE}`);
+  const key = `${l.service}/${l.source}`;
+  let labels = labelsCache.get(key);
+  if (labels === undefined) labelsCache.set(key, (labels = { service: l.service, namespace: "prod", source: l.source }));
+  const sev = l.status >= 500 ? 17 : l.status >= 400 ? 13 : 9;
+  records[i] = { timestamp: ts, observedTimestamp: ts + 2_000_000n, severityNumber: sev, severityText: "", body: l.body, attributes: {}, resource: {}, traceId: l.traceId, spanId: "", tenant: "bench", labels };
+  raw.push(l.body);
+}
+const rawText = raw.join("\n") + "\n";
+const rawBytes = Buffer.byteLength(rawText);
+
+const gz0 = performance.now();
+const gzipBytes = gzipSync(rawText, { level: 6 }).length;
+const gzipMs = performance.now() - gz0;
+
+const dir = await mkdtemp(join(tmpdir(), "meshlog-bench-"));
+try {
+  const store = await EmbeddedStore.open({ dataDir: dir, fs: new NodeFileSystem(), masterKey: randomBytes(32), sealTimer: false });
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < LINES) {
+      const start = next;
+      next += BATCH;
+      await store.append("bench", records.slice(start, Math.min(start + BATCH, LINES)));
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const appendSec = (performance.now() - t0) / 1000;
+  const f0 = performance.now();
+  await store.flush();
+  const flushSec = (performance.now() - f0) / 1000;
+  const totalSec = (performance.now() - t0) / 1000;
+  const tenantDir = join(dir, "tenants", "bench");
+  const blockBytes = await dirBytes(join(tenantDir, "blocks"));
+  const storedBytes = blockBytes + (await dirBytes(join(tenantDir, "ledger"))) + (await stat(join(tenantDir, "catalog.bin"))).size;
+  const streamIds = [...labelsCache.values()].map((l) => streamIdOf("bench", l));
+  const req = { tenant: "bench", streamIds, start: T0, end: T0 + BigInt(LINES) * 5_000_000n + 1n, direction: "forward" };
+  const search = async (withBloom) => {
+    const stats = emptySelectStats();
+    const s0 = performance.now();
+    let hits = 0;
+    for await (const batch of store.select(withBloom ? { ...req, requiredSubstrings: [NEEDLE] } : req, stats)) for (const e of batch) if (e.record.body.includes(NEEDLE)) hits++;
+    return { seconds: (performance.now() - s0) / 1000, hits, stats };
+  };
+  const scan = await search(false);
+  const needle = await search(true);
+  const st = await store.stats("bench");
+  await store.close();
+  console.log(
+    JSON.stringify({
+      lines: LINES,
+      rawBytes,
+      streams: streamIds.length,
+      blocks: st.blocks,
+      append: { batch: BATCH, inFlight: IN_FLIGHT, seconds: +appendSec.toFixed(3), linesPerSecond: Math.round(LINES / appendSec), mbPerSecond: +(rawBytes / appendSec / 1e6).toFixed(1) },
+      appendAndSeal: { seconds: +totalSec.toFixed(3), flushSeconds: +flushSec.toFixed(3), linesPerSecond: Math.round(LINES / totalSec) },
+      storage: { storedBytes, blockBytes, bytesPerLine: +(storedBytes / LINES).toFixed(2), gzip6Bytes: gzipBytes, gzip6BytesPerLine: +(gzipBytes / LINES).toFixed(2), ratioToGzip6: +(storedBytes / gzipBytes).toFixed(3), gzip6Ms: Math.round(gzipMs) },
+      needleSearch: { seconds: +needle.seconds.toFixed(4), hits: needle.hits, blocksScanned: needle.stats.blocksScanned, blocksPrunedByBloom: needle.stats.blocksPrunedByBloom },
+      fullScan: { seconds: +scan.seconds.toFixed(4), hits: scan.hits, blocksScanned: scan.stats.blocksScanned, mbPerSecond: +(rawBytes / scan.seconds / 1e6).toFixed(1) },
+      needleToScanRatio: +(needle.seconds / scan.seconds).toFixed(4),
+    }),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,165 @@
+// Applies redaction rules to records: body, attribute and resource values; counts redactions per rule.
+
+import { createHmac } from "node:crypto";
+import { MeshlogError, type LogRecord } from "@meshlog/core";
+import { PipelineErrors } from "../errors.js";
+import { parseConfig } from "../parse-config.js";
+import { BUILTIN_DETECTORS, RULES_OFF_BY_DEFAULT } from "./builtin-detectors.js";
+import { compileCustomPattern } from "./custom-detector.js";
+import { SECRET_KEY_NAME } from "./detect-secrets.js";
+import type { Detector, Span } from "./detector.js";
+import { redactionConfigSchema, type RedactionConfig, type RedactionMode, type ResolvedRedactionConfig } from "./redaction-config.js";
+
+interface ActiveRule {
+  detector: Detector;
+  mode: RedactionMode;
+}
+
+/** Result of redacting one text value. */
+export interface RedactedText {
+  text: string;
+  /** Number of matches replaced (or 1 when the value is dropped). */
+  count: number;
+  /** Set when a rule in drop mode matched: the value must be removed (or the body replaced wholly). */
+  droppedBy?: string;
+}
+
+const HASH_CACHE_MAX = 4096;
+
+/**
+ * Redacts records in place. Rules run in a fixed order (credentials, then cards/SSN/email/IPs, then custom
+ * patterns); each first runs a cheap pre-check, then a linear-time scan. Markers written by earlier rules
+ * are never matched again. Construction validates the config and throws MeshlogError naming the key.
+ */
+export class Redactor {
+  readonly #rules: ActiveRule[] = [];
+  readonly #config: ResolvedRedactionConfig;
+  readonly #counts = new Map<string, number>();
+  readonly #skipKeys: Set<string>;
+  readonly #keyRuleMode: RedactionMode | undefined;
+  readonly #hashCache = new Map<string, string>();
+
+  constructor(config: RedactionConfig = {}) {
+    const c = parseConfig(redactionConfigSchema, config, "redaction");
+    this.#config = c;
+    this.#skipKeys = new Set(c.skipKeys);
+    const settings = c.rules as Record<string, boolean | RedactionMode | undefined>;
+    const modeOf = (name: string): RedactionMode | undefined => {
+      const s = settings[name];
+      if (s === false) return undefined;
+      if (s === undefined) return RULES_OFF_BY_DEFAULT.has(name) ? undefined : c.mode;
+      return s === true ? c.mode : s;
+    };
+    for (const d of BUILTIN_DETECTORS) {
+      const mode = modeOf(d.name);
+      if (mode !== undefined) this.#rules.push({ detector: d, mode });
+    }
+    this.#keyRuleMode = modeOf("password");
+    const names = new Set(BUILTIN_DETECTORS.map((d) => d.name));
+    for (const p of c.custom) {
+      if (names.has(p.name)) throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, `redaction: custom pattern name "${p.name}" is already used`);
+      names.add(p.name);
+      this.#rules.push({ detector: compileCustomPattern(p), mode: p.mode ?? c.mode });
+    }
+    const hashing = this.#rules.some((r) => r.mode === "hash") || this.#keyRuleMode === "hash";
+    if (hashing && c.hashKey === "") throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, "redaction: hashKey is required when a rule uses hash mode");
+  }
+
+  /** Names of the rules that run, in order. */
+  get ruleNames(): string[] {
+    return this.#rules.map((r) => r.detector.name);
+  }
+
+  /** Redacts one text value (the rules only; key-based rules apply in redactRecord). */
+  redactText(text: string): RedactedText {
+    let out = text;
+    let count = 0;
+    for (const rule of this.#rules) {
+      const d = rule.detector;
+      if (!d.mightMatch(out)) continue;
+      const spans = d.find(out).filter((s) => !isMarker(out, s));
+      if (spans.length === 0) continue;
+      if (rule.mode === "drop") {
+        this.#count(d.name, 1);
+        return { text: `[REDACTED:${d.name}]`, count: count + 1, droppedBy: d.name };
+      }
+      let next = "";
+      let pos = 0;
+      for (const s of spans) {
+        next += out.slice(pos, s.start) + this.#replacement(d.name, rule.mode, out.slice(s.start, s.end));
+        pos = s.end;
+      }
+      out = next + out.slice(pos);
+      count += spans.length;
+      this.#count(d.name, spans.length);
+    }
+    return { text: out, count };
+  }
+
+  /** Redacts body, attribute and resource values of `r` in place; returns the number of redactions. */
+  redactRecord(r: LogRecord): number {
+    let n = 0;
+    const c = this.#config;
+    if (c.body && r.body !== "") {
+      const res = this.redactText(r.body);
+      if (res.count > 0) {
+        r.body = res.text;
+        n += res.count;
+      }
+    }
+    if (c.attributes) n += this.#redactMap(r.attributes, true);
+    if (c.resource) n += this.#redactMap(r.resource, false);
+    return n;
+  }
+
+  /** Redactions applied so far, per rule (for metrics and the redaction audit event). */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.#counts);
+  }
+
+  #redactMap(map: Record<string, string>, byKey: boolean): number {
+    let n = 0;
+    for (const key of Object.keys(map)) {
+      if (this.#skipKeys.has(key)) continue;
+      const value = map[key] as string;
+      if (value === "") continue;
+      if (byKey && this.#keyRuleMode !== undefined && SECRET_KEY_NAME.test(key) && !value.startsWith("[REDACTED:")) {
+        this.#count("password", 1);
+        n++;
+        if (this.#keyRuleMode === "drop") delete map[key];
+        else map[key] = this.#replacement("password", this.#keyRuleMode, value);
+        continue;
+      }
+      const res = this.redactText(value);
+      if (res.count === 0) continue;
+      n += res.count;
+      if (res.droppedBy !== undefined) delete map[key];
+      else map[key] = res.text;
+    }
+    return n;
+  }
+
+  #replacement(rule: string, mode: RedactionMode, value: string): string {
+    if (mode !== "hash") return `[REDACTED:${rule}]`;
+    let h = this.#hashCache.get(value);
+    if (h === undefined) {
+      h = createHmac("sha256", this.#config.hashKey).update(value).digest("hex").slice(0, this.#config.hashLength);
+      if (this.#hashCache.size >= HASH_CACHE_MAX) this.#hashCache.clear();
+      this.#hashCache.set(value, h);
+    }
+    return `[${rule}:hmac:${h}]`;
+  }
+
+  #count(rule: string, n: number): void {
+    this.#counts.set(rule, (this.#counts.get(rule) ?? 0) + n);
+  }
+}
+
+/** True when the span starts a marker an earlier rule wrote (`[REDACTED:x]`, `[x:hmac:...]`). */
+function isMarker(text: string, s: Span): boolean {
+  if (text.charCodeAt(s.start) !== 91 && !(s.start > 0 && text.charCodeAt(s.start - 1) === 91)) return false;
+  const from = text.charCodeAt(s.start) === 91 ? s.start : s.start - 1;
+  if (text.startsWith("[REDACTED:", from)) return true;
+  const close = text.indexOf("]", from);
+  return close > 0 && close - from < 100 && text.slice(from, close).includes(":hmac:");
+}

@@ -1,0 +1,403 @@
+// The embedded LogStore: WAL + head + encrypted columnar blocks + catalog + ledger, on one data folder.
+
+import { randomBytes } from "node:crypto";
+import { formatRfc3339Ns, isValidTenant, MeshlogError, silentLogger, streamIdOf, systemClock, type Clock, type Labels, type Logger, type LogRecord } from "@meshlog/core";
+import type { LogStore, SelectRequest, SelectStats, StoredEntry, StoreStats, StreamInfo, TailListener } from "../contract.js";
+import { StorageErrors } from "../errors.js";
+import { dataLayout, type DataLayout } from "../file-names.js";
+import type { FileSystem } from "../io/file-system.js";
+import { NodeFileSystem } from "../io/node-file-system.js";
+import { Wal, type WalReplayReport } from "../wal/wal.js";
+import type { WalStreamRecords } from "../wal/wal-format.js";
+import { Head } from "../head/head.js";
+import { TenantCatalog } from "../index/catalog.js";
+import { loadCatalog, saveCatalog } from "../index/catalog-store.js";
+import { quarantineFile } from "../index/quarantine-file.js";
+import { BlockReader } from "./block-reader.js";
+import { mergeSources, type EntrySource } from "./block-source.js";
+import { EngineErrors } from "./errors.js";
+import { Sealer } from "./sealer.js";
+import type { BlockLedger, SecurityProvider } from "./security-ports.js";
+import { defaultSecurity } from "./default-security.js";
+
+export interface EmbeddedStoreOptions {
+  readonly dataDir: string;
+  readonly fs?: FileSystem;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Master key (from MESHLOG_MASTER_KEY) for the key ring. */
+  readonly masterKey?: Buffer;
+  /** Seal a stream's head buffer once it holds this many bytes (default 2 MiB). */
+  readonly sealMaxBytes?: number;
+  /** Seal a stream's head buffer once it is this old (default 120 000 ms). */
+  readonly sealMaxAgeMs?: number;
+  /** Reject appends with STORAGE_BACKPRESSURE while the head holds more than this (default 256 MiB). */
+  readonly maxHeadBytes?: number;
+  /** Reject appends while this many WAL bytes wait for their fsync (default 64 MiB). */
+  readonly maxWalQueueBytes?: number;
+  /** WAL segment size (default 64 MiB). */
+  readonly walSegmentBytes?: number;
+  /** Key ring and ledger; defaults to crypto/ and ledger/ on DATA/keys and DATA/tenants/<t>/ledger. */
+  readonly security?: SecurityProvider;
+  /** Check for age-due seals on a timer (default true; tests with a ManualClock call sealDue()). */
+  readonly sealTimer?: boolean;
+}
+
+/** What open() found: WAL replay and catalog repairs. */
+export interface OpenReport {
+  readonly wal: WalReplayReport;
+  readonly catalogsRebuilt: { tenant: string; reason: string }[];
+  readonly quarantined: { tenant: string; file: string; message: string }[];
+}
+
+interface TenantState {
+  readonly catalog: TenantCatalog;
+  readonly ledger: BlockLedger;
+}
+
+/**
+ * The default single-node LogStore. append() resolves after the WAL fsync; records are then in the head
+ * and visible to select and tail. Head buffers are sealed into encrypted blocks by size, age, flush() and
+ * close(); each sealed block is appended to its tenant's ledger and a checkpoint is signed per seal batch.
+ */
+export class EmbeddedStore implements LogStore {
+  readonly #fs: FileSystem;
+  readonly #layout: DataLayout;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #security: SecurityProvider;
+  readonly #opts: Required<Pick<EmbeddedStoreOptions, "sealMaxBytes" | "sealMaxAgeMs" | "maxHeadBytes" | "maxWalQueueBytes">>;
+  readonly #tenants = new Map<string, TenantState>();
+  readonly #opening = new Map<string, Promise<TenantState>>();
+  readonly #head: Head;
+  readonly #listeners = new Map<string, Set<TailListener>>();
+  readonly #reader: BlockReader;
+  #wal!: Wal;
+  #sealer!: Sealer;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #report!: OpenReport;
+
+  private constructor(opts: EmbeddedStoreOptions, fs: FileSystem, security: SecurityProvider) {
+    this.#fs = fs;
+    this.#layout = dataLayout(opts.dataDir, (...p) => fs.join(...p));
+    this.#clock = opts.clock ?? systemClock;
+    this.#logger = opts.logger ?? silentLogger;
+    this.#security = security;
+    this.#opts = {
+      sealMaxBytes: opts.sealMaxBytes ?? 2 * 1024 * 1024,
+      sealMaxAgeMs: opts.sealMaxAgeMs ?? 120_000,
+      maxHeadBytes: opts.maxHeadBytes ?? 256 * 1024 * 1024,
+      maxWalQueueBytes: opts.maxWalQueueBytes ?? 64 * 1024 * 1024,
+    };
+    this.#head = new Head(() => this.#clock.nowMs());
+    this.#reader = new BlockReader({ fs, layout: this.#layout, keyRing: security.keyRing, logger: this.#logger, onCorrupt: (t, id, msg) => this.#quarantineBlock(t, id, msg) });
+  }
+
+  static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+    const fs = opts.fs ?? new NodeFileSystem();
+    const layout = dataLayout(opts.dataDir, (...p) => fs.join(...p));
+    await fs.mkdirp(layout.tenantsDir);
+    await fs.mkdirp(layout.keysDir);
+    const security = opts.security ?? (await defaultSecurity(fs, layout, opts.masterKey, opts.clock));
+    const store = new EmbeddedStore(opts, fs, security);
+    await store.#init(opts.sealTimer ?? true, opts.walSegmentBytes);
+    return store;
+  }
+
+  async #init(timer: boolean, walSegmentBytes: number | undefined): Promise<void> {
+    const rebuilt: OpenReport["catalogsRebuilt"] = [];
+    const quarantined: OpenReport["quarantined"] = [];
+    let minNextSeq = 1;
+    for (const tenant of await this.#fs.readdir(this.#layout.tenantsDir)) {
+      if (!isValidTenant(tenant)) continue;
+      const load = await loadCatalog(this.#fs, this.#layout, tenant, { logger: this.#logger, nowMs: () => this.#clock.nowMs() });
+      if (load.rebuiltBecause !== undefined) rebuilt.push({ tenant, reason: load.rebuiltBecause });
+      for (const q of load.quarantined) quarantined.push({ tenant, ...q });
+      const state = await this.#tenant(tenant, load.catalog);
+      // Blocks written but never recorded in the ledger (crash between the two) are orphans; the WAL still holds their data.
+      const known = state.ledger.blockHeaderHashes();
+      for (const b of [...state.catalog.blocks()]) {
+        if (known.has(b.headerHash)) continue;
+        const message = `Block "${b.blockId}" of tenant ${tenant} is not in the ledger (unfinished seal); moved to quarantine`;
+        this.#logger.warn("orphan block quarantined", { tenant, block: b.blockId });
+        state.catalog.remove(b.blockId);
+        await quarantineFile(this.#fs, this.#layout.blocksDir(tenant), `${b.blockId}.blk`, this.#layout.quarantineDir(tenant), "orphan", this.#clock.nowMs());
+        quarantined.push({ tenant, file: `${b.blockId}.blk`, message });
+        await saveCatalog(this.#fs, this.#layout, state.catalog);
+      }
+      minNextSeq = Math.max(minNextSeq, state.catalog.maxSealedSeq() + 1);
+    }
+    const walReplay: { tenant: string; streams: readonly WalStreamRecords[]; seq: number }[] = [];
+    const { wal, report } = await Wal.open(
+      { fs: this.#fs, dir: this.#layout.walDir, quarantineDir: this.#layout.walQuarantineDir, logger: this.#logger, minNextSeq, nowMs: () => this.#clock.nowMs(), ...(walSegmentBytes === undefined ? {} : { segmentMaxBytes: walSegmentBytes }) },
+      (b) => walReplay.push(b),
+    );
+    this.#wal = wal;
+    for (const b of walReplay) {
+      if (!isValidTenant(b.tenant)) continue;
+      const state = await this.#tenant(b.tenant);
+      for (const s of b.streams) {
+        const id = streamIdOf(b.tenant, s.labels);
+        if (b.seq <= state.catalog.sealedSeq(id)) continue;
+        state.catalog.ensureStream(id, s.labels);
+        this.#head.add(b.tenant, id, s.labels, s.records, b.seq);
+      }
+    }
+    this.#sealer = new Sealer({
+      fs: this.#fs,
+      layout: this.#layout,
+      clock: this.#clock,
+      logger: this.#logger,
+      head: this.#head,
+      keyRing: this.#security.keyRing,
+      tenant: (t) => this.#tenant(t),
+      afterBatch: async (tenants) => {
+        for (const t of tenants) {
+          const st = this.#tenants.get(t);
+          if (st !== undefined) await saveCatalog(this.#fs, this.#layout, st.catalog);
+        }
+        const min = this.#head.minUnsealedSeq();
+        await this.#wal.removeSealed(min === undefined ? this.#wal.nextSeq - 1 : min - 1);
+      },
+    });
+    this.#report = { wal: report, catalogsRebuilt: rebuilt, quarantined };
+    if (timer) {
+      const every = Math.max(100, Math.min(5000, Math.floor(this.#opts.sealMaxAgeMs / 4)));
+      this.#timer = setInterval(() => void this.sealDue().catch((e: unknown) => this.#logger.error("age-based seal failed", { error: e as Error })), every);
+      this.#timer.unref();
+    }
+  }
+
+  /** The state of a tenant, opening its ledger once even when many appends ask at the same time. */
+  #tenant(tenant: string, catalog?: TenantCatalog): Promise<TenantState> {
+    const existing = this.#tenants.get(tenant);
+    if (existing !== undefined) return Promise.resolve(existing);
+    let opening = this.#opening.get(tenant);
+    if (opening === undefined) {
+      opening = (async () => {
+        await this.#fs.mkdirp(this.#layout.blocksDir(tenant));
+        const ledger = await this.#security.openLedger(tenant, this.#layout.ledgerDir(tenant));
+        const state = { catalog: catalog ?? new TenantCatalog(tenant), ledger };
+        this.#tenants.set(tenant, state);
+        return state;
+      })();
+      this.#opening.set(tenant, opening);
+      opening.then(
+        () => this.#opening.delete(tenant),
+        () => this.#opening.delete(tenant),
+      );
+    }
+    return opening;
+  }
+
+  /** What open() repaired or reported. */
+  openReport(): OpenReport {
+    return this.#report;
+  }
+
+  /** The data folder layout (for retention and verification code). */
+  layout(): DataLayout {
+    return this.#layout;
+  }
+
+  /** The ledger of a tenant (opened on first use). */
+  async ledger(tenant: string): Promise<BlockLedger> {
+    return (await this.#tenant(tenant)).ledger;
+  }
+
+  /** The catalog of a tenant, or undefined when it has no data. */
+  catalog(tenant: string): TenantCatalog | undefined {
+    return this.#tenants.get(tenant)?.catalog;
+  }
+
+  async append(tenant: string, records: readonly LogRecord[]): Promise<void> {
+    if (this.#closed) throw new MeshlogError(StorageErrors.STORAGE_CLOSED, "Cannot append: the store is closed");
+    if (!isValidTenant(tenant)) throw new MeshlogError(EngineErrors.STORAGE_RECORD_INVALID, `Cannot append: tenant ${JSON.stringify(tenant)} is not a valid tenant id`);
+    if (records.length === 0) return;
+    if (this.#head.bytes > this.#opts.maxHeadBytes || this.#wal.queuedBytes > this.#opts.maxWalQueueBytes) {
+      this.#sealer.schedule(this.#head.due(0, 0));
+      const what = this.#head.bytes > this.#opts.maxHeadBytes ? `the head holds ${this.#head.bytes} bytes (limit ${this.#opts.maxHeadBytes})` : `${this.#wal.queuedBytes} WAL bytes wait for fsync`;
+      throw new MeshlogError(StorageErrors.STORAGE_BACKPRESSURE, `Cannot append to tenant ${tenant} now: ${what}; retry shortly`, { details: { retryAfterSeconds: 1 } });
+    }
+    const groups = new Map<string, { labels: Labels; records: LogRecord[] }>();
+    for (const r0 of records) {
+      const r = r0.tenant === tenant ? r0 : { ...r0, tenant };
+      const id = streamIdOf(tenant, r.labels);
+      let g = groups.get(id);
+      if (g === undefined) groups.set(id, (g = { labels: r.labels, records: [] }));
+      g.records.push(r);
+    }
+    const state = await this.#tenant(tenant);
+    const streams = [...groups.values()];
+    const ids = [...groups.keys()];
+    await this.#wal.append(tenant, streams, (seq) => {
+      const entries: StoredEntry[] = [];
+      for (let i = 0; i < streams.length; i++) {
+        const g = streams[i] as { labels: Labels; records: LogRecord[] };
+        const id = ids[i] as string;
+        state.catalog.ensureStream(id, g.labels);
+        this.#head.add(tenant, id, g.labels, g.records, seq);
+        for (const record of g.records) entries.push({ streamId: id, record });
+      }
+      for (const l of this.#listeners.get(tenant) ?? []) {
+        try {
+          l(entries);
+        } catch (e) {
+          this.#logger.error("tail listener failed", { tenant, error: e as Error });
+        }
+      }
+    });
+    const full = ids.flatMap((id) => this.#head.buffersOf(tenant, id)).filter((b) => b.bytes >= this.#opts.sealMaxBytes && this.#head.activeBuffers().includes(b));
+    if (full.length > 0) this.#sealer.schedule(full);
+  }
+
+  async streams(tenant: string, start: bigint, end: bigint): Promise<readonly StreamInfo[]> {
+    const st = this.#tenants.get(tenant);
+    if (st === undefined) return [];
+    const out: StreamInfo[] = [];
+    for (const s of st.catalog.streams()) {
+      let min = s.blocks.length > 0 ? s.minTime : undefined;
+      let max = s.blocks.length > 0 ? s.maxTime : undefined;
+      for (const b of this.#head.buffersOf(tenant, s.id)) {
+        if (b.records.length === 0) continue;
+        if (min === undefined || b.minTime < min) min = b.minTime;
+        if (max === undefined || b.maxTime > max) max = b.maxTime;
+      }
+      if (min === undefined || max === undefined || max < start || min >= end) continue;
+      out.push({ tenant, id: s.id, labels: s.labels, minTime: min, maxTime: max });
+    }
+    return out;
+  }
+
+  async *select(req: SelectRequest, stats?: SelectStats): AsyncIterable<readonly StoredEntry[]> {
+    const st = this.#tenants.get(req.tenant);
+    if (st === undefined || req.start >= req.end) return;
+    const substrings = req.requiredSubstrings ?? [];
+    const sources: EntrySource[] = [];
+    const inRange = (r: LogRecord): boolean => r.timestamp >= req.start && r.timestamp < req.end;
+    // Snapshot blocks and head buffers synchronously, so a concurrent seal cannot hide or duplicate records.
+    for (const id of new Set(req.streamIds)) {
+      const s = st.catalog.stream(id);
+      if (s === undefined) continue;
+      for (const b of s.blocks) {
+        if (stats !== undefined) stats.blocksTotal++;
+        if (b.maxTime < req.start || b.minTime >= req.end) {
+          if (stats !== undefined) stats.blocksPrunedByTime++;
+          continue;
+        }
+        sources.push({ minTime: b.minTime, maxTime: b.maxTime, load: () => this.#reader.load(req.tenant, b, substrings, inRange, stats) });
+      }
+      for (const hb of this.#head.buffersOf(req.tenant, id)) {
+        if (hb.records.length === 0 || hb.maxTime < req.start || hb.minTime >= req.end) continue;
+        const view = hb.sortedView();
+        sources.push({
+          minTime: hb.minTime,
+          maxTime: hb.maxTime,
+          load: async () => {
+            if (stats !== undefined) stats.headRecordsScanned += view.length;
+            const out: StoredEntry[] = [];
+            for (const record of view) if (inRange(record)) out.push({ streamId: id, record });
+            return out;
+          },
+        });
+      }
+    }
+    yield* mergeSources(sources, req.direction === "forward", req.limit, req.signal);
+  }
+
+  tail(tenant: string, listener: TailListener): () => void {
+    let set = this.#listeners.get(tenant);
+    if (set === undefined) this.#listeners.set(tenant, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  async tenants(): Promise<readonly string[]> {
+    return [...this.#tenants].filter(([t, s]) => s.catalog.blockCount > 0 || this.#head.buffers(t).length > 0).map(([t]) => t);
+  }
+
+  async stats(tenant: string): Promise<StoreStats> {
+    const st = this.#tenants.get(tenant);
+    if (st === undefined) return { tenant, streams: 0, blocks: 0, records: 0, storedBytes: 0 };
+    let records = 0;
+    let storedBytes = 0;
+    for (const b of st.catalog.blocks()) {
+      records += b.rows;
+      storedBytes += b.bytes;
+    }
+    for (const hb of this.#head.buffers(tenant)) records += hb.records.length;
+    return { tenant, streams: [...st.catalog.streams()].length, blocks: st.catalog.blockCount, records, storedBytes };
+  }
+
+  /** Seals head buffers that are due by size or age. Resolves with the number of blocks written. */
+  async sealDue(): Promise<number> {
+    if (this.#closed) return 0;
+    return this.#sealer.seal(this.#head.due(this.#opts.sealMaxBytes, this.#opts.sealMaxAgeMs));
+  }
+
+  async flush(): Promise<void> {
+    await this.#sealer.seal(this.#head.activeBuffers());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#wal.close();
+    try {
+      await this.#sealer.seal(this.#head.activeBuffers());
+      await this.#sealer.idle();
+    } finally {
+      for (const st of this.#tenants.values()) await st.ledger.close();
+    }
+  }
+
+  /**
+   * Deletes sealed blocks of a tenant: a tombstone (reason, policy, block ids, header hashes, key ids,
+   * principal, time) is appended to the ledger and checkpointed first, then the blocks leave the catalog
+   * and their files are removed. Blocks under legal hold are refused. Resolves with the tombstone's leaf index.
+   */
+  deleteBlocks(tenant: string, blockIds: readonly string[], tombstone: { reason: string; policy?: string; principal?: string }): Promise<number> {
+    return this.#sealer.exclusive(async () => {
+      const st = this.#tenants.get(tenant);
+      const refs = blockIds.map((id) => {
+        const ref = st?.catalog.block(id);
+        if (st === undefined || ref === undefined) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot delete block "${id}" of tenant ${tenant}: no such block`);
+        if (ref.legalHold) throw new MeshlogError(EngineErrors.STORAGE_LEGAL_HOLD, `Cannot delete block "${id}" of tenant ${tenant}: it is under legal hold`);
+        return ref;
+      });
+      if (st === undefined || refs.length === 0) return -1;
+      const index = await st.ledger.appendTombstone({
+        ...tombstone,
+        blockIds: refs.map((r) => r.blockId),
+        headerHashes: refs.map((r) => r.headerHash),
+        keyIds: refs.map((r) => r.keyId),
+        time: formatRfc3339Ns(this.#clock.nowNs()),
+      });
+      await st.ledger.checkpoint();
+      for (const r of refs) st.catalog.remove(r.blockId);
+      await saveCatalog(this.#fs, this.#layout, st.catalog);
+      for (const r of refs) await this.#fs.unlink(this.#layout.blockFile(tenant, r.blockId));
+      await this.#fs.syncDir(this.#layout.blocksDir(tenant));
+      return index;
+    });
+  }
+
+  async #quarantineBlock(tenant: string, blockId: string, message: string): Promise<void> {
+    const st = this.#tenants.get(tenant);
+    if (st?.catalog.remove(blockId) === undefined) return;
+    this.#logger.error("corrupt block quarantined", { tenant, block: blockId, error: message });
+    try {
+      await quarantineFile(this.#fs, this.#layout.blocksDir(tenant), `${blockId}.blk`, this.#layout.quarantineDir(tenant), "corrupt", this.#clock.nowMs());
+    } catch (e) {
+      this.#logger.error("cannot quarantine block", { tenant, block: blockId, error: e as Error });
+    }
+    await saveCatalog(this.#fs, this.#layout, st.catalog);
+  }
+
+  /** A new block id: 12 hex digits of milliseconds then 12 random hex digits (sortable by creation). */
+  static newBlockId(nowMs: number): string {
+    return nowMs.toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
+  }
+}

@@ -1,0 +1,140 @@
+// Seals head buffers into block files, one batch at a time: encrypt, write, ledger, catalog, checkpoint.
+
+import { randomBytes } from "node:crypto";
+import type { Clock, Logger } from "@meshlog/core";
+import { openAesGcm, sealAesGcm } from "../crypto/aead.js";
+import { sealBlock, sortByTime, type BlockCipher } from "../block/block-codec.js";
+import type { DataLayout } from "../file-names.js";
+import type { FileSystem } from "../io/file-system.js";
+import type { Head, HeadBuffer } from "../head/head.js";
+import { blockRefOf, type TenantCatalog } from "../index/catalog.js";
+import type { BlockKeyRing, BlockLedger } from "./security-ports.js";
+
+export const blockCipher: BlockCipher = { seal: sealAesGcm, open: openAesGcm };
+
+/** Retention class given to new blocks until retention policies assign classes. */
+export const DEFAULT_RETENTION_CLASS = "default";
+
+export interface SealerDeps {
+  readonly fs: FileSystem;
+  readonly layout: DataLayout;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly head: Head;
+  readonly keyRing: BlockKeyRing;
+  readonly tenant: (tenant: string) => Promise<{ catalog: TenantCatalog; ledger: BlockLedger }>;
+  /** Runs after each batch with the tenants touched (persist catalogs, drop sealed WAL segments). */
+  readonly afterBatch: (tenants: ReadonlySet<string>) => Promise<void>;
+}
+
+/** "YYYY-MM" (UTC) of a nanosecond time: the key period of a block (the month of its newest record). */
+export function periodMonthOf(ns: bigint): string {
+  return new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 7);
+}
+
+/**
+ * Serialises seals: batches run one after another, so ledger order, per-stream hash chains and the
+ * catalog stay consistent. A buffer whose seal fails goes back to the head and is retried later.
+ */
+export class Sealer {
+  readonly #d: SealerDeps;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: SealerDeps) {
+    this.#d = deps;
+  }
+
+  /** Queues a seal of these buffers in the background (errors are logged). */
+  schedule(buffers: readonly HeadBuffer[]): void {
+    if (buffers.length === 0) return;
+    this.seal(buffers).catch((e: unknown) => this.#d.logger.error("background seal failed", { error: e as Error }));
+  }
+
+  /** Seals the buffers that are still active when their turn comes. Resolves with the blocks written. */
+  seal(buffers: readonly HeadBuffer[]): Promise<number> {
+    const run = this.#chain.then(() => this.#run(buffers));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs `fn` alone: after queued seals, before later ones (for deletions that must not race a seal). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when every queued seal has finished. */
+  async idle(): Promise<void> {
+    await this.#chain;
+  }
+
+  async #run(buffers: readonly HeadBuffer[]): Promise<number> {
+    const { head } = this.#d;
+    const detached: HeadBuffer[] = [];
+    for (const b of buffers) {
+      if (!head.activeBuffers().includes(b) || b.records.length === 0) continue;
+      if (head.detach(b.tenant, b.streamId) === b) detached.push(b);
+    }
+    if (detached.length === 0) return 0;
+    const touched = new Set<string>();
+    let written = 0;
+    let failure: unknown;
+    for (const b of detached) {
+      try {
+        await this.#sealOne(b);
+        touched.add(b.tenant);
+        written++;
+      } catch (e) {
+        failure ??= e;
+        head.restore(b);
+        this.#d.logger.error("seal failed; records stay in the head and the WAL", { tenant: b.tenant, stream: b.streamId, error: e as Error });
+      }
+    }
+    for (const t of touched) {
+      try {
+        await (await this.#d.tenant(t)).ledger.checkpoint();
+      } catch (e) {
+        failure ??= e;
+        this.#d.logger.error("ledger checkpoint failed", { tenant: t, error: e as Error });
+      }
+    }
+    await this.#d.afterBatch(touched);
+    if (failure !== undefined) throw failure;
+    return written;
+  }
+
+  async #sealOne(b: HeadBuffer): Promise<void> {
+    const { fs, layout, clock, head } = this.#d;
+    const { catalog, ledger } = await this.#d.tenant(b.tenant);
+    const records = sortByTime(b.records);
+    const maxTime = (records[records.length - 1] as (typeof records)[number]).timestamp;
+    const key = await this.#d.keyRing.newDataKey(b.tenant, DEFAULT_RETENTION_CLASS, periodMonthOf(maxTime));
+    const blockId = clock.nowMs().toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
+    const sealed = sealBlock(
+      records,
+      {
+        blockId,
+        tenant: b.tenant,
+        streamId: b.streamId,
+        labels: b.labels,
+        keyId: key.keyId,
+        dataKey: key.dataKey,
+        wrappedKey: key.wrappedKey,
+        retentionClass: DEFAULT_RETENTION_CLASS,
+        legalHold: false,
+        prevBlockHash: catalog.lastHeaderHash(b.streamId),
+        createdAt: clock.nowNs(),
+        walSeqMax: b.maxSeq,
+      },
+      blockCipher,
+    );
+    key.dataKey.fill(0);
+    await fs.writeFileAtomic(layout.blockFile(b.tenant, blockId), sealed.bytes);
+    const m = sealed.header.meta;
+    await ledger.appendBlock({ blockId, headerHash: sealed.header.headerHash, streamId: b.streamId, records: m.rows, minTime: m.minTime.toString(), maxTime: m.maxTime.toString() });
+    // Catalog add and head release happen in one synchronous step: queries see the records exactly once.
+    catalog.add(blockRefOf(sealed.header, sealed.bytes.length), b.labels);
+    head.release(b);
+  }
+}

@@ -1,6 +1,7 @@
 // `meshlog agent` entry point: argument parsing, --check-config, signals (SIGHUP reload, SIGTERM stop).
 
 import { jsonLogger, MeshlogError } from "@meshlog/core";
+import { configReference } from "./config/config-reference.js";
 import { loadConfig, type Registries } from "./config/load-config.js";
 import { Agent } from "./runtime/agent.js";
 import { SINKS } from "./sinks/index.js";
@@ -13,6 +14,7 @@ const USAGE = `Usage: meshlog agent [--config FILE] [--check-config]
 
   --config FILE    agent config (YAML); default /etc/meshlog/agent.yaml or $MESHLOG_AGENT_CONFIG
   --check-config   validate the config and exit (0 valid, 2 invalid)
+  --print-config-reference   print the Markdown reference of every config key
 
 Signals: SIGHUP reloads the config without losing buffered data; SIGTERM/SIGINT stop cleanly.
 Self-monitoring: GET /metrics and /health on api.address (default 127.0.0.1:8687).
@@ -22,10 +24,11 @@ interface Args {
   config: string;
   check: boolean;
   help: boolean;
+  reference: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const a: Args = { config: process.env.MESHLOG_AGENT_CONFIG ?? "/etc/meshlog/agent.yaml", check: false, help: false };
+  const a: Args = { config: process.env.MESHLOG_AGENT_CONFIG ?? "/etc/meshlog/agent.yaml", check: false, help: false, reference: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--config" || arg === "-c") {
@@ -35,6 +38,7 @@ function parseArgs(argv: readonly string[]): Args | string {
     } else if (arg?.startsWith("--config=") === true) a.config = arg.slice("--config=".length);
     else if (arg === "--check-config") a.check = true;
     else if (arg === "--help" || arg === "-h") a.help = true;
+    else if (arg === "--print-config-reference") a.reference = true;
     else return `unknown argument "${arg}"`;
   }
   return a;
@@ -49,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.reference) {
+    process.stdout.write(configReference(REGISTRIES));
     return 0;
   }
   let config;

@@ -4,9 +4,15 @@ import type { Command } from "./command.js";
 import { tokenCommand } from "./commands/token.js";
 import { principalCommand } from "./commands/principal.js";
 import { auditCommand } from "./commands/audit.js";
+import { queryCommand } from "./commands/query.js";
+import { tailCommand } from "./commands/tail.js";
+import { labelsCommand } from "./commands/labels.js";
 
 export const commands: readonly Command[] = [
   tokenCommand,
   principalCommand,
   auditCommand,
+  queryCommand,
+  tailCommand,
+  labelsCommand,
 ];

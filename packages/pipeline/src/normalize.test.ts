@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { ManualClock, MeshlogError } from "@meshlog/core";
 import { normalizeRecord } from "./normalize.js";
 import { LabelRules } from "./labels/label-rules.js";
+import { parseSyslog } from "./codecs/syslog/parse-syslog.js";
+import { syslogToParsedBody } from "./codecs/syslog/syslog-body.js";
 
 const clock = new ManualClock(1_800_000_000_000_000_000n);
 
@@ -35,7 +37,15 @@ test("parsing a CRI line unwraps the body and fills time, severity, ids and labe
 
 test("sender values win over parsed ones", () => {
   const r = normalizeRecord(
-    { tenant: "t", source: "loki", body: "level=debug status=500 user=bob", timestamp: 5n, severity: "warn", attributes: { user: "alice" }, labels: { service: "given" } },
+    {
+      tenant: "t",
+      source: "loki",
+      body: "level=debug status=500 user=bob",
+      timestamp: 5n,
+      severity: "warn",
+      attributes: { user: "alice" },
+      labels: { service: "given" },
+    },
     { parse: "logfmt", clock },
   );
   assert.equal(r.timestamp, 5n);
@@ -57,7 +67,10 @@ test("numeric severities and invalid ids", () => {
 });
 
 test("syslog hostname fills resource host.name and the message becomes the body", () => {
-  const r = normalizeRecord({ tenant: "t", source: "syslog", body: "<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 - failed" }, { parse: "syslog-rfc5424", clock });
+  const r = normalizeRecord(
+    { tenant: "t", source: "syslog", body: "<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 - failed" },
+    { parse: "syslog-rfc5424", clock },
+  );
   assert.equal(r.resource["host.name"], "mymachine");
   assert.equal(r.body, "failed");
   assert.equal(r.labels.level, "fatal");
@@ -83,7 +96,25 @@ test("label limits are enforced with the core errors", () => {
 });
 
 test("custom label rules apply", () => {
-  const rules = new LabelRules({ rules: [{ label: "cluster", from: ["resource.k8s.cluster.name"] }, { label: "source", from: ["source"] }] });
-  const r = normalizeRecord({ tenant: "t", source: "agent", body: "x", resource: { "k8s.cluster.name": "eu-1", "service.name": "api" } }, { labelRules: rules, clock });
+  const rules = new LabelRules({
+    rules: [
+      { label: "cluster", from: ["resource.k8s.cluster.name"] },
+      { label: "source", from: ["source"] },
+    ],
+  });
+  const r = normalizeRecord(
+    { tenant: "t", source: "agent", body: "x", resource: { "k8s.cluster.name": "eu-1", "service.name": "api" } },
+    { labelRules: rules, clock },
+  );
   assert.deepEqual(r.labels, { source: "agent", cluster: "eu-1" });
+});
+
+test("a receiver can pass a body it parsed itself", () => {
+  const text = '<165>1 2003-10-11T22:14:15.003Z host app - ID1 [origin ip="192.0.2.1"] hello';
+  const r = normalizeRecord({ tenant: "t", source: "syslog", body: text }, { parsed: syslogToParsedBody(parseSyslog(text)), clock });
+  assert.equal(r.body, "hello");
+  assert.equal(r.attributes["sd.origin.ip"], "192.0.2.1");
+  assert.equal(r.severityNumber, 10);
+  assert.equal(r.timestamp, 1_065_910_455_003_000_000n);
+  assert.deepEqual(r.labels, { source: "syslog", level: "info" });
 });

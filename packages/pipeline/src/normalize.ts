@@ -29,6 +29,11 @@ export interface NormalizeOptions {
   /** Body parsing: `none` (default), `auto` (detect), or a fixed format. */
   parse?: "none" | "auto" | BodyFormat;
   parseOptions?: ParseBodyOptions;
+  /**
+   * A body the caller already parsed (e.g. `syslogToParsedBody(parseSyslog(text))`, to reject malformed
+   * input with parseSyslog's precise error); used instead of `parse`.
+   */
+  parsed?: ParsedBody;
   /** When an envelope (CRI, Docker, syslog) was unwrapped, store its message as the body; default true. */
   unwrapBody?: boolean;
   /** Label rules; default: the default rules (service, namespace, source, level). */
@@ -54,7 +59,7 @@ export function defaultLabelRules(): LabelRules {
 export function normalizeRecord(input: RawRecord, opts: NormalizeOptions = {}): LogRecord {
   const observed = input.observedTimestamp ?? (opts.clock === undefined ? nowNs() : opts.clock.nowNs());
   const mode = opts.parse ?? "none";
-  const parsed: ParsedBody | undefined = mode === "none" ? undefined : parseBody(input.body, mode, opts.parseOptions);
+  const parsed: ParsedBody | undefined = opts.parsed ?? (mode === "none" ? undefined : parseBody(input.body, mode, opts.parseOptions));
   const attributes: Record<string, string> = parsed === undefined ? { ...input.attributes } : { ...parsed.fields, ...input.attributes };
   const resource: Record<string, string> = { ...input.resource };
   let body = input.body;
@@ -100,7 +105,13 @@ export function normalizeRecord(input: RawRecord, opts: NormalizeOptions = {}): 
   return record;
 }
 
-function idOrAttribute(given: string | undefined, parsed: string | undefined, norm: (s: string) => string, attr: string, attributes: Record<string, string>): string {
+function idOrAttribute(
+  given: string | undefined,
+  parsed: string | undefined,
+  norm: (s: string) => string,
+  attr: string,
+  attributes: Record<string, string>,
+): string {
   if (given !== undefined && given !== "") {
     const id = norm(given);
     if (id === "") attributes[attr] ??= given;

@@ -73,15 +73,45 @@ transforms:
 const badSpecs: { name: string; spec: unknown; code: string; message: RegExp }[] = [
   { name: "a non-object", spec: "parse", code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /transforms\[0\]: must be an object/ },
   { name: "a missing type", spec: {}, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /"type" is required/ },
-  { name: "an unknown type", spec: { type: "explode" }, code: PipelineErrors.PIPELINE_TRANSFORM_UNKNOWN, message: /unknown transform type "explode" \(known: parse, labels/ },
-  { name: "an unknown key", spec: { type: "parse", fromat: "json" }, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /transforms\[0\] \(parse\): unknown key "fromat"/ },
-  { name: "a nested unknown key", spec: { type: "redact", rules: { emial: true } }, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /unknown key "rules.emial"/ },
+  {
+    name: "an unknown type",
+    spec: { type: "explode" },
+    code: PipelineErrors.PIPELINE_TRANSFORM_UNKNOWN,
+    message: /unknown transform type "explode" \(known: parse, labels/,
+  },
+  {
+    name: "an unknown key",
+    spec: { type: "parse", fromat: "json" },
+    code: PipelineErrors.PIPELINE_CONFIG_INVALID,
+    message: /transforms\[0\] \(parse\): unknown key "fromat"/,
+  },
+  {
+    name: "a nested unknown key",
+    spec: { type: "redact", rules: { emial: true } },
+    code: PipelineErrors.PIPELINE_CONFIG_INVALID,
+    message: /unknown key "rules.emial"/,
+  },
   { name: "a bad enum", spec: { type: "parse", format: "xml" }, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /\(parse\): format:/ },
   { name: "a sample rate of zero", spec: { type: "sample", rate: 0 }, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /rate:/ },
-  { name: "a bad drop condition", spec: { type: "drop", conditions: ["level ~ debug"] }, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /\(drop\): condition "level ~ debug" is not FIELD OP/ },
-  { name: "a bad drop regex", spec: { type: "drop", conditions: ['body =~ "(a"'] }, code: PipelineErrors.PIPELINE_PATTERN_INVALID, message: /\(drop\): condition on "body"/ },
+  {
+    name: "a bad drop condition",
+    spec: { type: "drop", conditions: ["level ~ debug"] },
+    code: PipelineErrors.PIPELINE_CONFIG_INVALID,
+    message: /\(drop\): condition "level ~ debug" is not FIELD OP/,
+  },
+  {
+    name: "a bad drop regex",
+    spec: { type: "drop", conditions: ['body =~ "(a"'] },
+    code: PipelineErrors.PIPELINE_PATTERN_INVALID,
+    message: /\(drop\): condition on "body"/,
+  },
   { name: "a bad drop field", spec: { type: "drop", conditions: ['bodee = "x"'] }, code: PipelineErrors.PIPELINE_FIELD_INVALID, message: /field "bodee"/ },
-  { name: "a high-cardinality label rule", spec: { type: "labels", rules: [{ label: "pod", from: ["resource.k8s.pod.name"] }] }, code: PipelineErrors.PIPELINE_CONFIG_INVALID, message: /high-cardinality/ },
+  {
+    name: "a high-cardinality label rule",
+    spec: { type: "labels", rules: [{ label: "pod", from: ["resource.k8s.pod.name"] }] },
+    code: PipelineErrors.PIPELINE_CONFIG_INVALID,
+    message: /high-cardinality/,
+  },
 ];
 for (const c of badSpecs) {
   test(`building a chain with ${c.name} fails with a precise error`, () => {
@@ -95,11 +125,37 @@ for (const c of badSpecs) {
 test("drop conditions: =, !=, =~ (anchored), !~, any/all", () => {
   const mk = (conditions: unknown[], match?: string) => defaultTransformRegistry.create({ type: "drop", conditions, ...(match ? { match } : {}) }, ctx);
   const recs = () => [rec("a", { severityNumber: 5 }), rec("b", { severityNumber: 17 }), rec("abc", { severityNumber: 9 })];
-  assert.deepEqual(mk(['level = "debug"']).process(recs()).map((r) => r.body), ["b", "abc"]);
-  assert.deepEqual(mk(['level != "debug"']).process(recs()).map((r) => r.body), ["a"]);
-  assert.deepEqual(mk(['body =~ "a"']).process(recs()).map((r) => r.body), ["b", "abc"], "regex is anchored like LogQL label matchers");
-  assert.deepEqual(mk(['body !~ "a.*"']).process(recs()).map((r) => r.body), ["a", "abc"]);
-  assert.deepEqual(mk(['body = "a"', 'level = "error"'], "any").process(recs()).map((r) => r.body), ["abc"]);
+  assert.deepEqual(
+    mk(['level = "debug"'])
+      .process(recs())
+      .map((r) => r.body),
+    ["b", "abc"],
+  );
+  assert.deepEqual(
+    mk(['level != "debug"'])
+      .process(recs())
+      .map((r) => r.body),
+    ["a"],
+  );
+  assert.deepEqual(
+    mk(['body =~ "a"'])
+      .process(recs())
+      .map((r) => r.body),
+    ["b", "abc"],
+    "regex is anchored like LogQL label matchers",
+  );
+  assert.deepEqual(
+    mk(['body !~ "a.*"'])
+      .process(recs())
+      .map((r) => r.body),
+    ["a", "abc"],
+  );
+  assert.deepEqual(
+    mk(['body = "a"', 'level = "error"'], "any")
+      .process(recs())
+      .map((r) => r.body),
+    ["abc"],
+  );
   assert.deepEqual(mk(["attributes.missing = ''"]).process(recs()).length, 3, "quoted '' is a literal value");
   assert.deepEqual(mk(['attributes.missing = ""']).process(recs()).length, 0, "an absent field reads as empty");
 });

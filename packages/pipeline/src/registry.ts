@@ -58,7 +58,8 @@ export class TransformRegistry {
       throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, `${where}: must be an object with a "type" key`);
     }
     const { type, ...config } = spec as Record<string, unknown>;
-    if (typeof type !== "string") throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, `${where}: "type" is required (one of ${this.types().join(", ")})`);
+    if (typeof type !== "string")
+      throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, `${where}: "type" is required (one of ${this.types().join(", ")})`);
     const def = this.#defs.get(type);
     if (def === undefined) {
       throw new MeshlogError(PipelineErrors.PIPELINE_TRANSFORM_UNKNOWN, `${where}: unknown transform type "${type}" (known: ${this.types().join(", ")})`);

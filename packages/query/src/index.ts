@@ -13,3 +13,5 @@ export * from "./executor/query-types.js";
 export type { DetectedField, IndexStats } from "./executor/metadata.js";
 export { analyze, validateSelector, matchesEmpty } from "./language/analyzer.js";
 export { parseTimeParam, parseStepParam } from "./executor/time-params.js";
+export { compileMatchers } from "./pipeline/label-filter.js";
+export { metadataOf } from "./executor/query-context.js";

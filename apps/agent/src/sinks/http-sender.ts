@@ -41,6 +41,7 @@ export function retryAfterMs(value: string | string[] | undefined, nowMs = Date.
   const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined || v.trim() === "") return undefined;
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v.trim())) return undefined;
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : Math.max(0, t - nowMs);
 }

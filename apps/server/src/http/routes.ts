@@ -13,8 +13,10 @@ import { otlpRoutes } from "../ingest/otlp/otlp-routes.js";
 import { datadogRoutes } from "../ingest/datadog/datadog-routes.js";
 import { zipkinRoutes } from "../ingest/zipkin/zipkin-routes.js";
 import type { RouteModule } from "./route-module.js";
+import { queryApiRoutes } from "../query-api/query-routes.js";
 
 export const routeModules: readonly RouteModule[] = [
+  queryApiRoutes,
   healthRoutes,
   nativeIngestRoutes,
   lokiPushRoutes,

@@ -3,12 +3,11 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AUDIT_TENANT, MeshlogError, httpStatusOf } from "@meshlog/core";
-import { QueryEngine, QueryErrors, formatExpr, parseExpr, type QueryResult } from "@meshlog/query";
+import { QueryEngine, QueryErrors, formatExpr, parseExpr, parseStepParam, parseTimeParam, type QueryResult } from "@meshlog/query";
 import type { ServerContext } from "../context.js";
 import type { RouteModule } from "../http/route-module.js";
 import { requireRole } from "../http/request-auth.js";
-import { HOUR_NS, directionParam, intParam, list, paramsOf, parseForm, rangeParams, requireQuery, stepParam, str, type Params } from "./query-params.js";
-import { parseStepParam, parseTimeParam } from "@meshlog/query";
+import { HOUR_NS, directionParam, intParam, list, paramsOf, parseForm, rangeParams, requireQuery, stepParam, str} from "./query-params.js";
 import { attachTail } from "./tail-socket.js";
 
 /** Version reported by buildinfo; Grafana uses it for feature detection. */
@@ -246,4 +245,3 @@ export const queryApiRoutes: RouteModule = {
   },
 };
 
-export type { Params };

@@ -6,12 +6,11 @@ import type { Duplex } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 import { AUDIT_TENANT, MeshlogError, type LogRecord } from "@meshlog/core";
-import { LabelsBuilder, QueryErrors, compilePipeline, parseSelector, type QueryEngine } from "@meshlog/query";
+import { LabelsBuilder, QueryErrors, compileMatchers, compilePipeline, metadataOf, parseStepParam, parseTimeParam, type QueryEngine } from "@meshlog/query";
 import type { StoredEntry } from "@meshlog/storage";
 import type { ServerContext } from "../context.js";
 import { hasRole, type Principal } from "../features/auth/principal.js";
 import { extractCredential, resolveTenant } from "../http/request-auth.js";
-import { parseStepParam, parseTimeParam } from "@meshlog/query";
 
 export const TAIL_PATH = "/loki/api/v1/tail";
 /** Largest delay_for accepted, seconds (as Loki). */
@@ -113,12 +112,9 @@ class TailSession {
     this.#delayMs = delaySec * 1000;
     const startText = params.get("start");
     this.#start = startText !== null && startText !== "" ? parseTimeParam(startText, "start") : ctx.clock.nowNs() - 3_600_000_000_000n;
-    const scopeMatchers = scope !== undefined && scope.trim() !== "" ? parseSelector(scope) : [];
-    const ctxForMatch = engine.context(tenant, scope);
-    const selector = expr.matchers;
-    const sel = engine.context(tenant, undefined);
-    void sel;
-    this.#matches = (labels) => ctxForMatch.inScope(labels) && selectorMatches(selector, labels, scopeMatchers);
+    const scoped = engine.context(tenant, scope);
+    const selector = compileMatchers(expr.matchers);
+    this.#matches = (labels) => scoped.inScope(labels) && selector(labels);
     this.#pipeline = compilePipeline(expr.stages);
   }
 
@@ -157,7 +153,7 @@ class TailSession {
           if (r.resultType === "streams" && r.result.length > 0 && !closed) {
             const entries = r.result.flatMap((s) => s.values.map((v) => ({ stream: s.stream, ts: BigInt(v[0]), line: v[1] })));
             entries.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
-            this.#send(ws, entries, now);
+            this.#send(ws, entries);
           }
         }
       } catch (err) {
@@ -188,13 +184,13 @@ class TailSession {
   }
 
   #run(record: LogRecord): { stream: Record<string, string>; ts: bigint; line: string } | undefined {
-    const lb = new LabelsBuilder(record.labels, () => ({ ...record.attributes }));
+    const lb = new LabelsBuilder(record.labels, () => metadataOf(record, record.labels));
     const e = { ts: record.timestamp, line: record.body, labels: lb };
     if (!this.#pipeline.process(e)) return undefined;
     return { stream: lb.all(), ts: e.ts, line: e.line };
   }
 
-  #send(ws: WebSocket, entries: { stream: Record<string, string>; ts: bigint; line: string }[], _now?: bigint): void {
+  #send(ws: WebSocket, entries: { stream: Record<string, string>; ts: bigint; line: string }[]): void {
     const dropped = this.#dropped;
     this.#dropped = [];
     if (ws.bufferedAmount > MAX_BUFFERED) {
@@ -212,36 +208,4 @@ class TailSession {
     const msg: TailMessage = { streams: [...byKey.values()], dropped_entries: dropped.length > 0 ? dropped : null };
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
   }
-}
-
-function selectorMatches(selector: readonly { name: string; op: string; value: string }[], labels: Readonly<Record<string, string>>, _scope: readonly unknown[]): boolean {
-  for (const m of selector) {
-    const v = labels[m.name] ?? "";
-    if (m.op === "=" && v !== m.value) return false;
-    if (m.op === "!=" && v === m.value) return false;
-  }
-  return regexMatches(selector, labels);
-}
-
-const regexCache = new Map<string, RegExp | { test(s: string): boolean }>();
-function regexMatches(selector: readonly { name: string; op: string; value: string }[], labels: Readonly<Record<string, string>>): boolean {
-  void regexCache;
-  for (const m of selector) {
-    if (m.op !== "=~" && m.op !== "!~") continue;
-    const ok = matcherTest(m.value, labels[m.name] ?? "");
-    if ((m.op === "=~") !== ok) return false;
-  }
-  return true;
-}
-
-import { SafeRegex } from "@meshlog/query";
-const compiled = new Map<string, SafeRegex>();
-function matcherTest(pattern: string, value: string): boolean {
-  let re = compiled.get(pattern);
-  if (re === undefined) {
-    re = SafeRegex.compile(pattern, { anchored: true, where: "tail selector" });
-    if (compiled.size > 1000) compiled.clear();
-    compiled.set(pattern, re);
-  }
-  return re.test(value);
 }

@@ -47,5 +47,6 @@ for (const entry of readdirSync(root).sort()) {
 
 test("golden files exist for every parser family", () => {
   const dirs = readdirSync(root).filter((e) => goldenFiles(srcDirOf(import.meta.url, `${e}/golden`)).length > 0);
-  for (const want of ["cri", "docker", "envoy", "istio", "json", "linkerd", "logfmt", "nginx", "syslog"]) assert.ok(dirs.includes(want), `golden files for ${want}`);
+  for (const want of ["cri", "docker", "envoy", "istio", "json", "linkerd", "logfmt", "nginx", "syslog"])
+    assert.ok(dirs.includes(want), `golden files for ${want}`);
 });

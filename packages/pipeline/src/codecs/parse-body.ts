@@ -132,17 +132,29 @@ function parseAuto(line: string, envelopes: boolean, opts: ParseBodyOptions): Pa
   return plain();
 }
 
-function unwrap(outer: BodyFormat, content: string, stream: string, timestamp: bigint, extra: Record<string, string>, opts: ParseBodyOptions): ParsedBody {
-  const inner = parseAuto(content, false, opts);
-  const out: ParsedBody = { ...inner, format: outer, fields: { ...inner.fields, ...extra, "log.iostream": stream }, message: content, innerFormat: inner.format };
-  out.timestamp = inner.timestamp ?? timestamp;
+function unwrap(
+  outer: BodyFormat,
+  content: string,
+  stream: string,
+  timestamp: bigint,
+  extra: Record<string, string> | undefined,
+  opts: ParseBodyOptions,
+): ParsedBody {
+  // The inner result is fresh: extend it in place rather than copying (this is the hot path of the agent).
+  const out = parseAuto(content, false, opts);
+  out.innerFormat = out.format;
+  out.format = outer;
+  if (extra !== undefined) for (const k in extra) out.fields[k] = extra[k] as string;
+  out.fields["log.iostream"] = stream;
+  out.message = content;
+  out.timestamp ??= timestamp;
   return out;
 }
 
 function parseCri(line: string, opts: ParseBodyOptions): ParsedBody | undefined {
   const l = parseCriLine(line);
   if (l === undefined) return undefined;
-  return unwrap("cri", l.content, l.stream, l.timestamp, l.partial ? { "log.partial": "true" } : {}, opts);
+  return unwrap("cri", l.content, l.stream, l.timestamp, l.partial ? { "log.partial": "true" } : undefined, opts);
 }
 
 function parseDocker(o: Record<string, unknown>, opts: ParseBodyOptions): ParsedBody | undefined {

@@ -3,13 +3,23 @@
 import { normalizeSpanId, normalizeTraceId, parseTimestampNs, severityFromText, severityTextOf } from "@meshlog/core";
 import type { ParsedBody } from "./body-format.js";
 import { withHttpSeverity } from "./access-log-fields.js";
+import { parseRfc3339Fast } from "./fast-time.js";
 
 const LEVEL_KEYS = ["level", "lvl", "severity", "loglevel", "log.level", "levelname", "severity_text", "level_name", "@l"];
 const TIME_KEYS = ["time", "ts", "timestamp", "@timestamp", "datetime", "@t", "date"];
 const TRACE_KEYS = ["trace_id", "traceId", "traceid", "trace.id", "TraceId", "traceID"];
 const SPAN_KEYS = ["span_id", "spanId", "spanid", "span.id", "SpanId", "spanID"];
 // Spellings some loggers use that the core table lacks (go-kit/logrus four-letter forms, Python, Java).
-const EXTRA_LEVELS: Record<string, string> = { eror: "error", fatl: "fatal", dbug: "debug", trce: "trace", warng: "warn", severe: "error", config: "debug", fine: "debug" };
+const EXTRA_LEVELS: Record<string, string> = {
+  eror: "error",
+  fatl: "fatal",
+  dbug: "debug",
+  trce: "trace",
+  warng: "warn",
+  severe: "error",
+  config: "debug",
+  fine: "debug",
+};
 const STATUS_KEYS = ["status", "status_code", "http.status_code", "response_code", "statusCode"];
 
 function first(fields: Record<string, string>, keys: readonly string[]): string | undefined {
@@ -38,7 +48,7 @@ export function applyWellKnownFields(p: ParsedBody): ParsedBody {
   const time = first(f, TIME_KEYS);
   if (time !== undefined) {
     try {
-      p.timestamp = parseTimestampNs(time, "time");
+      p.timestamp = parseRfc3339Fast(time) ?? parseTimestampNs(time, "time");
     } catch {
       // not a timestamp we understand: keep it as a field only
     }

@@ -38,7 +38,15 @@ test("the default rules set namespace, source and level", () => {
 });
 
 test("rules reading high-cardinality fields are rejected unless allowed", () => {
-  for (const from of ["resource.k8s.pod.name", "traceId", "attributes.request.id", "attributes.user_id", "attributes.url.path", "body", "attributes.client.address"]) {
+  for (const from of [
+    "resource.k8s.pod.name",
+    "traceId",
+    "attributes.request.id",
+    "attributes.user_id",
+    "attributes.url.path",
+    "body",
+    "attributes.client.address",
+  ]) {
     assert.throws(
       () => new LabelRules({ rules: [{ label: "x", from: [from] }] }),
       (e: unknown) => e instanceof MeshlogError && e.code === "PIPELINE_CONFIG_INVALID" && e.message.includes(from),
@@ -57,7 +65,8 @@ test("values that look unique per event are kept out of labels and counted", () 
 });
 
 test("high-cardinality detection", () => {
-  for (const v of ["4e43168a-01e6-907c-ba17-2f72fad816a8", "4bf92f3577b34da6", "10.0.0.1:8080", "user 1234567", "x".repeat(129), "2001:db8::1"]) assert.equal(looksHighCardinality(v), true, v);
+  for (const v of ["4e43168a-01e6-907c-ba17-2f72fad816a8", "4bf92f3577b34da6", "10.0.0.1:8080", "user 1234567", "x".repeat(129), "2001:db8::1"])
+    assert.equal(looksHighCardinality(v), true, v);
   for (const v of ["checkout", "payments", "istio-proxy", "v1.2", "error", "eu-west-1"]) assert.equal(looksHighCardinality(v), false, v);
   assert.equal(isHighCardinalityField("resource.service.name"), false);
   assert.equal(isHighCardinalityField("resource.k8s.namespace.name"), false);

@@ -29,7 +29,15 @@ export type LabelRule = z.output<typeof labelRuleSchema>;
 export const DEFAULT_LABEL_RULES: readonly LabelRule[] = [
   {
     label: "service",
-    from: ["labels.service", "resource.service.name", "attributes.service.name", "attributes.app", "attributes.service", "resource.k8s.container.name", "attributes.k8s.container.name"],
+    from: [
+      "labels.service",
+      "resource.service.name",
+      "attributes.service.name",
+      "attributes.app",
+      "attributes.service",
+      "resource.k8s.container.name",
+      "attributes.k8s.container.name",
+    ],
     allowHighCardinality: false,
   },
   { label: "namespace", from: ["labels.namespace", "resource.k8s.namespace.name", "attributes.k8s.namespace.name"], allowHighCardinality: false },
@@ -72,7 +80,13 @@ const ADDRESS = /^\d{1,3}(\.\d{1,3}){3}(:\d+)?$|^\[?[0-9a-f:]+\]?(:\d+)?$/i;
 
 /** True when a value looks unique per event (UUID, long hex, long numbers, IP addresses) or is over 128 characters. */
 export function looksHighCardinality(value: string): boolean {
-  return value.length > 128 || UUID.test(value) || LONG_HEX.test(value) || MANY_DIGITS.test(value) || (value.includes(".") || value.includes(":") ? ADDRESS.test(value) : false);
+  return (
+    value.length > 128 ||
+    UUID.test(value) ||
+    LONG_HEX.test(value) ||
+    MANY_DIGITS.test(value) ||
+    (value.includes(".") || value.includes(":") ? ADDRESS.test(value) : false)
+  );
 }
 
 interface CompiledRule {

@@ -28,11 +28,16 @@ export function compileCustomPattern(spec: CustomPatternSpec): Detector {
   try {
     re = RE2JS.compile(spec.pattern, spec.caseInsensitive === true ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (err) {
-    throw new MeshlogError(PipelineErrors.PIPELINE_PATTERN_INVALID, `redaction pattern "${spec.name}": ${(err as Error).message} (patterns use RE2 syntax)`, { cause: err });
+    throw new MeshlogError(PipelineErrors.PIPELINE_PATTERN_INVALID, `redaction pattern "${spec.name}": ${(err as Error).message} (patterns use RE2 syntax)`, {
+      cause: err,
+    });
   }
   const group = spec.group ?? 0;
   if (group > re.groupCount()) {
-    throw new MeshlogError(PipelineErrors.PIPELINE_PATTERN_INVALID, `redaction pattern "${spec.name}": group ${group} does not exist (the pattern has ${re.groupCount()})`);
+    throw new MeshlogError(
+      PipelineErrors.PIPELINE_PATTERN_INVALID,
+      `redaction pattern "${spec.name}": group ${group} does not exist (the pattern has ${re.groupCount()})`,
+    );
   }
   const keywords = (spec.keywords ?? []).map((k) => k.toLowerCase());
   return {

@@ -38,30 +38,47 @@ const BEARER_HINT = /bearer|basic/i;
 /** `Bearer <token>` anywhere, and `Authorization: Basic <credentials>`; the token is replaced, the scheme kept. */
 export const bearerTokenDetector: Detector = {
   name: "bearer_token",
+  keywordGated: true,
   mightMatch: (t) => BEARER_HINT.test(t),
   find: (t) => mergeSpans([...regexSpans(BEARER, t, 1), ...regexSpans(BASIC, t, 1)]),
 };
 
 const GITHUB = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g;
-export const githubTokenDetector: Detector = { name: "github_token", mightMatch: (t) => t.includes("gh") || t.includes("github_pat_"), find: (t) => regexSpans(GITHUB, t) };
+export const githubTokenDetector: Detector = {
+  name: "github_token",
+  mightMatch: (t) => t.includes("gh") || t.includes("github_pat_"),
+  find: (t) => regexSpans(GITHUB, t),
+};
 
 const SLACK = /(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/g;
 export const slackTokenDetector: Detector = { name: "slack_token", mightMatch: (t) => t.includes("xox"), find: (t) => regexSpans(SLACK, t) };
 
 const AWS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
 const AWS_KEY_HINT = /AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA/;
-export const awsAccessKeyDetector: Detector = { name: "aws_access_key", mightMatch: (t) => AWS_KEY_HINT.test(t), find: (t) => regexSpans(AWS_KEY_ID, t) };
+export const awsAccessKeyDetector: Detector = {
+  name: "aws_access_key",
+  keywordGated: true,
+  mightMatch: (t) => AWS_KEY_HINT.test(t),
+  find: (t) => regexSpans(AWS_KEY_ID, t),
+};
 
-const AWS_SECRET = /(?<![A-Za-z0-9])(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s{0,4}[:=]\s{0,4}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dgi;
+const AWS_SECRET =
+  /(?<![A-Za-z0-9])(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s{0,4}[:=]\s{0,4}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dgi;
 const AWS_SECRET_HINT = /secret_?(?:access_?)?key/i;
 /** AWS secret access keys: 40 base64 characters after an `aws_secret_access_key`-like key. */
-export const awsSecretKeyDetector: Detector = { name: "aws_secret_key", mightMatch: (t) => AWS_SECRET_HINT.test(t), find: (t) => regexSpans(AWS_SECRET, t, 1) };
+export const awsSecretKeyDetector: Detector = {
+  name: "aws_secret_key",
+  keywordGated: true,
+  mightMatch: (t) => AWS_SECRET_HINT.test(t),
+  find: (t) => regexSpans(AWS_SECRET, t, 1),
+};
 
 const URL_PASSWORD = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/?#]{0,256}:([^\s@/?#]{1,256})@/dg;
 /** `scheme://user:password@host`: the password is replaced, the user kept. */
 export const urlPasswordDetector: Detector = { name: "url_password", mightMatch: (t) => t.includes("://"), find: (t) => regexSpans(URL_PASSWORD, t, 1) };
 
-const SECRET_KEYS = "password|passwd|pwd|passphrase|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|private[_-]?key";
+const SECRET_KEYS =
+  "password|passwd|pwd|passphrase|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|private[_-]?key";
 const PAIR = new RegExp(
   `(?<![A-Za-z0-9_])(?:[A-Za-z0-9_]{0,32}[_.-])?(?:${SECRET_KEYS})(?:\\\\?["'])?\\s{0,4}[:=]\\s{0,4}(?:"((?:[^"\\\\\\n]|\\\\.){0,1024})"|\\\\"((?:[^"\\\\\\n]|\\\\[^"]){0,1024})\\\\"|'([^'\\n]{0,1024})'|([^\\s&,;"'}\\]<>]{1,1024}))`,
   "dgi",
@@ -77,6 +94,7 @@ export const SECRET_KEY_NAME = new RegExp(`^(?:.*[._-])?(?:${SECRET_KEYS})$`, "i
  */
 export const passwordDetector: Detector = {
   name: "password",
+  keywordGated: true,
   mightMatch: (t) => PAIR_HINT.test(t),
   find: (t) => {
     const out: Span[] = [];

@@ -13,6 +13,11 @@ export interface Span {
  */
 export interface Detector {
   readonly name: string;
+  /**
+   * Set on credential rules whose matches always contain a word of KEYWORD_HINT (`bearer`, `secret`,
+   * `pass`, `AKIA`, ...): the Redactor tests that one pattern once per value and skips them all when absent.
+   */
+  readonly keywordGated?: boolean;
   mightMatch(text: string): boolean;
   find(text: string): Span[];
 }
@@ -45,3 +50,6 @@ export function isWordChar(c: number): boolean {
 export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
+
+/** One case-insensitive scan covering the keywords of every keyword-gated detector. */
+export const KEYWORD_HINT = /bearer|basic|secret|pass|pwd|token|api[_-]?key|private|A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|ROA|PKA|SCA)/i;

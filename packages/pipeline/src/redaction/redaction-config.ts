@@ -11,7 +11,10 @@ const ruleSetting = z.union([z.boolean(), modeSchema]);
 
 export const customPatternSchema = z
   .object({
-    name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must be lower-case letters, digits and _").describe("Rule name, used in markers and counts."),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,63}$/, "must be lower-case letters, digits and _")
+      .describe("Rule name, used in markers and counts."),
     pattern: z.string().min(1).describe("RE2 regular expression (linear-time; no backreferences or lookaround)."),
     caseInsensitive: z.boolean().default(false).describe("Match without regard to case."),
     group: z.number().int().min(0).default(0).describe("Capture group to replace; 0 = the whole match."),
@@ -20,13 +23,18 @@ export const customPatternSchema = z
   })
   .strict();
 
-const rulesShape = Object.fromEntries(BUILTIN_RULE_NAMES.map((n) => [n, ruleSetting.optional()])) as Record<(typeof BUILTIN_RULE_NAMES)[number], z.ZodOptional<typeof ruleSetting>>;
+const rulesShape = Object.fromEntries(BUILTIN_RULE_NAMES.map((n) => [n, ruleSetting.optional()])) as Record<
+  (typeof BUILTIN_RULE_NAMES)[number],
+  z.ZodOptional<typeof ruleSetting>
+>;
 
 export const redactionConfigSchema = z
   .object({
     mode: modeSchema
       .default("mask")
-      .describe("mask: `[REDACTED:<rule>]`; hash: `[<rule>:hmac:<hex>]` (HMAC-SHA256 with hashKey, so equal values stay joinable); drop: remove the attribute, or replace the whole body."),
+      .describe(
+        "mask: `[REDACTED:<rule>]`; hash: `[<rule>:hmac:<hex>]` (HMAC-SHA256 with hashKey, so equal values stay joinable); drop: remove the attribute, or replace the whole body.",
+      ),
     hashKey: z.string().default("").describe("HMAC key for hash mode (per tenant, kept secret); required when any rule hashes."),
     hashLength: z.number().int().min(8).max(64).default(16).describe("Hex characters of the HMAC kept in hash markers."),
     rules: z

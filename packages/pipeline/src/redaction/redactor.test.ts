@@ -19,10 +19,7 @@ const positives: [string, string][] = [
   ["from 10.1.2.3 to 192.168.0.254:8080", "from [REDACTED:ipv4] to [REDACTED:ipv4]:8080"],
   ["v6 2001:db8::8a2e:370:7334 and [::1]:80", "v6 [REDACTED:ipv6] and [[REDACTED:ipv6]]:80"],
   ["full fe80:0:0:0:202:b3ff:fe1e:8329 x", "full [REDACTED:ipv6] x"],
-  [
-    "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
-    "jwt [REDACTED:jwt] end",
-  ],
+  ["jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end", "jwt [REDACTED:jwt] end"],
   ["Authorization: Bearer abcdef0123456789.xyz", "Authorization: Bearer [REDACTED:bearer_token]"],
   ["authorization: Basic dXNlcjpwYXNzd29yZA==", "authorization: Basic [REDACTED:bearer_token]"],
   ["key AKIAIOSFODNN7EXAMPLE used", "key [REDACTED:aws_access_key] used"],
@@ -103,7 +100,10 @@ test("hash mode writes a keyed, truncated HMAC so equal values stay joinable", (
 });
 
 test("hash mode without a key is a config error", () => {
-  assert.throws(() => new Redactor({ mode: "hash" }), (e: unknown) => e instanceof MeshlogError && e.code === "PIPELINE_CONFIG_INVALID" && /hashKey/.test(e.message));
+  assert.throws(
+    () => new Redactor({ mode: "hash" }),
+    (e: unknown) => e instanceof MeshlogError && e.code === "PIPELINE_CONFIG_INVALID" && /hashKey/.test(e.message),
+  );
   assert.throws(() => new Redactor({ rules: { email: "hash" } }), /hashKey is required/);
 });
 
@@ -163,6 +163,13 @@ test("markers from earlier rules are not redacted again", () => {
   assert.deepEqual(r.counts(), { jwt: 1 });
 });
 
+test("hash markers are not matched again by later rules", () => {
+  const r = new Redactor({ mode: "hash", hashKey: "k", custom: [{ name: "hexid", pattern: "[0-9a-f]{16}" }] });
+  const out = r.redactText("card 4111 1111 1111 1111 and trace 4bf92f3577b34da6").text;
+  assert.match(out, /^card \[credit_card:hmac:[0-9a-f]{16}\] and trace \[hexid:hmac:[0-9a-f]{16}\]$/);
+  assert.deepEqual(r.counts(), { credit_card: 1, hexid: 1 });
+});
+
 test("custom RE2 patterns: group, keywords, case, mode", () => {
   const r = new Redactor({
     custom: [
@@ -177,7 +184,10 @@ test("custom RE2 patterns: group, keywords, case, mode", () => {
 });
 
 test("custom patterns that need backtracking are rejected; catastrophic ones run in linear time", () => {
-  assert.throws(() => new Redactor({ custom: [{ name: "bad", pattern: "(a)\\1" }] }), (e: unknown) => e instanceof MeshlogError && e.code === "PIPELINE_PATTERN_INVALID");
+  assert.throws(
+    () => new Redactor({ custom: [{ name: "bad", pattern: "(a)\\1" }] }),
+    (e: unknown) => e instanceof MeshlogError && e.code === "PIPELINE_PATTERN_INVALID",
+  );
   assert.throws(() => new Redactor({ custom: [{ name: "look", pattern: "(?=a)a" }] }), /RE2 syntax/);
   assert.throws(() => new Redactor({ custom: [{ name: "grp", pattern: "a", group: 2 }] }), /group 2 does not exist/);
   const evil = new Redactor({ custom: [{ name: "evil", pattern: "(a+)+b" }] });

@@ -7,7 +7,7 @@ import { parseConfig } from "../parse-config.js";
 import { BUILTIN_DETECTORS, RULES_OFF_BY_DEFAULT } from "./builtin-detectors.js";
 import { compileCustomPattern } from "./custom-detector.js";
 import { SECRET_KEY_NAME } from "./detect-secrets.js";
-import type { Detector, Span } from "./detector.js";
+import { KEYWORD_HINT, type Detector, type Span } from "./detector.js";
 import { redactionConfigSchema, type RedactionConfig, type RedactionMode, type ResolvedRedactionConfig } from "./redaction-config.js";
 
 interface ActiveRule {
@@ -25,6 +25,8 @@ export interface RedactedText {
 }
 
 const HASH_CACHE_MAX = 4096;
+const CLEAN_CACHE_MAX = 8192;
+const CLEAN_CACHE_VALUE_MAX = 96;
 
 /**
  * Redacts records in place. Rules run in a fixed order (credentials, then cards/SSN/email/IPs, then custom
@@ -38,6 +40,10 @@ export class Redactor {
   readonly #skipKeys: Set<string>;
   readonly #keyRuleMode: RedactionMode | undefined;
   readonly #hashCache = new Map<string, string>();
+  /** Short values already found clean (most attribute values repeat: methods, codes, hosts). */
+  readonly #clean = new Set<string>();
+  /** Attribute keys already classified as secret-named or not. */
+  readonly #secretKeys = new Map<string, boolean>();
 
   constructor(config: RedactionConfig = {}) {
     const c = parseConfig(redactionConfigSchema, config, "redaction");
@@ -62,7 +68,8 @@ export class Redactor {
       this.#rules.push({ detector: compileCustomPattern(p), mode: p.mode ?? c.mode });
     }
     const hashing = this.#rules.some((r) => r.mode === "hash") || this.#keyRuleMode === "hash";
-    if (hashing && c.hashKey === "") throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, "redaction: hashKey is required when a rule uses hash mode");
+    if (hashing && c.hashKey === "")
+      throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, "redaction: hashKey is required when a rule uses hash mode");
   }
 
   /** Names of the rules that run, in order. */
@@ -72,10 +79,17 @@ export class Redactor {
 
   /** Redacts one text value (the rules only; key-based rules apply in redactRecord). */
   redactText(text: string): RedactedText {
+    const cacheable = text.length <= CLEAN_CACHE_VALUE_MAX;
+    if (cacheable && this.#clean.has(text)) return { text, count: 0 };
     let out = text;
     let count = 0;
+    let keywords: boolean | undefined;
     for (const rule of this.#rules) {
       const d = rule.detector;
+      if (d.keywordGated === true) {
+        keywords ??= KEYWORD_HINT.test(out);
+        if (!keywords) continue;
+      }
       if (!d.mightMatch(out)) continue;
       const spans = d.find(out).filter((s) => !isMarker(out, s));
       if (spans.length === 0) continue;
@@ -92,6 +106,10 @@ export class Redactor {
       out = next + out.slice(pos);
       count += spans.length;
       this.#count(d.name, spans.length);
+    }
+    if (count === 0 && cacheable) {
+      if (this.#clean.size >= CLEAN_CACHE_MAX) this.#clean.clear();
+      this.#clean.add(text);
     }
     return { text: out, count };
   }
@@ -123,7 +141,7 @@ export class Redactor {
       if (this.#skipKeys.has(key)) continue;
       const value = map[key] as string;
       if (value === "") continue;
-      if (byKey && this.#keyRuleMode !== undefined && SECRET_KEY_NAME.test(key) && !value.startsWith("[REDACTED:")) {
+      if (byKey && this.#keyRuleMode !== undefined && this.#isSecretKey(key) && !value.startsWith("[REDACTED:")) {
         this.#count("password", 1);
         n++;
         if (this.#keyRuleMode === "drop") delete map[key];
@@ -137,6 +155,16 @@ export class Redactor {
       else map[key] = res.text;
     }
     return n;
+  }
+
+  #isSecretKey(key: string): boolean {
+    let v = this.#secretKeys.get(key);
+    if (v === undefined) {
+      v = SECRET_KEY_NAME.test(key);
+      if (this.#secretKeys.size >= CLEAN_CACHE_MAX) this.#secretKeys.clear();
+      this.#secretKeys.set(key, v);
+    }
+    return v;
   }
 
   #replacement(rule: string, mode: RedactionMode, value: string): string {
@@ -155,11 +183,25 @@ export class Redactor {
   }
 }
 
-/** True when the span starts a marker an earlier rule wrote (`[REDACTED:x]`, `[x:hmac:...]`). */
+/** True when the span lies inside a marker an earlier rule wrote (`[REDACTED:x]`, `[x:hmac:…]`). */
 function isMarker(text: string, s: Span): boolean {
-  if (text.charCodeAt(s.start) !== 91 && !(s.start > 0 && text.charCodeAt(s.start - 1) === 91)) return false;
-  const from = text.charCodeAt(s.start) === 91 ? s.start : s.start - 1;
-  if (text.startsWith("[REDACTED:", from)) return true;
-  const close = text.indexOf("]", from);
-  return close > 0 && close - from < 100 && text.slice(from, close).includes(":hmac:");
+  let open = -1;
+  for (let i = s.start; i >= 0 && i >= s.start - 80; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 91) {
+      open = i;
+      break;
+    }
+    if (c === 93 && i < s.start) return false;
+  }
+  if (open < 0) return false;
+  let close = -1;
+  for (let i = open + 1; i < text.length && i <= open + 120; i++) {
+    if (text.charCodeAt(i) === 93) {
+      close = i;
+      break;
+    }
+  }
+  if (close < 0 || close + 1 < s.end) return false;
+  return text.startsWith("[REDACTED:", open) || text.slice(open, close).includes(":hmac:");
 }

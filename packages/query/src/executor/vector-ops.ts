@@ -1,6 +1,8 @@
 // Step-wise vector operations: aggregations (sum/avg/.../topk/sort), binary operators with vector
 // matching, and label_replace. Every function maps Matrix (series x steps) to Matrix.
 
+import { MeshlogError } from "@meshlog/core";
+import { QueryErrors } from "../errors.js";
 import type { BinaryOp, MetricExpr, VectorMatching } from "../language/ast.js";
 import { SafeRegex } from "../regex/safe-regex.js";
 import type { Matrix, Series } from "./range-aggregation.js";
@@ -242,6 +244,9 @@ export function vectorBinary(op: BinaryOp, bool: boolean, matching: VectorMatchi
       if (any) {
         const key = labelsKey(labels);
         const existing = out.get(key);
+        if (existing !== undefined && side === undefined && !(comparison && !bool)) {
+          throw new MeshlogError(QueryErrors.QUERY_INVALID, `multiple matches for labels ${JSON.stringify(labels)}: many-to-one matching must be explicit (group_left/group_right)`);
+        }
         if (existing === undefined) out.set(key, { labels, values });
         else for (let i = 0; i < n; i++) if (Number.isNaN(existing.values[i] as number)) existing.values[i] = values[i] as number;
       }

@@ -106,7 +106,8 @@ export class SafeRegex {
 
   /** Replaces every match with `repl`, where `$1`/`${name}` refer to groups (Go's ReplaceAllString). */
   replaceAll(s: string, repl: string): string {
-    return this.#re2.matcher(s).replaceAll(repl.replace(/\$\{(\w+)\}/g, "${$1}"));
+    const js = repl.replace(/\$\{(\d+)\}/g, "$$$1").replace(/\$\{([a-zA-Z_]\w*)\}/g, "$$<$1>");
+    return this.#re2.matcher(s).replaceAll(js);
   }
 }
 

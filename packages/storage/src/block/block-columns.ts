@@ -56,17 +56,34 @@ function getStringColumn(r: ByteReader, rows: number): (string | undefined)[] {
   return out;
 }
 
-function putIdColumn(w: ByteWriter, ids: readonly string[], re: RegExp, bytes: number): void {
-  for (const id of ids) w.u8(id === "" ? 0 : re.test(id) ? 1 : 2);
-  for (const id of ids) {
-    if (id === "") continue;
-    if (re.test(id)) w.bytes(Buffer.from(id, "hex"));
-    else w.str(id);
+/**
+ * Id column (trace or span ids): per row a tag, then the values. Tags: 0 empty; 1 lower-case hex of
+ * `bytes` bytes stored raw; 2 any other string; 3 hex id that also occurs in the body, stored as the
+ * uvarint character offset of its first occurrence (ids are usually repeated in JSON access logs).
+ */
+function putIdColumn(w: ByteWriter, ids: readonly string[], bodies: readonly string[], re: RegExp): void {
+  const tags = Buffer.allocUnsafe(ids.length);
+  const at: number[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    if (id === "") tags[i] = 0;
+    else if (!re.test(id)) tags[i] = 2;
+    else {
+      const pos = (bodies[i] as string).indexOf(id);
+      tags[i] = pos >= 0 ? 3 : 1;
+      at[i] = pos;
+    }
   }
-  void bytes;
+  w.bytes(tags);
+  for (let i = 0; i < ids.length; i++) {
+    const t = tags[i];
+    if (t === 1) w.bytes(Buffer.from(ids[i] as string, "hex"));
+    else if (t === 2) w.str(ids[i] as string);
+    else if (t === 3) w.uvarint(at[i] as number);
+  }
 }
 
-function getIdColumn(r: ByteReader, rows: number, bytes: number): string[] {
+function getIdColumn(r: ByteReader, rows: number, bytes: number, bodies: readonly string[]): string[] {
   const tags = r.bytes(rows);
   const out: string[] = new Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -74,7 +91,12 @@ function getIdColumn(r: ByteReader, rows: number, bytes: number): string[] {
     if (t === 0) out[i] = "";
     else if (t === 1) out[i] = r.bytes(bytes).toString("hex");
     else if (t === 2) out[i] = r.str();
-    else throw new Error(`bad id tag ${t} at row ${i}`);
+    else if (t === 3) {
+      const pos = r.uvarint();
+      const body = bodies[i] as string;
+      if (pos + bytes * 2 > body.length) throw new Error(`id offset ${pos} at row ${i} is outside the body`);
+      out[i] = body.slice(pos, pos + bytes * 2);
+    } else throw new Error(`bad id tag ${t} at row ${i}`);
   }
   return out;
 }
@@ -113,8 +135,9 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
   const bodies = records.map((r) => Buffer.from(r.body, "utf8"));
   for (const b of bodies) w.uvarint(b.length);
   for (const b of bodies) w.bytes(b);
-  putIdColumn(w, records.map((r) => r.traceId), HEX32, 16);
-  putIdColumn(w, records.map((r) => r.spanId), HEX16, 8);
+  const bodyText = records.map((r) => r.body);
+  putIdColumn(w, records.map((r) => r.traceId), bodyText, HEX32);
+  putIdColumn(w, records.map((r) => r.spanId), bodyText, HEX16);
   putStringColumn(w, records.map((r) => JSON.stringify(r.resource)));
   // Attributes: frequent keys as columns, the rest as a residual per row.
   const counts = new Map<string, number>();
@@ -170,8 +193,8 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): 
   for (let i = 0; i < n; i++) lens[i] = r.uvarint();
   const bodies: string[] = new Array(n);
   for (let i = 0; i < n; i++) bodies[i] = r.bytes(lens[i] as number).toString("utf8");
-  const traceIds = getIdColumn(r, n, 16);
-  const spanIds = getIdColumn(r, n, 8);
+  const traceIds = getIdColumn(r, n, 16, bodies);
+  const spanIds = getIdColumn(r, n, 8, bodies);
   const resources = getStringColumn(r, n);
   const attrs: Record<string, string>[] = Array.from({ length: n }, () => ({}));
   const nFrequent = r.uvarint();

@@ -7,7 +7,7 @@ import { parseBlockHeader } from "../block/block-format.js";
 import type { DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";
 import type { BlockRef } from "../index/catalog.js";
-import { blockCipher } from "./sealer.js";
+import { blockCipher } from "./block-cipher.js";
 import type { BlockKeyRing } from "./security-ports.js";
 
 export interface BlockReaderDeps {

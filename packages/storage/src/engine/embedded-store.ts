@@ -16,6 +16,7 @@ import { quarantineFile } from "../index/quarantine-file.js";
 import { BlockReader } from "./block-reader.js";
 import { mergeSources, type EntrySource } from "./block-source.js";
 import { EngineErrors } from "./errors.js";
+import { SealPool } from "./seal-pool.js";
 import { Sealer } from "./sealer.js";
 import type { BlockLedger, SecurityProvider } from "./security-ports.js";
 import { defaultSecurity } from "./default-security.js";
@@ -27,7 +28,7 @@ export interface EmbeddedStoreOptions {
   readonly logger?: Logger;
   /** Master key (from MESHLOG_MASTER_KEY) for the key ring. */
   readonly masterKey?: Buffer;
-  /** Seal a stream's head buffer once it holds this many bytes (default 2 MiB). */
+  /** Seal a stream's head buffer once it holds this many bytes (default 4 MiB, counted by recordSize). */
   readonly sealMaxBytes?: number;
   /** Seal a stream's head buffer once it is this old (default 120 000 ms). */
   readonly sealMaxAgeMs?: number;
@@ -39,6 +40,8 @@ export interface EmbeddedStoreOptions {
   readonly walSegmentBytes?: number;
   /** Key ring and ledger; defaults to crypto/ and ledger/ on DATA/keys and DATA/tenants/<t>/ledger. */
   readonly security?: SecurityProvider;
+  /** Seal blocks on a worker thread (default true; false seals on the calling thread). */
+  readonly sealWorker?: boolean;
   /** Check for age-due seals on a timer (default true; tests with a ManualClock call sealDue()). */
   readonly sealTimer?: boolean;
 }
@@ -74,6 +77,7 @@ export class EmbeddedStore implements LogStore {
   readonly #reader: BlockReader;
   #wal!: Wal;
   #sealer!: Sealer;
+  #pool!: SealPool;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #report!: OpenReport;
@@ -85,7 +89,7 @@ export class EmbeddedStore implements LogStore {
     this.#logger = opts.logger ?? silentLogger;
     this.#security = security;
     this.#opts = {
-      sealMaxBytes: opts.sealMaxBytes ?? 2 * 1024 * 1024,
+      sealMaxBytes: opts.sealMaxBytes ?? 4 * 1024 * 1024,
       sealMaxAgeMs: opts.sealMaxAgeMs ?? 120_000,
       maxHeadBytes: opts.maxHeadBytes ?? 256 * 1024 * 1024,
       maxWalQueueBytes: opts.maxWalQueueBytes ?? 64 * 1024 * 1024,
@@ -101,11 +105,11 @@ export class EmbeddedStore implements LogStore {
     await fs.mkdirp(layout.keysDir);
     const security = opts.security ?? (await defaultSecurity(fs, layout, opts.masterKey, opts.clock));
     const store = new EmbeddedStore(opts, fs, security);
-    await store.#init(opts.sealTimer ?? true, opts.walSegmentBytes);
+    await store.#init(opts.sealTimer ?? true, opts.walSegmentBytes, opts.sealWorker ?? true);
     return store;
   }
 
-  async #init(timer: boolean, walSegmentBytes: number | undefined): Promise<void> {
+  async #init(timer: boolean, walSegmentBytes: number | undefined, sealWorker: boolean): Promise<void> {
     const rebuilt: OpenReport["catalogsRebuilt"] = [];
     const quarantined: OpenReport["quarantined"] = [];
     let minNextSeq = 1;
@@ -144,7 +148,9 @@ export class EmbeddedStore implements LogStore {
         this.#head.add(b.tenant, id, s.labels, s.records, b.seq);
       }
     }
+    this.#pool = new SealPool(this.#logger, sealWorker);
     this.#sealer = new Sealer({
+      pool: this.#pool,
       fs: this.#fs,
       layout: this.#layout,
       clock: this.#clock,
@@ -349,6 +355,7 @@ export class EmbeddedStore implements LogStore {
       await this.#sealer.seal(this.#head.activeBuffers());
       await this.#sealer.idle();
     } finally {
+      await this.#pool.close();
       for (const st of this.#tenants.values()) await st.ledger.close();
     }
   }

@@ -2,15 +2,14 @@
 
 import { randomBytes } from "node:crypto";
 import type { Clock, Logger } from "@meshlog/core";
-import { openAesGcm, sealAesGcm } from "../crypto/aead.js";
-import { sealBlock, sortByTime, type BlockCipher } from "../block/block-codec.js";
+import { sortByTime } from "../block/block-codec.js";
+import { parseBlockHeader } from "../block/block-format.js";
 import type { DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";
 import type { Head, HeadBuffer } from "../head/head.js";
 import { blockRefOf, type TenantCatalog } from "../index/catalog.js";
+import type { SealPool } from "./seal-pool.js";
 import type { BlockKeyRing, BlockLedger } from "./security-ports.js";
-
-export const blockCipher: BlockCipher = { seal: sealAesGcm, open: openAesGcm };
 
 /** Retention class given to new blocks until retention policies assign classes. */
 export const DEFAULT_RETENTION_CLASS = "default";
@@ -22,6 +21,7 @@ export interface SealerDeps {
   readonly logger: Logger;
   readonly head: Head;
   readonly keyRing: BlockKeyRing;
+  readonly pool: SealPool;
   readonly tenant: (tenant: string) => Promise<{ catalog: TenantCatalog; ledger: BlockLedger }>;
   /** Runs after each batch with the tenants touched (persist catalogs, drop sealed WAL segments). */
   readonly afterBatch: (tenants: ReadonlySet<string>) => Promise<void>;
@@ -111,9 +111,7 @@ export class Sealer {
     const maxTime = (records[records.length - 1] as (typeof records)[number]).timestamp;
     const key = await this.#d.keyRing.newDataKey(b.tenant, DEFAULT_RETENTION_CLASS, periodMonthOf(maxTime));
     const blockId = clock.nowMs().toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
-    const sealed = sealBlock(
-      records,
-      {
+    const bytes = await this.#d.pool.seal(records, {
         blockId,
         tenant: b.tenant,
         streamId: b.streamId,
@@ -126,15 +124,14 @@ export class Sealer {
         prevBlockHash: catalog.lastHeaderHash(b.streamId),
         createdAt: clock.nowNs(),
         walSeqMax: b.maxSeq,
-      },
-      blockCipher,
-    );
+    });
     key.dataKey.fill(0);
-    await fs.writeFileAtomic(layout.blockFile(b.tenant, blockId), sealed.bytes);
-    const m = sealed.header.meta;
-    await ledger.appendBlock({ blockId, headerHash: sealed.header.headerHash, streamId: b.streamId, records: m.rows, minTime: m.minTime.toString(), maxTime: m.maxTime.toString() });
+    const header = parseBlockHeader(bytes);
+    await fs.writeFileAtomic(layout.blockFile(b.tenant, blockId), bytes);
+    const m = header.meta;
+    await ledger.appendBlock({ blockId, headerHash: header.headerHash, streamId: b.streamId, records: m.rows, minTime: m.minTime.toString(), maxTime: m.maxTime.toString() });
     // Catalog add and head release happen in one synchronous step: queries see the records exactly once.
-    catalog.add(blockRefOf(sealed.header, sealed.bytes.length), b.labels);
+    catalog.add(blockRefOf(header, bytes.length), b.labels);
     head.release(b);
   }
 }

@@ -6,7 +6,7 @@ import { openBlock, plaintextRootOf } from "../block/block-codec.js";
 import { BlockFormatError, parseBlockHeader, type BlockHeader } from "../block/block-format.js";
 import { KeyRing } from "../crypto/keyring.js";
 import { KEY_RING_FILE } from "../crypto/key-files.js";
-import { blockCipher } from "../engine/sealer.js";
+import { blockCipher } from "../engine/block-cipher.js";
 import type { BlockKeyRing } from "../engine/security-ports.js";
 import { dataLayout, parseBlockFileName, parseWalSegmentName, type DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";

@@ -40,6 +40,11 @@ test("token lifecycle: create (201, shown once), use, list without secrets, revo
 
     assert.equal((await s.call("DELETE", `/api/v1/tokens/${String(body.id)}`, { token: s.adminToken })).status, 204);
     assert.equal((await s.call("GET", "/api/v1/whoami", { token })).status, 401);
+    const refused = (await s.auditEvents({ action: "auth.failed" })).map((e) => e.details as Record<string, unknown>);
+    assert.ok(
+      refused.some((d) => d.token === body.id && d.reason === "revoked"),
+      "use of a revoked token is audited with its id",
+    );
     assert.equal((await s.call("DELETE", "/api/v1/tokens/tk_missing", { token: s.adminToken })).status, 404);
     assert.equal((await s.call("DELETE", "/api/v1/tokens/bootstrap", { token: s.adminToken })).status, 400);
   } finally {
@@ -121,6 +126,11 @@ test("principals CRUD with tokens listed for the access review", async () => {
     assert.equal(c.status, 201, c.text);
     assert.equal((await s.call("POST", "/api/v1/principals", { token: s.adminToken, body: { id: "alice", tenant: "a", roles: ["analyst"] } })).status, 409);
     assert.equal((await s.call("POST", "/api/v1/principals", { token: s.adminToken, body: { id: "bad id!", tenant: "a", roles: ["analyst"] } })).status, 400);
+    assert.equal(
+      (await s.call("POST", "/api/v1/principals", { token: s.adminToken, body: { id: "svc-tk_abc", tenant: "a", roles: ["admin"] } })).status,
+      400,
+      "svc- ids are reserved",
+    );
     const t = await createToken(s, { tenant: "a", roles: ["analyst"], principal: "alice" });
     assert.equal((await s.call("GET", "/api/v1/whoami", { token: t.token })).status, 200);
     const list = (await s.call("GET", "/api/v1/principals", { token: s.adminToken })).json() as { principals: { id: string; tokens: { id: string }[] }[] };
@@ -193,14 +203,50 @@ test("audit query: filters, NDJSON export, admin/auditor only, bad parameters na
       assert.ok((r.json() as { error: string }).error.startsWith(field), `${qs}: ${r.text}`);
     }
     const auditor = await createToken(s, { tenant: "a", roles: ["auditor"] });
+    assert.equal((await s.call("GET", "/api/v1/whoami", { token: auditor.token })).status, 200);
+    await s.server.ctx.audit.flush();
     const seen = await s.call("GET", "/api/v1/audit", { token: auditor.token });
     assert.equal(seen.status, 200);
     const events = (seen.json() as { events: { tenant: string }[] }).events;
     assert.ok(events.length > 0);
     assert.ok(
-      events.every((e) => e.tenant === "a" || e.tenant === ""),
+      events.every((e) => e.tenant === "a"),
       "a tenant-bound auditor sees only its tenant's events",
     );
+  } finally {
+    await s.close();
+  }
+});
+
+test("hostile token and principal requests neither crash the server nor escalate", async () => {
+  const s = await startTestServer();
+  try {
+    const raws: [string, number[]][] = [
+      ['{"__proto__": {"roles": ["admin"]}, "tenant": "a", "roles": ["ingest"]}', [400]],
+      ['{"constructor": {"prototype": {"admin": true}}, "tenant": "a", "roles": ["ingest"]}', [400]],
+      ["[".repeat(5000) + "]".repeat(5000), [400]],
+      ['{"tenant": "a", "roles": ["analyst"], "name": "' + "x".repeat(300) + '"}', [400]],
+      ['{"tenant": "a", "roles": ["analyst"], "name": "bell\\u0007"}', [400]],
+      ['{"tenant": "a", "roles": ["analyst"], "scope": "{a=\\"' + "y".repeat(5000) + '\\"}"}', [400]],
+      ['{"tenant": "a", "roles": ["analyst", "analyst", "analyst", "analyst", "analyst"]}', [400]],
+      ['{"tenant": "a", "roles": ["analyst"], "tenants": ' + JSON.stringify(Array.from({ length: 300 }, (_, i) => `t${i}`)) + "}", [400]],
+      ['{"tenant": "a", "roles": ["analyst"], "expiresIn": "999999999y"}', [400]],
+      ['{"tenant": "a", "roles": ["analyst"]', [400]],
+      ["", [400]],
+      ["null", [400]],
+    ];
+    for (const [raw, statuses] of raws) {
+      const r = await s.call("POST", "/api/v1/tokens", { token: s.adminToken, raw, headers: { "content-type": "application/json" } });
+      assert.ok(statuses.includes(r.status), `${raw.slice(0, 60)} -> ${r.status} ${r.text.slice(0, 200)}`);
+      assert.ok(!r.text.includes("mlg_"), "no token was issued");
+    }
+    const ok = await s.call("POST", "/api/v1/tokens", { token: s.adminToken, body: { tenant: "a", roles: ["ingest"], name: "名前 ✓" } });
+    assert.equal(ok.status, 201);
+    const who = (await s.call("GET", "/api/v1/whoami", { token: (ok.json() as { token: string }).token })).json() as { roles: string[]; name: string };
+    assert.deepEqual(who.roles, ["ingest"]);
+    assert.equal(who.name, "名前 ✓");
+    assert.equal(({} as Record<string, unknown>).admin, undefined, "no prototype pollution");
+    assert.equal((await s.call("GET", "/ready")).status, 200, "still serving");
   } finally {
     await s.close();
   }

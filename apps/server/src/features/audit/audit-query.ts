@@ -28,7 +28,10 @@ export interface AuditFilter {
   readonly action?: string;
   readonly result?: string;
   readonly tenant?: string;
-  /** Only events of these tenants (plus tenant-less events such as failed logins); undefined = all. */
+  /**
+   * Only events of these tenants; undefined = all. Tenant-less events (anonymous failed logins, config
+   * changes) are then hidden, and a `requestedTenant` detail naming another tenant is masked.
+   */
   readonly visibleTenants?: readonly string[];
   readonly limit: number;
   readonly direction: "forward" | "backward";
@@ -54,7 +57,7 @@ function matches(e: StoredAuditEvent, f: AuditFilter): boolean {
   if (f.action !== undefined && e.action !== f.action && !e.action.startsWith(f.action + ".")) return false;
   if (f.result !== undefined && e.result !== f.result) return false;
   if (f.tenant !== undefined && e.tenant !== f.tenant) return false;
-  if (f.visibleTenants !== undefined && e.tenant !== "" && !f.visibleTenants.includes(e.tenant)) return false;
+  if (f.visibleTenants !== undefined && !f.visibleTenants.includes(e.tenant)) return false;
   return true;
 }
 
@@ -75,8 +78,17 @@ export async function* queryAuditEvents(store: LogStore, f: AuditFilter): AsyncG
     for (const entry of batch) {
       const e = auditEventOf(entry.record);
       if (e === undefined || !matches(e, f)) continue;
-      yield e;
+      yield f.visibleTenants === undefined ? e : maskOtherTenants(e, f.visibleTenants);
       if (++n >= f.limit) return;
     }
   }
+}
+
+/** Hides the names of tenants the reader may not see from an event's details. */
+function maskOtherTenants(e: StoredAuditEvent, visible: readonly string[]): StoredAuditEvent {
+  const d = e.details;
+  if (d === undefined) return e;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(d)) out[k] = /tenant/i.test(k) && typeof v === "string" && !visible.includes(v) ? "(another tenant)" : v;
+  return { ...e, details: out };
 }

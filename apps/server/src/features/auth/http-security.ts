@@ -4,17 +4,12 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Server as TlsServer } from "node:tls";
-import { AUDIT_TENANT, MeshlogError } from "@meshlog/core";
 import type { ServerContext } from "../../context.js";
-import { ServerErrors } from "../../errors.js";
-import { extractCredential, resolveTenant } from "../../http/request-auth.js";
 import type { RouteConfig } from "../../http/route-module.js";
-import type { AuditEvent } from "../audit/audit-sink.js";
-import { KeyedTokenBuckets } from "../limits/token-bucket.js";
 import { installQueryConcurrency } from "../limits/query-concurrency.js";
-import { clientCertIdentities, tlsEnabled, watchTlsFiles } from "../tls/tls-options.js";
-import { hasRole, type CredentialKind, type Principal } from "./principal.js";
-import { securityOf } from "./security-module.js";
+import { tlsEnabled, watchTlsFiles } from "../tls/tls-options.js";
+import { CALLER_AUTH_SERVICE, CallerAuth } from "./caller-auth.js";
+import type { CredentialKind } from "./principal.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -84,74 +79,24 @@ export async function installHttpSecurity(app: FastifyInstance, ctx: ServerConte
   app.decorateRequest("auditDetails", undefined);
   app.decorateRequest("credentialKind", undefined);
 
-  const { authFailureBurst, authFailureRefillPerMinute } = ctx.config.security;
-  const failures =
-    authFailureBurst > 0
-      ? new KeyedTokenBuckets({ burst: authFailureBurst, ratePerSecond: authFailureRefillPerMinute / 60, maxKeys: 50_000, nowMs: () => ctx.clock.nowMs() })
-      : undefined;
-  const failuresCounter = ctx.metrics.counter("meshlog_auth_failures_total", "Failed authentications, by reason.");
-  const throttle: AuthFailureThrottle = {
-    waitSeconds: (address) => failures?.waitSeconds(address) ?? 0,
-    fail: (address) => void failures?.take(address),
-  };
-  ctx.services.set(AUTH_FAILURES_SERVICE, throttle);
-
-  const denyAudit = (request: FastifyRequest, action: string, status: number, details: AuditEvent["details"]): void => {
-    ctx.audit.record({
-      action,
-      principal: "anonymous",
-      tenant: "",
-      remoteAddress: request.ip,
-      method: request.method,
-      route: routeOf(request),
-      status,
-      result: "denied",
-      details: { ...details, requestId: request.id, ...userAgent(request) },
-    });
-  };
+  const callers = new CallerAuth(ctx);
+  ctx.services.set(CALLER_AUTH_SERVICE, callers);
+  ctx.services.set(AUTH_FAILURES_SERVICE, callers satisfies AuthFailureThrottle);
 
   app.addHook("onRequest", async (request) => {
     const cfg = request.routeOptions.config as AuditedConfig | undefined;
     if (cfg?.public === true) return;
-    const cred = extractCredential(request);
-    if (cred !== undefined && failures !== undefined) {
-      const wait = failures.waitSeconds(request.ip);
-      if (wait > 0) {
-        failuresCounter.inc({ reason: "rate_limited" });
-        denyAudit(request, "auth.rate_limited", 429, { credential: cred.kind });
-        throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed authentication attempts from ${request.ip}; retry in ${wait}s`, {
-          details: { retryAfterSeconds: wait },
-        });
-      }
-    }
-    let principal: Principal | undefined;
-    let kind: CredentialKind;
-    if (cred !== undefined) {
-      kind = cred.kind;
-      principal = await ctx.auth.authenticate(cred.secret, cred.kind);
-    } else {
-      kind = "client-cert";
-      principal = clientCertPrincipal(ctx, request);
-      if (principal === undefined) {
-        failuresCounter.inc({ reason: "missing" });
-        denyAudit(request, "auth.failed", 401, { credential: "none" });
-        throw new MeshlogError(ServerErrors.AUTH_MISSING, "authentication required: send Authorization: Bearer <token> (or Basic with the token as password)");
-      }
-    }
-    if (principal === undefined) {
-      failures?.take(request.ip);
-      failuresCounter.inc({ reason: "invalid" });
-      denyAudit(request, "auth.failed", 401, { credential: kind });
-      throw new MeshlogError(ServerErrors.AUTH_INVALID, "the token is unknown, expired or revoked");
-    }
+    const { principal, kind } = await callers.identify({
+      ip: request.ip,
+      method: request.method,
+      route: routeOf(request),
+      headers: request.headers,
+      socket: request.raw.socket,
+      requestId: request.id,
+    });
     request.principal = principal;
     request.credentialKind = kind;
-    const requested = request.headers["x-scope-orgid"];
-    const tenant = resolveTenant(principal, requested);
-    if (tenant === AUDIT_TENANT && !hasRole(principal, "admin", "auditor")) {
-      throw new MeshlogError(ServerErrors.AUTH_FORBIDDEN, `tenant "${AUDIT_TENANT}" (the audit trail) is readable by the admin and auditor roles only`);
-    }
-    request.tenant = tenant;
+    request.tenant = callers.tenantOf(principal, request.headers);
   });
 
   await installQueryConcurrency(app, ctx);
@@ -201,7 +146,8 @@ function auditResponse(ctx: ServerContext, request: FastifyRequest, reply: Fasti
   ctx.audit.record({
     action: cfg?.audit ?? `http.${request.method.toLowerCase()}`,
     principal: p.id,
-    tenant: request.tenant,
+    // A request refused before its tenant was resolved is filed under the principal's home tenant.
+    tenant: request.tenant === "" ? p.tenant : request.tenant,
     remoteAddress: request.ip,
     method: request.method,
     route: routeOf(request),
@@ -215,19 +161,4 @@ function auditResponse(ctx: ServerContext, request: FastifyRequest, reply: Fasti
 function userAgent(request: FastifyRequest): { userAgent?: string } {
   const ua = request.headers["user-agent"];
   return typeof ua === "string" && ua !== "" ? { userAgent: clip(ua, 120) } : {};
-}
-
-/** The principal of a verified client certificate listed in security.clientCertPrincipals, if any. */
-function clientCertPrincipal(ctx: ServerContext, request: FastifyRequest): Principal | undefined {
-  const ids = clientCertIdentities(request.raw.socket);
-  if (ids === undefined) return undefined;
-  const map = ctx.config.security.clientCertPrincipals;
-  for (const id of ids) {
-    const principalId = map[id];
-    if (principalId === undefined) continue;
-    const p = securityOf(ctx)?.principals.toPrincipal(principalId);
-    if (p !== undefined) return p;
-  }
-  ctx.log.warn("client certificate is not mapped to a principal", { identities: ids.slice(0, 4).join(", "), remoteAddress: request.ip });
-  return undefined;
 }

@@ -23,7 +23,12 @@ const SEL = encodeURIComponent('{namespace=~".+"}');
 const RANGE = "start={START}&end={END}";
 
 export const READ_CASES: readonly ReadCase[] = [
-  { route: "/loki/api/v1/query", method: "GET", path: `/loki/api/v1/query?query=${SEL}&limit=1000&time={END}&direction=backward`, showsOwnData: true },
+  {
+    route: "/loki/api/v1/query",
+    method: "GET",
+    path: `/loki/api/v1/query?query=${encodeURIComponent('sum by (namespace, owner, secretlabel) (count_over_time({namespace=~".+"}[1h]))')}&time={END}`,
+    showsOwnData: false,
+  },
   { route: "/loki/api/v1/query_range", method: "GET", path: `/loki/api/v1/query_range?query=${SEL}&limit=1000&${RANGE}`, showsOwnData: true },
   {
     route: "/loki/api/v1/query_range",
@@ -152,4 +157,13 @@ export const PENDING: Readonly<Record<string, string>> = {
   "GET /loki/api/v1/patterns": "Loki patterns API is not registered yet",
   "GET /loki/api/v1/detected_fields": "Loki detected_fields API is not registered yet",
   "GET /loki/api/v1/tail": "Loki live tail (WebSocket) is not registered yet",
+};
+
+/**
+ * Isolation or audit gaps found by this suite in code owned elsewhere, keyed by "principal METHOD route" of
+ * the unaudited attempt, with the fix. They are reported as TODO on every run (never as passes) until fixed.
+ */
+export const KNOWN_GAPS: Readonly<Record<string, string>> = {
+  "anonymous GET /loki/api/v1/tail":
+    "query-api/tail-socket.ts answers 401 to an upgrade without credentials but records no audit event and skips the failed-login throttle; fix: authenticate upgrades with authenticateUpgrade() from features/auth/caller-auth.ts",
 };

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { WebSocket } from "ws";
 import type { RegisteredRoute } from "./http-security.js";
 import { ROUTES_SERVICE } from "./http-security.js";
-import { PENDING, READ_CASES, TAIL_ROUTE, WRITE_CASES } from "./isolation-cases.js";
+import { KNOWN_GAPS, PENDING, READ_CASES, TAIL_ROUTE, WRITE_CASES } from "./isolation-cases.js";
 import { createToken, startTestServer, type TestServer } from "./test-server.js";
 
 const A = "alpha";
@@ -43,7 +43,25 @@ const attempts: Attempt[] = [];
 let registered: RegisteredRoute[] = [];
 const times = { start: 0n, end: 0n };
 
-const isRegistered = (method: string, route: string): boolean => registered.some((r) => r.method === method && r.url === route);
+let tailAnswers = false;
+const isRegistered = (method: string, route: string): boolean =>
+  (method === "GET" && route === TAIL_ROUTE && tailAnswers) || registered.some((r) => r.method === method && r.url === route);
+
+/** Status of a WebSocket handshake to the tail path without credentials (101, 401, ... or 404 when absent). */
+function probeTail(): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(s.base.replace(/^http/, "ws") + TAIL_ROUTE, { handshakeTimeout: 5000 });
+    ws.on("open", () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on("error", () => resolve(0));
+  });
+}
 const fill = (path: string): string => path.replaceAll("{START}", times.start.toString()).replaceAll("{END}", times.end.toString());
 
 async function ingest(token: string, lines: object[], headers: Record<string, string> = {}): Promise<number> {
@@ -80,6 +98,10 @@ describe("tenant and scope isolation", () => {
   before(async () => {
     s = await startTestServer({ security: { authFailureBurst: 0, authFailureRefillPerMinute: 1 } });
     registered = s.server.ctx.services.get(ROUTES_SERVICE) as RegisteredRoute[];
+    // The tail may be served by an upgrade handler outside the router: detect it by its answer.
+    const tailStatus = await probeTail();
+    tailAnswers = tailStatus !== 404 && tailStatus !== 0;
+    if (tailAnswers) attempts.push({ principal: "anonymous", method: "GET", route: TAIL_ROUTE });
     const mk = (spec: Record<string, unknown>) => createToken(s, spec);
     const readerA = await mk({ tenant: A, roles: ["analyst"] });
     const scopedA = await mk({ tenant: A, roles: ["analyst"], scope: '{namespace="team-a"}' });
@@ -301,7 +323,7 @@ describe("tenant and scope isolation", () => {
     }
   });
 
-  test("every attempt above left an audit event naming the principal, method and route", async () => {
+  test("every attempt above left an audit event naming the principal, method and route", async (t) => {
     await s.server.ctx.audit.flush();
     const events = await s.auditEvents();
     const remaining = events.map((e) => `${String(e.principal)} ${String(e.method)} ${String(e.route)}`);
@@ -312,6 +334,15 @@ describe("tenant and scope isolation", () => {
       else remaining.splice(i, 1);
     }
     assert.ok(attempts.length > 0, "attempts were made");
-    assert.deepEqual(unaudited, [], `attempts without an audit event:\n${unaudited.join("\n")}`);
+    const known = [...new Set(unaudited.filter((k) => KNOWN_GAPS[k] !== undefined))];
+    for (const k of known) {
+      await t.test(`known gap: ${k}`, { todo: KNOWN_GAPS[k] ?? "" }, () => {
+        assert.fail(`${k} is not audited`);
+      });
+    }
+    const fixed = Object.keys(KNOWN_GAPS).filter((k) => attempts.some((a) => `${a.principal} ${a.method} ${a.route}` === k) && !unaudited.includes(k));
+    if (fixed.length > 0) t.diagnostic(`fixed now, remove from KNOWN_GAPS: ${fixed.join(", ")}`);
+    const unknown = unaudited.filter((k) => KNOWN_GAPS[k] === undefined);
+    assert.deepEqual(unknown, [], `attempts without an audit event:\n${unknown.join("\n")}`);
   });
 });

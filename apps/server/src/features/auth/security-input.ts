@@ -31,7 +31,7 @@ export const tokenCreateSchema = z
 
 export const principalCreateSchema = z
   .object({
-    id: principalId,
+    id: principalId.refine((id) => !id.startsWith("svc-"), 'must not start with "svc-" (reserved for token service identities)'),
     name: name.optional(),
     kind: z.enum(["user", "service"]).default("user"),
     tenant,

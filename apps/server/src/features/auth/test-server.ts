@@ -1,4 +1,4 @@
-// Test helper for the security suites: an in-process server on 127.0.0.1:0 in a temp data folder.
+// Test fixture for the security suites: an in-process server on 127.0.0.1:0 in a temp data folder.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -155,6 +155,20 @@ export class TokenStore implements Authenticator {
     return this.authenticateSync(secret);
   }
 
+  /**
+   * Why a secret that failed to authenticate was refused, when it is one of this store's tokens (for the
+   * audit trail: a revoked or expired token in use is worth knowing). Undefined for unknown secrets.
+   */
+  refusalOf(secret: string): { tokenId: string; reason: "revoked" | "expired" | "principal" } | undefined {
+    if (secret.length === 0 || secret.length > 1024) return undefined;
+    const id = this.#byHash.get(sha256(secret).toString("hex"));
+    const t = id === undefined ? undefined : this.#byId.get(id);
+    if (t === undefined) return undefined;
+    if (t.revokedAt !== undefined) return { tokenId: t.id, reason: "revoked" };
+    if (t.expiresAt !== undefined && Date.parse(t.expiresAt) <= this.#clock.nowMs()) return { tokenId: t.id, reason: "expired" };
+    return { tokenId: t.id, reason: "principal" };
+  }
+
   authenticateSync(secret: string): Principal | undefined {
     if (secret.length === 0 || secret.length > 1024) return undefined;
     const digest = sha256(secret);

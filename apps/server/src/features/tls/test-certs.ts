@@ -1,4 +1,4 @@
-// Test helper: a throw-away CA with server and client certificates, made with the openssl CLI in a temp folder.
+// Test fixture: a throw-away CA with server and client certificates, made with the openssl CLI in a temp folder.
 
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";

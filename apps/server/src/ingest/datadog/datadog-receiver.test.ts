@@ -7,13 +7,18 @@ import { parseDdtags } from "./datadog-record.js";
 import { datadogRoutes } from "./datadog-routes.js";
 
 /** POST /api/v2/logs captured from @datadog/datadog-api-client@1.64.0 (gzip). */
-const CAPTURED_GZIP = "1f8b08000000000000031dcc410ac0200c44d1ab94ac7b02af52ba1013b4a0061c9b4de9dd1bbbfc8f618e8798a1f7484281bab2d0ee326386b7740b2ce65414b3c7b646c5b30910f32ae6ad48adea081976fd3fb044eff90167ae30235c000000";
+const CAPTURED_GZIP =
+  "1f8b08000000000000031dcc410ac0200c44d1ab94ac7b02af52ba1013b4a0061c9b4de9dd1bbbfc8f618e8798a1f7484281bab2d0ee326386b7740b2ce65414b3c7b646c5b30910f32ae6ad48adea081976fd3fb044eff90167ae30235c000000";
 
 /** A zstd frame holding `data` in one raw (stored) block, as a stand-in for the Agent's zstd payloads. */
 function zstdRawFrame(data: Buffer): Buffer {
   assert.ok(data.length < 256, "single-byte content size");
   const header = (data.length << 3) | 1; // last block, type raw
-  return Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, data.length]), Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]), data]);
+  return Buffer.concat([
+    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, data.length]),
+    Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]),
+    data,
+  ]);
 }
 
 const DD = { "content-type": "application/json", "dd-api-key": TOKENS.ingest };
@@ -32,7 +37,16 @@ describe("Datadog logs intake receiver", () => {
     const configuration = client.createConfiguration({ authMethods: { apiKeyAuth: TOKENS.ingest }, baseServer: new client.ServerConfiguration(h.url, {}) });
     const api = new v2.LogsApi(configuration);
     const result = await api.submitLog({
-      body: [{ message: "order placed", ddsource: "nodejs", ddtags: "env:prod,kube_namespace:shop,pod_name:web-1,team:checkout,canary", hostname: "node-3", service: "web", additionalProperties: { status: "warn", timestamp: 1767323045678, order: { id: 42 } } }],
+      body: [
+        {
+          message: "order placed",
+          ddsource: "nodejs",
+          ddtags: "env:prod,kube_namespace:shop,pod_name:web-1,team:checkout,canary",
+          hostname: "node-3",
+          service: "web",
+          additionalProperties: { status: "warn", timestamp: 1767323045678, order: { id: 42 } },
+        },
+      ],
     });
     assert.deepEqual(result, {});
     const [r] = await byBody("order placed");
@@ -40,7 +54,13 @@ describe("Datadog logs intake receiver", () => {
     assert.equal(r.timestamp, 1767323045678000000n);
     assert.equal(r.severityNumber, 13);
     assert.equal(r.severityText, "warn");
-    assert.deepEqual(r.resource, { "service.name": "web", "host.name": "node-3", "deployment.environment.name": "prod", "k8s.namespace.name": "shop", "k8s.pod.name": "web-1" });
+    assert.deepEqual(r.resource, {
+      "service.name": "web",
+      "host.name": "node-3",
+      "deployment.environment.name": "prod",
+      "k8s.namespace.name": "shop",
+      "k8s.pod.name": "web-1",
+    });
     assert.deepEqual(r.attributes, { "order.id": "42", team: "checkout", canary: "", ddsource: "nodejs" });
     assert.deepEqual({ ...r.labels }, { source: "datadog", service: "web", namespace: "shop", level: "warn" });
     assert.equal(r.tenant, INGEST_TENANT);
@@ -58,7 +78,11 @@ describe("Datadog logs intake receiver", () => {
   });
 
   test("decodes zstd (the Agent's default) and deflate payloads", async () => {
-    let res = await post(`${h.url}/api/v2/logs`, zstdRawFrame(Buffer.from('[{"message":"from zstd","status":"error"}]')), { ...DD, "content-encoding": "zstd", "dd-protocol": "agent-json" });
+    let res = await post(`${h.url}/api/v2/logs`, zstdRawFrame(Buffer.from('[{"message":"from zstd","status":"error"}]')), {
+      ...DD,
+      "content-encoding": "zstd",
+      "dd-protocol": "agent-json",
+    });
     assert.equal(res.status, 202, res.text);
     res = await post(`${h.url}/api/v2/logs`, deflateSync('[{"message":"from deflate"}]'), { ...DD, "content-encoding": "deflate" });
     assert.equal(res.status, 202, res.text);

@@ -1,8 +1,11 @@
 // Maps Datadog intake log objects (Agent, Fluent Bit datadog output, API client) to records.
 
-import { levelOf, MeshlogError, parseTimestampNs, severityFromText, validateLabels, type LogRecord } from "@meshlog/core";
+import { levelOf, MeshlogError, parseTimestampNs, severityFromText, type LogRecord } from "@meshlog/core";
+import { LabelInterner } from "../otlp/receiver-support.js";
 import { flattenDocument } from "../elasticsearch/es-document.js";
 import { DatadogErrors } from "./errors.js";
+
+const labelSets = new LabelInterner();
 
 const invalid = (msg: string): MeshlogError => new MeshlogError(DatadogErrors.DATADOG_PAYLOAD_INVALID, msg);
 
@@ -44,7 +47,8 @@ export function datadogToRecord(item: unknown, where: string, tenant: string, no
     throw invalid(`${where}.${field} must be a string`);
   };
   const body = typeof message === "string" ? message : message === undefined || message === null ? "" : JSON.stringify(message);
-  if (Buffer.byteLength(body) > maxLineBytes) throw invalid(`${where}.message is ${Buffer.byteLength(body)} bytes, the limit is ${maxLineBytes} (ingest.maxLineBytes)`);
+  if (Buffer.byteLength(body) > maxLineBytes)
+    throw invalid(`${where}.message is ${Buffer.byteLength(body)} bytes, the limit is ${maxLineBytes} (ingest.maxLineBytes)`);
   let ts = nowNs;
   if (timestamp !== undefined && timestamp !== null && timestamp !== "") {
     try {
@@ -76,9 +80,21 @@ export function datadogToRecord(item: unknown, where: string, tenant: string, no
   if (severityNumber > 0) labels.level = levelOf(severityNumber);
   let valid;
   try {
-    valid = validateLabels(labels);
+    valid = labelSets.intern(labels);
   } catch (err) {
     throw invalid(`${where}: ${(err as Error).message}`);
   }
-  return { timestamp: ts, observedTimestamp: nowNs, severityNumber, severityText: statusText, body, attributes, resource, traceId: "", spanId: "", tenant, labels: valid };
+  return {
+    timestamp: ts,
+    observedTimestamp: nowNs,
+    severityNumber,
+    severityText: statusText,
+    body,
+    attributes,
+    resource,
+    traceId: "",
+    spanId: "",
+    tenant,
+    labels: valid,
+  };
 }

@@ -12,7 +12,9 @@ import { DatadogErrors } from "./errors.js";
 function sendDatadogError(reply: FastifyReply, err: unknown): FastifyReply {
   const f = failureOf(err);
   if (f === undefined) throw err;
-  return applyFailure(reply, f).type("application/json").send(JSON.stringify({ errors: [{ status: String(f.status), title: f.code, detail: f.message }] }));
+  return applyFailure(reply, f)
+    .type("application/json")
+    .send(JSON.stringify({ errors: [{ status: String(f.status), title: f.code, detail: f.message }] }));
 }
 
 export const datadogRoutes: RouteModule = {

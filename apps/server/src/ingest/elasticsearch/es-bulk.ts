@@ -5,8 +5,8 @@ import { MeshlogError, type LogRecord } from "@meshlog/core";
 import { ElasticsearchErrors } from "./errors.js";
 import { DocumentError, documentToRecord, indexNameProblem } from "./es-document.js";
 
-/** One response item: `{ "<action>": { _index, _id, status, ... } }`. */
-export type BulkItem = Record<string, Record<string, unknown>>;
+/** One response item as compact JSON text: `{"<action>":{"_index":…,"_id":…,"status":…}}`. */
+export type BulkItem = string;
 
 export interface BulkResult {
   /** Records to store, in request order. */
@@ -21,13 +21,25 @@ const ACTIONS = new Set(["index", "create", "update", "delete"]);
 
 const bulkInvalid = (msg: string): MeshlogError => new MeshlogError(ElasticsearchErrors.ES_BULK_INVALID, msg);
 
-/** A random document id in the style of Elasticsearch's auto-generated ids (20 url-safe chars). */
+let idPrefix = randomBytes(9).toString("base64url");
+let idCounter = 0;
+
+/**
+ * A unique document id in the style of Elasticsearch's auto-generated ids (20 url-safe chars): a random
+ * per-process prefix and a counter (a fresh random prefix when the counter wraps), cheap enough per document.
+ */
 export function generateDocId(): string {
-  return randomBytes(15).toString("base64url");
+  if (idCounter >= 0xffffffff) {
+    idPrefix = randomBytes(9).toString("base64url");
+    idCounter = 0;
+  }
+  return idPrefix + (idCounter++).toString(36).padStart(8, "0");
 }
 
 function itemError(action: string, index: string, id: string | undefined, status: number, type: string, reason: string): BulkItem {
-  return { [action]: { _index: index, ...(id !== undefined ? { _id: id } : {}), status, error: { type, reason, ...(index !== "" ? { index } : {}) } } };
+  return JSON.stringify({
+    [action]: { _index: index, ...(id !== undefined ? { _id: id } : {}), status, error: { type, reason, ...(index !== "" ? { index } : {}) } },
+  });
 }
 
 /**
@@ -57,6 +69,7 @@ export function parseBulk(text: string, defaultIndex: string | undefined, tenant
     return undefined;
   };
   let seq = seqBase;
+  const quoted = new Map<string, string>();
   for (;;) {
     const actionLine = nextLine();
     if (actionLine === undefined) break;
@@ -67,21 +80,27 @@ export function parseBulk(text: string, defaultIndex: string | undefined, tenant
     } catch (err) {
       throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected a JSON object: ${(err as Error).message}`);
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected START_OBJECT`);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected START_OBJECT`);
     const keys = Object.keys(parsed);
     const action = keys[0];
     if (keys.length !== 1 || action === undefined || !ACTIONS.has(action)) {
-      throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected field [create], [delete], [index] or [update] but found [${keys.join(", ").slice(0, 80)}]`);
+      throw bulkInvalid(
+        `Malformed action/metadata line [${actionLineNo}], expected field [create], [delete], [index] or [update] but found [${keys.join(", ").slice(0, 80)}]`,
+      );
     }
     const meta = (parsed as Record<string, unknown>)[action];
-    if (meta === null || typeof meta !== "object" || Array.isArray(meta)) throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], the [${action}] metadata must be an object`);
+    if (meta === null || typeof meta !== "object" || Array.isArray(meta))
+      throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], the [${action}] metadata must be an object`);
     const m = meta as Record<string, unknown>;
     const index = typeof m._index === "string" ? m._index : (defaultIndex ?? "");
     const id = typeof m._id === "string" ? m._id : typeof m._id === "number" ? String(m._id) : undefined;
     if (action === "delete") {
       errors = true;
       rejected++;
-      items.push(itemError(action, index, id, 400, "illegal_argument_exception", "meshlog stores logs append-only: [delete] is not supported (use retention policies)"));
+      items.push(
+        itemError(action, index, id, 400, "illegal_argument_exception", "meshlog stores logs append-only: [delete] is not supported (use retention policies)"),
+      );
       continue;
     }
     const sourceLine = nextLine();
@@ -89,14 +108,25 @@ export function parseBulk(text: string, defaultIndex: string | undefined, tenant
     if (action === "update") {
       errors = true;
       rejected++;
-      items.push(itemError(action, index, id, 400, "illegal_argument_exception", "meshlog stores logs append-only: [update] is not supported (send index or create)"));
+      items.push(
+        itemError(action, index, id, 400, "illegal_argument_exception", "meshlog stores logs append-only: [update] is not supported (send index or create)"),
+      );
       continue;
     }
     const problem = indexNameProblem(index);
     if (problem !== undefined) {
       errors = true;
       rejected++;
-      items.push(itemError(action, index, id, 400, index === "" ? "action_request_validation_exception" : "invalid_index_name_exception", index === "" ? "Validation Failed: 1: index is missing;" : problem));
+      items.push(
+        itemError(
+          action,
+          index,
+          id,
+          400,
+          index === "" ? "action_request_validation_exception" : "invalid_index_name_exception",
+          index === "" ? "Validation Failed: 1: index is missing;" : problem,
+        ),
+      );
       continue;
     }
     let doc: unknown;
@@ -124,11 +154,18 @@ export function parseBulk(text: string, defaultIndex: string | undefined, tenant
       items.push(itemError(action, index, docId, 400, err.type, err.message));
       continue;
     }
-    items.push({
-      [action]: { _index: index, _id: docId, _version: 1, result: "created", _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq++, _primary_term: 1, status: 201 },
-    });
+    let indexJson = quoted.get(index);
+    if (indexJson === undefined) quoted.set(index, (indexJson = JSON.stringify(index)));
+    items.push(
+      `{"${action}":{"_index":${indexJson},"_id":${JSON.stringify(docId)},"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${seq++},"_primary_term":1,"status":201}}`,
+    );
   }
   return { records, items, errors, rejected };
+}
+
+/** The compact `_bulk` response body (Vector and Fluent Bit match its literal text). */
+export function bulkResponseBody(took: number, errors: boolean, items: readonly BulkItem[]): string {
+  return `{"took":${took},"errors":${errors},"items":[${items.join(",")}]}`;
 }
 
 /** An Elasticsearch whole-request error body: {"error":{"root_cause":[…],"type","reason"},"status"}. */

@@ -54,14 +54,35 @@ export function clusterInfo(ctx: ServerContext): Record<string, unknown> {
   };
 }
 
-const LICENSE = { uid: "00000000-0000-4000-8000-000000000000", type: "basic", status: "active", issue_date_in_millis: 0, issued_to: CLUSTER_NAME, issuer: "meshlog", start_date_in_millis: -1, max_nodes: 1000, expiry_date_in_millis: 4102444800000 };
+const LICENSE = {
+  uid: "00000000-0000-4000-8000-000000000000",
+  type: "basic",
+  status: "active",
+  issue_date_in_millis: 0,
+  issued_to: CLUSTER_NAME,
+  issuer: "meshlog",
+  start_date_in_millis: -1,
+  max_nodes: 1000,
+  expiry_date_in_millis: 4102444800000,
+};
 
 function clusterHealth(): Record<string, unknown> {
   return {
-    cluster_name: CLUSTER_NAME, status: "green", timed_out: false, number_of_nodes: 1, number_of_data_nodes: 1,
-    active_primary_shards: 1, active_shards: 1, relocating_shards: 0, initializing_shards: 0, unassigned_shards: 0,
-    delayed_unassigned_shards: 0, number_of_pending_tasks: 0, number_of_in_flight_fetch: 0,
-    task_max_waiting_in_queue_millis: 0, active_shards_percent_as_number: 100.0,
+    cluster_name: CLUSTER_NAME,
+    status: "green",
+    timed_out: false,
+    number_of_nodes: 1,
+    number_of_data_nodes: 1,
+    active_primary_shards: 1,
+    active_shards: 1,
+    relocating_shards: 0,
+    initializing_shards: 0,
+    unassigned_shards: 0,
+    delayed_unassigned_shards: 0,
+    number_of_pending_tasks: 0,
+    number_of_in_flight_fetch: 0,
+    task_max_waiting_in_queue_millis: 0,
+    active_shards_percent_as_number: 100.0,
   };
 }
 
@@ -85,8 +106,18 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
   const auth = (request: FastifyRequest) => void requireRole(request, "ingest");
 
   app.get("/_license", meta, async (request, reply) => (auth(request), json(reply, { license: LICENSE })));
-  app.get("/_xpack", meta, async (request, reply) =>
-    (auth(request), json(reply, { build: { hash: "0000000", date: "2024-01-01T00:00:00Z" }, license: { uid: LICENSE.uid, type: "basic", mode: "basic", status: "active", expiry_date_in_millis: LICENSE.expiry_date_in_millis }, features: {}, tagline: "You know, for X" })),
+  app.get(
+    "/_xpack",
+    meta,
+    async (request, reply) => (
+      auth(request),
+      json(reply, {
+        build: { hash: "0000000", date: "2024-01-01T00:00:00Z" },
+        license: { uid: LICENSE.uid, type: "basic", mode: "basic", status: "active", expiry_date_in_millis: LICENSE.expiry_date_in_millis },
+        features: {},
+        tagline: "You know, for X",
+      })
+    ),
   );
   app.get("/_cluster/health", meta, async (request, reply) => (auth(request), json(reply, clusterHealth())));
   app.get("/_cluster/health/:index", meta, async (request, reply) => (auth(request), json(reply, clusterHealth())));
@@ -96,7 +127,25 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
     const epoch = Math.floor(now / 1000);
     const hms = new Date(now).toISOString().slice(11, 19);
     const format = (request.query as Record<string, unknown>).format;
-    if (format === "json") return json(reply, [{ epoch: String(epoch), timestamp: hms, cluster: CLUSTER_NAME, status: "green", "node.total": "1", "node.data": "1", shards: "1", pri: "1", relo: "0", init: "0", unassign: "0", pending_tasks: "0", max_task_wait_time: "-", active_shards_percent: "100.0%" }]);
+    if (format === "json")
+      return json(reply, [
+        {
+          epoch: String(epoch),
+          timestamp: hms,
+          cluster: CLUSTER_NAME,
+          status: "green",
+          "node.total": "1",
+          "node.data": "1",
+          shards: "1",
+          pri: "1",
+          relo: "0",
+          init: "0",
+          unassign: "0",
+          pending_tasks: "0",
+          max_task_wait_time: "-",
+          active_shards_percent: "100.0%",
+        },
+      ]);
     return reply.status(200).type("text/plain; charset=UTF-8").send(`${epoch} ${hms} ${CLUSTER_NAME} green 1 1 1 1 0 0 0 0 - 100.0%\n`);
   });
   const nodes = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -106,7 +155,17 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
     return json(reply, {
       _nodes: { total: 1, successful: 1, failed: 0 },
       cluster_name: CLUSTER_NAME,
-      nodes: { [id]: { name: NODE_NAME, transport_address: host, host: host.replace(/:\d+$/, ""), ip: host.replace(/:\d+$/, ""), version: ctx.config.elasticsearchVersion, roles: ["data", "ingest", "master"], http: { bound_address: [host], publish_address: host, max_content_length_in_bytes: ctx.config.ingest.maxBodyBytes } } },
+      nodes: {
+        [id]: {
+          name: NODE_NAME,
+          transport_address: host,
+          host: host.replace(/:\d+$/, ""),
+          ip: host.replace(/:\d+$/, ""),
+          version: ctx.config.elasticsearchVersion,
+          roles: ["data", "ingest", "master"],
+          http: { bound_address: [host], publish_address: host, max_content_length_in_bytes: ctx.config.ingest.maxBodyBytes },
+        },
+      },
     });
   };
   app.get("/_nodes", meta, nodes);
@@ -123,7 +182,10 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
       if (kind === "_index_template") return json(reply, { index_templates: [{ name, index_template: body }] });
       if (kind === "_component_template") return json(reply, { component_templates: [{ name, component_template: body }] });
       if (kind === "_data_stream") return json(reply, { data_streams: [{ name, timestamp_field: { name: "@timestamp" }, status: "GREEN" }] });
-      if (kind === "_ilm/policy") return json(reply, { [name]: { version: 1, modified_date: "2024-01-01T00:00:00.000Z", policy: (body as { policy?: unknown }).policy ?? { phases: {} } } });
+      if (kind === "_ilm/policy")
+        return json(reply, {
+          [name]: { version: 1, modified_date: "2024-01-01T00:00:00.000Z", policy: (body as { policy?: unknown }).policy ?? { phases: {} } },
+        });
       return json(reply, { [name]: body });
     });
     app.put(path, meta, async (request, reply) => {
@@ -134,7 +196,18 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
       try {
         body = raw === "" ? {} : JSON.parse(raw);
       } catch {
-        return json(reply, { error: { root_cause: [{ type: "parse_exception", reason: "request body is not valid JSON" }], type: "parse_exception", reason: "request body is not valid JSON" }, status: 400 }, 400);
+        return json(
+          reply,
+          {
+            error: {
+              root_cause: [{ type: "parse_exception", reason: "request body is not valid JSON" }],
+              type: "parse_exception",
+              reason: "request body is not valid JSON",
+            },
+            status: 400,
+          },
+          400,
+        );
       }
       if (stored.size < 1000) stored.set(`${kind}/${name}`, body);
       return json(reply, { acknowledged: true });

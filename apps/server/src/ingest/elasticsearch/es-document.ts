@@ -1,6 +1,7 @@
 // Maps one Elasticsearch document (ECS or free-form JSON) to a record: @timestamp, message, flattened fields.
 
-import { levelOf, normalizeSpanId, normalizeTraceId, parseTimestampNs, severityFromText, validateLabels, type LogRecord } from "@meshlog/core";
+import { levelOf, normalizeSpanId, normalizeTraceId, parseTimestampNs, severityFromText, type LogRecord } from "@meshlog/core";
+import { LabelInterner } from "../otlp/receiver-support.js";
 
 /** Why a document could not be stored, in Elasticsearch's error-object shape (status 400 per item). */
 export class DocumentError extends Error {
@@ -27,6 +28,7 @@ const RESOURCE_KEYS: Readonly<Record<string, string>> = {
 };
 
 const MAX_DEPTH = 20;
+const labelSets = new LabelInterner();
 
 /** Flattens nested objects into dotted keys; arrays and over-deep objects become JSON text; nulls are dropped. */
 export function flattenDocument(doc: Record<string, unknown>, into: Record<string, string> = {}, prefix = "", depth = 0): Record<string, string> {
@@ -50,7 +52,10 @@ function timestampOf(value: unknown, nowNs: bigint): bigint {
       const ms = Date.parse(`${value}T00:00:00Z`);
       if (!Number.isNaN(ms)) return BigInt(ms) * 1_000_000n;
     }
-    throw new DocumentError("document_parsing_exception", `failed to parse field [@timestamp] of type [date]: ${JSON.stringify(value).slice(0, 80)} is not an RFC 3339 date or epoch milliseconds`);
+    throw new DocumentError(
+      "document_parsing_exception",
+      `failed to parse field [@timestamp] of type [date]: ${JSON.stringify(value).slice(0, 80)} is not an RFC 3339 date or epoch milliseconds`,
+    );
   }
 }
 
@@ -58,14 +63,25 @@ function timestampOf(value: unknown, nowNs: bigint): bigint {
  * Converts a document of `index` to a record. Labels: source=elasticsearch, index, and service/namespace/level
  * when the document carries them (ECS service.name, kubernetes.namespace, log.level).
  */
-export function documentToRecord(doc: Record<string, unknown>, index: string, id: string | undefined, tenant: string, nowNs: bigint, maxLineBytes: number): LogRecord {
+export function documentToRecord(
+  doc: Record<string, unknown>,
+  index: string,
+  id: string | undefined,
+  tenant: string,
+  nowNs: bigint,
+  maxLineBytes: number,
+): LogRecord {
   const { "@timestamp": ts, message, ...rest } = doc;
   const timestamp = timestampOf(ts, nowNs);
   let body: string;
   if (typeof message === "string") body = message;
   else if (message !== undefined && message !== null) body = JSON.stringify(message);
   else body = JSON.stringify(doc);
-  if (Buffer.byteLength(body) > maxLineBytes) throw new DocumentError("illegal_argument_exception", `the message is ${Buffer.byteLength(body)} bytes, the limit is ${maxLineBytes} (ingest.maxLineBytes)`);
+  if (Buffer.byteLength(body) > maxLineBytes)
+    throw new DocumentError(
+      "illegal_argument_exception",
+      `the message is ${Buffer.byteLength(body)} bytes, the limit is ${maxLineBytes} (ingest.maxLineBytes)`,
+    );
   const attributes = flattenDocument(rest);
   const resource: Record<string, string> = {};
   for (const [from, to] of Object.entries(RESOURCE_KEYS)) {
@@ -100,7 +116,7 @@ export function documentToRecord(doc: Record<string, unknown>, index: string, id
   if (severityNumber > 0) labels.level = levelOf(severityNumber);
   let valid;
   try {
-    valid = validateLabels(labels);
+    valid = labelSets.intern(labels);
   } catch (err) {
     throw new DocumentError("illegal_argument_exception", (err as Error).message);
   }

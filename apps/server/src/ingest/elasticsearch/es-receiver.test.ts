@@ -7,7 +7,10 @@ import { elasticsearchRoutes } from "./es-routes.js";
 
 /** The bulk body @elastic/elasticsearch@8.19.2 helpers.bulk sent, captured on loopback. */
 const CAPTURED_BULK = '{"create":{"_index":"logs-app-default"}}\n{"msg":"a"}\n{"create":{"_index":"logs-app-default"}}\n{"msg":"b"}\n';
-const CAPTURED_HEADERS = { "content-type": "application/vnd.elasticsearch+x-ndjson; compatible-with=8", accept: "application/vnd.elasticsearch+json; compatible-with=8" };
+const CAPTURED_HEADERS = {
+  "content-type": "application/vnd.elasticsearch+x-ndjson; compatible-with=8",
+  accept: "application/vnd.elasticsearch+json; compatible-with=8",
+};
 
 const basic = `Basic ${Buffer.from(`elastic:${TOKENS.ingest}`).toString("base64")}`;
 
@@ -33,7 +36,16 @@ describe("Elasticsearch-compatible receiver", () => {
 
   test("stores documents sent with the official client's bulk helper, field by field", async () => {
     const docs = [
-      { "@timestamp": "2026-01-02T03:04:05.123456789Z", message: "GET /cart 200", log: { level: "info" }, service: { name: "cart" }, kubernetes: { namespace: "shop", pod: { name: "cart-7d9" } }, http: { response: { status_code: 200 } }, trace: { id: "4bf92f3577b34da6a3ce929d0e0e4736" }, tags: ["a", "b"] },
+      {
+        "@timestamp": "2026-01-02T03:04:05.123456789Z",
+        message: "GET /cart 200",
+        log: { level: "info" },
+        service: { name: "cart" },
+        kubernetes: { namespace: "shop", pod: { name: "cart-7d9" } },
+        http: { response: { status_code: 200 } },
+        trace: { id: "4bf92f3577b34da6a3ce929d0e0e4736" },
+        tags: ["a", "b"],
+      },
       { "@timestamp": 1767323045678, message: "payment failed", "log.level": "error", "service.name": "pay", user: null },
     ];
     const stats = await client.helpers.bulk({ datasource: docs, onDocument: () => ({ create: { _index: "logs-shop-default" } }) });
@@ -81,22 +93,37 @@ describe("Elasticsearch-compatible receiver", () => {
       assert.equal(item.create?._index, "logs-app-default");
     }
     const recs = await byIndex("logs-app-default");
-    assert.deepEqual(recs.map((r) => r.body), ['{"msg":"a"}', '{"msg":"b"}']);
-    assert.deepEqual(recs.map((r) => r.attributes), [{ msg: "a" }, { msg: "b" }]);
+    assert.deepEqual(
+      recs.map((r) => r.body),
+      ['{"msg":"a"}', '{"msg":"b"}'],
+    );
+    assert.deepEqual(
+      recs.map((r) => r.attributes),
+      [{ msg: "a" }, { msg: "b" }],
+    );
   });
 
   test("reports per-item errors in request order with errors:true, storing only the good documents", async () => {
-    const body = [
-      '{"index":{"_index":"mixed"}}', '{"message":"good one"}',
-      '{"delete":{"_index":"mixed","_id":"x1"}}',
-      '{"update":{"_index":"mixed","_id":"x2"}}', '{"doc":{"a":1}}',
-      '{"create":{"_index":"mixed"}}', '{"message": broken',
-      '{"create":{"_index":"mixed"}}', '["not","an","object"]',
-      '{"create":{"_index":"mixed"}}', '{"@timestamp":"tuesday","message":"bad time"}',
-      '{"create":{"_index":"Bad Index"}}', '{"message":"bad index"}',
-      '{"create":{}}', '{"message":"no index"}',
-      '{"create":{"_index":"mixed","_type":"_doc"}}', '{"message":"good two"}',
-    ].join("\r\n") + "\r\n";
+    const body =
+      [
+        '{"index":{"_index":"mixed"}}',
+        '{"message":"good one"}',
+        '{"delete":{"_index":"mixed","_id":"x1"}}',
+        '{"update":{"_index":"mixed","_id":"x2"}}',
+        '{"doc":{"a":1}}',
+        '{"create":{"_index":"mixed"}}',
+        '{"message": broken',
+        '{"create":{"_index":"mixed"}}',
+        '["not","an","object"]',
+        '{"create":{"_index":"mixed"}}',
+        '{"@timestamp":"tuesday","message":"bad time"}',
+        '{"create":{"_index":"Bad Index"}}',
+        '{"message":"bad index"}',
+        '{"create":{}}',
+        '{"message":"no index"}',
+        '{"create":{"_index":"mixed","_type":"_doc"}}',
+        '{"message":"good two"}',
+      ].join("\r\n") + "\r\n";
     const res = await post(`${h.url}/_bulk`, gzipSync(body), { "content-type": "application/json", "content-encoding": "gzip", authorization: basic });
     assert.equal(res.status, 200);
     assert.ok(res.text.includes('"errors":true'), "Vector's literal check matches");
@@ -117,17 +144,26 @@ describe("Elasticsearch-compatible receiver", () => {
       ["create", 201, ""],
     ]);
     assert.match(parsed.items[5]?.create?.error?.reason ?? "", /failed to parse field \[@timestamp\]/);
-    assert.deepEqual((await byIndex("mixed")).map((r) => r.body), ["good one", "good two"]);
+    assert.deepEqual(
+      (await byIndex("mixed")).map((r) => r.body),
+      ["good one", "good two"],
+    );
   });
 
   test("uses the index of the path for /{index}/_bulk and accepts single documents", async () => {
-    let res = await post(`${h.url}/path-index/_bulk`, '{"create":{}}\n{"message":"from path"}\n', { "content-type": "application/x-ndjson", authorization: basic });
+    let res = await post(`${h.url}/path-index/_bulk`, '{"create":{}}\n{"message":"from path"}\n', {
+      "content-type": "application/x-ndjson",
+      authorization: basic,
+    });
     assert.equal(res.status, 200);
     res = await post(`${h.url}/path-index/_doc`, '{"message":"single","level":"debug"}', { "content-type": "application/json", authorization: basic });
     assert.equal(res.status, 201);
     assert.equal((JSON.parse(res.text) as { result: string }).result, "created");
     const recs = await byIndex("path-index");
-    assert.deepEqual(recs.map((r) => r.body), ["from path", "single"]);
+    assert.deepEqual(
+      recs.map((r) => r.body),
+      ["from path", "single"],
+    );
     assert.equal(recs[1]?.severityNumber, 5);
   });
 
@@ -142,10 +178,24 @@ describe("Elasticsearch-compatible receiver", () => {
   });
 
   const startup: [string, string, number, (text: string, headers: Headers) => void][] = [
-    ["GET", "/_license?human=false", 200, (t) => assert.deepEqual([(JSON.parse(t) as { license: { type: string; status: string } }).license.type, (JSON.parse(t) as { license: { status: string } }).license.status], ["basic", "active"])],
+    [
+      "GET",
+      "/_license?human=false",
+      200,
+      (t) =>
+        assert.deepEqual(
+          [(JSON.parse(t) as { license: { type: string; status: string } }).license.type, (JSON.parse(t) as { license: { status: string } }).license.status],
+          ["basic", "active"],
+        ),
+    ],
     ["GET", "/_xpack", 200, (t) => assert.equal((JSON.parse(t) as { license: { status: string } }).license.status, "active")],
     ["GET", "/_cluster/health", 200, (t) => assert.equal((JSON.parse(t) as { status: string }).status, "green")],
-    ["GET", "/_cat/health", 200, (t, hd) => (assert.match(t, /^\d+ \d\d:\d\d:\d\d meshlog green /), assert.match(hd.get("content-type") ?? "", /^text\/plain/))],
+    [
+      "GET",
+      "/_cat/health",
+      200,
+      (t, hd) => (assert.match(t, /^\d+ \d\d:\d\d:\d\d meshlog green /), assert.match(hd.get("content-type") ?? "", /^text\/plain/)),
+    ],
     ["GET", "/_cat/health?format=json", 200, (t) => assert.equal((JSON.parse(t) as { status: string }[])[0]?.status, "green")],
     ["GET", "/_nodes/http", 200, (t) => assert.match(JSON.stringify((JSON.parse(t) as { nodes: unknown }).nodes), /"publish_address":"127\.0\.0\.1:\d+"/)],
     ["HEAD", "/_index_template/filebeat-8.17.0", 200, () => {}],
@@ -165,14 +215,20 @@ describe("Elasticsearch-compatible receiver", () => {
 
   test("acknowledges template, ILM and index writes and returns what was put", async () => {
     const put = async (path: string, body: unknown) => {
-      const res = await fetch(h.url + path, { method: "PUT", body: JSON.stringify(body), headers: { authorization: basic, "content-type": "application/json" } });
+      const res = await fetch(h.url + path, {
+        method: "PUT",
+        body: JSON.stringify(body),
+        headers: { authorization: basic, "content-type": "application/json" },
+      });
       assert.equal(res.status, 200);
       return JSON.parse(await res.text()) as Record<string, unknown>;
     };
     assert.deepEqual(await put("/_index_template/logs-tpl", { index_patterns: ["logs-*"] }), { acknowledged: true });
     assert.deepEqual(await put("/_ilm/policy/p1", { policy: { phases: { hot: {} } } }), { acknowledged: true });
     assert.equal((await put("/new-index", {})).index, "new-index");
-    const got = JSON.parse(await (await fetch(`${h.url}/_index_template/logs-tpl`, { headers: { authorization: basic } })).text()) as { index_templates: { name: string; index_template: unknown }[] };
+    const got = JSON.parse(await (await fetch(`${h.url}/_index_template/logs-tpl`, { headers: { authorization: basic } })).text()) as {
+      index_templates: { name: string; index_template: unknown }[];
+    };
     assert.deepEqual(got.index_templates[0], { name: "logs-tpl", index_template: { index_patterns: ["logs-*"] } });
   });
 
@@ -180,7 +236,9 @@ describe("Elasticsearch-compatible receiver", () => {
     let res = await fetch(`${h.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
     assert.equal(res.status, 200);
     assert.equal((JSON.parse(await res.text()) as { version: { number: string } }).version.number, "8.17.0", "without a UI, JSON is served");
-    h.ctx.services.set("ui.index", (reply: { type(t: string): { send(b: string): unknown } }) => reply.type("text/html; charset=utf-8").send("<!doctype html><title>ui</title>"));
+    h.ctx.services.set("ui.index", (reply: { type(t: string): { send(b: string): unknown } }) =>
+      reply.type("text/html; charset=utf-8").send("<!doctype html><title>ui</title>"),
+    );
     try {
       res = await fetch(`${h.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
       assert.match(await res.text(), /<title>ui<\/title>/);

@@ -8,7 +8,7 @@ import type { RouteModule } from "../../http/route-module.js";
 import { requireRole } from "../../http/request-auth.js";
 import { applyFailure, failureOf, instrumentReceiver } from "../otlp/receiver-support.js";
 import { ElasticsearchErrors } from "./errors.js";
-import { esErrorBody, generateDocId, parseBulk } from "./es-bulk.js";
+import { bulkResponseBody, esErrorBody, generateDocId, parseBulk } from "./es-bulk.js";
 import { registerClusterApi } from "./es-cluster-api.js";
 import { DocumentError, documentToRecord, indexNameProblem } from "./es-document.js";
 
@@ -25,7 +25,9 @@ function esTypeOf(status: number, code: string): string {
 function sendEsError(reply: FastifyReply, err: unknown): FastifyReply {
   const f = failureOf(err);
   if (f === undefined) throw err;
-  return applyFailure(reply, f).type("application/json").send(esErrorBody(f.status, esTypeOf(f.status, f.code), f.message));
+  return applyFailure(reply, f)
+    .type("application/json")
+    .send(esErrorBody(f.status, esTypeOf(f.status, f.code), f.message));
 }
 
 export const elasticsearchRoutes: RouteModule = {
@@ -51,7 +53,10 @@ export const elasticsearchRoutes: RouteModule = {
         await ctx.ingest.write("elasticsearch", request.tenant, result.records);
         seq += result.records.length;
         // Compact JSON: Vector and Fluent Bit look for the literal "errors":true / "errors":false,"items":[
-        return reply.status(200).type("application/json").send(JSON.stringify({ took: Date.now() - started, errors: result.errors, items: result.items }));
+        return reply
+          .status(200)
+          .type("application/json")
+          .send(bulkResponseBody(Date.now() - started, result.errors, result.items));
       } catch (err) {
         return sendEsError(reply, err);
       }
@@ -75,7 +80,8 @@ export const elasticsearchRoutes: RouteModule = {
         } catch (err) {
           throw new MeshlogError(ElasticsearchErrors.ES_DOCUMENT_INVALID, `failed to parse the document: ${(err as Error).message}`);
         }
-        if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new MeshlogError(ElasticsearchErrors.ES_DOCUMENT_INVALID, "the document must be a JSON object");
+        if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+          throw new MeshlogError(ElasticsearchErrors.ES_DOCUMENT_INVALID, "the document must be a JSON object");
         let record;
         try {
           record = documentToRecord(doc as Record<string, unknown>, index, id, request.tenant, ctx.clock.nowNs(), ctx.config.ingest.maxLineBytes);
@@ -84,7 +90,15 @@ export const elasticsearchRoutes: RouteModule = {
           throw err;
         }
         await ctx.ingest.write("elasticsearch", request.tenant, [record]);
-        const body = { _index: index, _id: id ?? generateDocId(), _version: 1, result: "created", _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq++, _primary_term: 1 };
+        const body = {
+          _index: index,
+          _id: id ?? generateDocId(),
+          _version: 1,
+          result: "created",
+          _shards: { total: 1, successful: 1, failed: 0 },
+          _seq_no: seq++,
+          _primary_term: 1,
+        };
         return reply.status(201).type("application/json").send(JSON.stringify(body));
       } catch (err) {
         return sendEsError(reply, err);

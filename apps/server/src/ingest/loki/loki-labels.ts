@@ -53,15 +53,33 @@ export function parseLokiLabels(text: string): Record<string, string> {
         const e = text[i + 1];
         i += 2;
         switch (e) {
-          case '"': value += '"'; break;
-          case "\\": value += "\\"; break;
-          case "n": value += "\n"; break;
-          case "t": value += "\t"; break;
-          case "r": value += "\r"; break;
-          case "a": value += "\x07"; break;
-          case "b": value += "\b"; break;
-          case "f": value += "\f"; break;
-          case "v": value += "\v"; break;
+          case '"':
+            value += '"';
+            break;
+          case "\\":
+            value += "\\";
+            break;
+          case "n":
+            value += "\n";
+            break;
+          case "t":
+            value += "\t";
+            break;
+          case "r":
+            value += "\r";
+            break;
+          case "a":
+            value += "\x07";
+            break;
+          case "b":
+            value += "\b";
+            break;
+          case "f":
+            value += "\f";
+            break;
+          case "v":
+            value += "\v";
+            break;
           case "u":
           case "x": {
             const len = e === "u" ? 4 : 2;

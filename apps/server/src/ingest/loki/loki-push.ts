@@ -114,14 +114,15 @@ function decodeEntry(r: ProtoReader): LokiEntry {
 
 /** Decodes the JSON push form `{"streams":[{"stream":{...},"values":[["<ns>","line",{meta}]]}]}`. */
 export function decodePushJson(value: unknown): LokiStream[] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid("push body must be a JSON object with a \"streams\" array");
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid('push body must be a JSON object with a "streams" array');
   const streamsIn = (value as { streams?: unknown }).streams;
-  if (!Array.isArray(streamsIn)) throw invalid("push body must have a \"streams\" array");
+  if (!Array.isArray(streamsIn)) throw invalid('push body must have a "streams" array');
   const out: LokiStream[] = [];
   streamsIn.forEach((s: unknown, si) => {
     if (s === null || typeof s !== "object" || Array.isArray(s)) throw invalid(`streams[${si}] must be an object`);
     const { stream, values } = s as { stream?: unknown; values?: unknown };
-    if (stream === null || typeof stream !== "object" || Array.isArray(stream)) throw invalid(`streams[${si}].stream must be an object of label names to string values`);
+    if (stream === null || typeof stream !== "object" || Array.isArray(stream))
+      throw invalid(`streams[${si}].stream must be an object of label names to string values`);
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(stream as Record<string, unknown>)) {
       if (typeof v !== "string") throw invalid(`streams[${si}].stream.${k} must be a string`);
@@ -132,7 +133,8 @@ export function decodePushJson(value: unknown): LokiStream[] {
       const where = `streams[${si}].values[${ei}]`;
       if (!Array.isArray(e) || e.length < 2 || e.length > 3) throw invalid(`${where} must be ["<unix ns>", "<line>"] or ["<unix ns>", "<line>", {metadata}]`);
       const [ts, line, meta] = e as unknown[];
-      if (typeof ts !== "string" || !/^\d{1,19}$/.test(ts)) throw invalid(`${where}: timestamp ${JSON.stringify(ts)?.slice(0, 40)} is not a string of Unix nanoseconds`);
+      if (typeof ts !== "string" || !/^\d{1,19}$/.test(ts))
+        throw invalid(`${where}: timestamp ${JSON.stringify(ts)?.slice(0, 40)} is not a string of Unix nanoseconds`);
       if (typeof line !== "string") throw invalid(`${where}: line must be a string`);
       const metadata: Record<string, string> = {};
       if (meta !== undefined) {

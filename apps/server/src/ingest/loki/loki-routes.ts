@@ -1,6 +1,6 @@
 // Loki push receiver: POST /loki/api/v1/push (and legacy /api/prom/push), protobuf+snappy or JSON; 204 on success.
 
-import { MeshlogError, severityFromText, severityTextOf, validateLabels, type LogRecord } from "@meshlog/core";
+import { MeshlogError, severityFromText, severityTextOf, validateLabels, type Labels, type LogRecord } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
 import { decodeBody, parseJsonBody } from "../../http/body.js";
@@ -13,24 +13,50 @@ import { decodePushJson, decodePushProto, snappyDecode, type LokiStream } from "
 
 const SEVERITY_KEYS = ["level", "severity", "detected_level", "lvl"] as const;
 
+/** Validated label sets by their selector text (protobuf pushes repeat the same few strings). */
+const bySelector = new Map<string, Labels>();
+const MAX_CACHED_SELECTORS = 4096;
+
+function streamLabelsOf(raw: string | Record<string, string>): Labels {
+  if (typeof raw === "string") {
+    const hit = bySelector.get(raw);
+    if (hit !== undefined) return hit;
+  }
+  const parsed = typeof raw === "string" ? parseLokiLabels(raw) : { ...raw };
+  if (parsed.source === undefined || parsed.source === "") parsed.source = "loki";
+  const labels = Object.freeze(validateLabels(parsed));
+  if (typeof raw === "string") {
+    if (bySelector.size >= MAX_CACHED_SELECTORS) bySelector.clear();
+    bySelector.set(raw, labels);
+  }
+  return labels;
+}
+
 /** Converts decoded streams to records; entries that fail validation are listed in `errors` and skipped. */
-export function lokiStreamsToRecords(streams: readonly LokiStream[], tenant: string, observedNs: bigint, maxLineBytes: number): { records: LogRecord[]; errors: string[]; rejected: number } {
+export function lokiStreamsToRecords(
+  streams: readonly LokiStream[],
+  tenant: string,
+  observedNs: bigint,
+  maxLineBytes: number,
+): { records: LogRecord[]; errors: string[]; rejected: number } {
   const records: LogRecord[] = [];
   const errors: string[] = [];
   let rejected = 0;
   streams.forEach((s, si) => {
-    let labels: Record<string, string>;
+    let labels: Labels;
     try {
-      const parsed = typeof s.labels === "string" ? parseLokiLabels(s.labels) : { ...s.labels };
-      if (parsed.source === undefined || parsed.source === "") parsed.source = "loki";
-      labels = validateLabels(parsed) as Record<string, string>;
+      labels = streamLabelsOf(s.labels);
     } catch (err) {
       rejected += s.entries.length;
       errors.push(`stream ${si}: ${(err as Error).message}`);
       return;
     }
     let levelText = "";
-    for (const k of SEVERITY_KEYS) if (labels[k] !== undefined) { levelText = labels[k]; break; }
+    for (const k of SEVERITY_KEYS)
+      if (labels[k] !== undefined) {
+        levelText = labels[k];
+        break;
+      }
     s.entries.forEach((e, ei) => {
       if (Buffer.byteLength(e.line) > maxLineBytes) {
         rejected++;
@@ -38,7 +64,12 @@ export function lokiStreamsToRecords(streams: readonly LokiStream[], tenant: str
         return;
       }
       let text = levelText;
-      if (text === "") for (const k of SEVERITY_KEYS) if (e.metadata[k] !== undefined) { text = e.metadata[k]; break; }
+      if (text === "")
+        for (const k of SEVERITY_KEYS)
+          if (e.metadata[k] !== undefined) {
+            text = e.metadata[k];
+            break;
+          }
       const severityNumber = severityFromText(text);
       records.push({
         timestamp: e.timestampNs,
@@ -75,18 +106,26 @@ async function handlePush(ctx: ServerContext, request: FastifyRequest, reply: Fa
     } else if (type === "application/x-protobuf" || type === "") {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       // Loki ignores Content-Encoding: snappy (the block is always snappy); honour gzip & co. around it.
-      const enc = String(request.headers["content-encoding"] ?? "").toLowerCase().trim();
+      const enc = String(request.headers["content-encoding"] ?? "")
+        .toLowerCase()
+        .trim();
       const unwrapped = enc === "snappy" || enc === "" ? raw : decodeBody(request, max);
       streams = decodePushProto(snappyDecode(unwrapped, max, (n) => tooLarge("push body (after snappy)", n, max)));
     } else {
-      throw new MeshlogError(LokiErrors.LOKI_UNSUPPORTED_MEDIA_TYPE, `unsupported Content-Type ${JSON.stringify(type)}: use application/x-protobuf (snappy) or application/json`);
+      throw new MeshlogError(
+        LokiErrors.LOKI_UNSUPPORTED_MEDIA_TYPE,
+        `unsupported Content-Type ${JSON.stringify(type)}: use application/x-protobuf (snappy) or application/json`,
+      );
     }
     const { records, errors, rejected } = lokiStreamsToRecords(streams, request.tenant, ctx.clock.nowNs(), ctx.config.ingest.maxLineBytes);
     if (rejected > 0) ctx.ingest.countRejected("loki", "invalid", rejected);
     await ctx.ingest.write("loki", request.tenant, records);
     if (errors.length > 0) {
       const shown = errors.slice(0, 10).join("\n");
-      throw new MeshlogError(LokiErrors.LOKI_ENTRIES_REJECTED, `${rejected} of ${rejected + records.length} entries rejected:\n${shown}${errors.length > 10 ? `\n… and ${errors.length - 10} more` : ""}`);
+      throw new MeshlogError(
+        LokiErrors.LOKI_ENTRIES_REJECTED,
+        `${rejected} of ${rejected + records.length} entries rejected:\n${shown}${errors.length > 10 ? `\n… and ${errors.length - 10} more` : ""}`,
+      );
     }
     return reply.status(204).send();
   } catch (err) {

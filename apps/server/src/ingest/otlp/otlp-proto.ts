@@ -1,7 +1,17 @@
 // Hand-written protobuf decoders for ExportLogsServiceRequest and ExportTraceServiceRequest (field numbers from opentelemetry-proto).
 
 import { hexOf, ProtoReader, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./proto-wire.js";
-import type { OtlpKeyValue, OtlpLogRecord, OtlpResourceLogs, OtlpResourceSpans, OtlpScope, OtlpSpan, OtlpSpanEvent, OtlpSpanLink, OtlpValue } from "./otlp-model.js";
+import type {
+  OtlpKeyValue,
+  OtlpLogRecord,
+  OtlpResourceLogs,
+  OtlpResourceSpans,
+  OtlpScope,
+  OtlpSpan,
+  OtlpSpanEvent,
+  OtlpSpanLink,
+  OtlpValue,
+} from "./otlp-model.js";
 
 /** Nesting bound for AnyValue arrays/kvlists, so hostile input cannot exhaust the stack. */
 const MAX_VALUE_DEPTH = 32;
@@ -92,7 +102,18 @@ function instrumentationScope(r: ProtoReader): OtlpScope {
 }
 
 function logRecord(r: ProtoReader): OtlpLogRecord {
-  const l: OtlpLogRecord = { timeUnixNano: 0n, observedTimeUnixNano: 0n, severityNumber: 0, severityText: "", body: null, attributes: [], flags: 0, traceId: "", spanId: "", eventName: "" };
+  const l: OtlpLogRecord = {
+    timeUnixNano: 0n,
+    observedTimeUnixNano: 0n,
+    severityNumber: 0,
+    severityText: "",
+    body: null,
+    attributes: [],
+    flags: 0,
+    traceId: "",
+    spanId: "",
+    eventName: "",
+  };
   while (!r.done()) {
     const [f, w] = r.tag();
     if (f === 1 && w === WIRE_I64) l.timeUnixNano = r.fixed64();
@@ -111,7 +132,22 @@ function logRecord(r: ProtoReader): OtlpLogRecord {
 }
 
 function span(r: ProtoReader): OtlpSpan {
-  const s: OtlpSpan = { traceId: "", spanId: "", traceState: "", parentSpanId: "", flags: 0, name: "", kind: 0, startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: [], events: [], links: [], statusCode: 0, statusMessage: "" };
+  const s: OtlpSpan = {
+    traceId: "",
+    spanId: "",
+    traceState: "",
+    parentSpanId: "",
+    flags: 0,
+    name: "",
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: [],
+    events: [],
+    links: [],
+    statusCode: 0,
+    statusMessage: "",
+  };
   while (!r.done()) {
     const [f, w] = r.tag();
     if (f === 1 && w === WIRE_LEN) s.traceId = hexOf(r.bytes());

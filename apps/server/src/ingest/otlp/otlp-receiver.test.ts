@@ -83,11 +83,22 @@ describe("OTLP/HTTP receiver", () => {
     assert.deepEqual({ ...r.labels }, { source: "otlp", kind: "span", service: "svc" });
   });
 
-  for (const [name, Exporter] of [["JSON", OTLPLogExporterJson], ["protobuf", OTLPLogExporterProto]] as const) {
+  for (const [name, Exporter] of [
+    ["JSON", OTLPLogExporterJson],
+    ["protobuf", OTLPLogExporterProto],
+  ] as const) {
     test(`receives logs from the real ${name} log exporter, linked to the trace of the active span`, async () => {
       const resource = resourceFromAttributes({ "service.name": `checkout-${name}`, "k8s.namespace.name": "shop" });
-      const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(new (name === "JSON" ? OTLPTraceExporterJson : OTLPTraceExporterProto)({ url: `${h.url}/v1/traces`, headers: auth }))] });
-      const loggerProvider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: new Exporter({ url: `${h.url}/v1/logs`, headers: auth }) })] });
+      const tracerProvider = new BasicTracerProvider({
+        resource,
+        spanProcessors: [
+          new SimpleSpanProcessor(new (name === "JSON" ? OTLPTraceExporterJson : OTLPTraceExporterProto)({ url: `${h.url}/v1/traces`, headers: auth })),
+        ],
+      });
+      const loggerProvider = new LoggerProvider({
+        resource,
+        processors: [new SimpleLogRecordProcessor({ exporter: new Exporter({ url: `${h.url}/v1/logs`, headers: auth }) })],
+      });
       const span = tracerProvider.getTracer("shop-lib", "2.1").startSpan(`charge-${name}`, { kind: SpanKind.CLIENT, attributes: { "payment.amount": 42 } });
       span.setStatus({ code: SpanStatusCode.ERROR, message: "card declined" });
       const when = new Date("2026-03-04T05:06:07.891Z");
@@ -134,11 +145,24 @@ describe("OTLP/HTTP receiver", () => {
 
   test("answers partialSuccess with the rejected count for invalid records in JSON, storing the valid ones", async () => {
     const body = JSON.stringify({
-      resourceLogs: [{ scopeLogs: [{ logRecords: [
-        { timeUnixNano: "1795528737065000001", body: { stringValue: "partial ok" }, traceId: "5B8EFFF798038103D269B633813FC60C", spanId: "EEE19B7EC3C1B174" },
-        { body: { stringValue: "partial bad trace" }, traceId: "xyz" },
-        { body: { stringValue: "partial bad severity" }, severityNumber: 99 },
-      ] }] }],
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  timeUnixNano: "1795528737065000001",
+                  body: { stringValue: "partial ok" },
+                  traceId: "5B8EFFF798038103D269B633813FC60C",
+                  spanId: "EEE19B7EC3C1B174",
+                },
+                { body: { stringValue: "partial bad trace" }, traceId: "xyz" },
+                { body: { stringValue: "partial bad severity" }, severityNumber: 99 },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const res = await post(`${h.url}/v1/logs`, body, JSON_H);
     assert.equal(res.status, 200);
@@ -154,7 +178,10 @@ describe("OTLP/HTTP receiver", () => {
   test("answers partial_success in protobuf for invalid spans", async () => {
     const span = (traceId: Buffer, name: string) =>
       new ProtoWriter().bytesField(1, traceId).bytesField(2, Buffer.from("0102030405060708", "hex")).stringField(5, name).finish();
-    const scopeSpans = new ProtoWriter().bytesField(2, span(Buffer.from("0102030405060708090a0b0c0d0e0f10", "hex"), "proto span ok")).bytesField(2, span(Buffer.from("0102", "hex"), "proto span short id")).finish();
+    const scopeSpans = new ProtoWriter()
+      .bytesField(2, span(Buffer.from("0102030405060708090a0b0c0d0e0f10", "hex"), "proto span ok"))
+      .bytesField(2, span(Buffer.from("0102", "hex"), "proto span short id"))
+      .finish();
     const body = new ProtoWriter().bytesField(1, new ProtoWriter().bytesField(2, scopeSpans).finish()).finish();
     const res = await fetch(`${h.url}/v1/traces`, { method: "POST", body, headers: PROTO_H });
     assert.equal(res.status, 200);
@@ -170,10 +197,35 @@ describe("OTLP/HTTP receiver", () => {
   });
 
   test("renders every AnyValue kind of a body and attributes as text", async () => {
-    const body = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{
-      body: { kvlistValue: { values: [{ key: "n", value: { intValue: "9007199254740993" } }, { key: "b", value: { bytesValue: "AQID" } }, { key: "d", value: { doubleValue: 1.5 } }, { key: "a", value: { arrayValue: { values: [{ boolValue: true }, { stringValue: "s" }] } } }] } },
-      attributes: [{ key: "big", value: { intValue: "-12" } }, { key: "arr", value: { arrayValue: { values: [{ intValue: 1 }] } } }, { key: "empty", value: {} }],
-    }] }] }] });
+    const body = JSON.stringify({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  body: {
+                    kvlistValue: {
+                      values: [
+                        { key: "n", value: { intValue: "9007199254740993" } },
+                        { key: "b", value: { bytesValue: "AQID" } },
+                        { key: "d", value: { doubleValue: 1.5 } },
+                        { key: "a", value: { arrayValue: { values: [{ boolValue: true }, { stringValue: "s" }] } } },
+                      ],
+                    },
+                  },
+                  attributes: [
+                    { key: "big", value: { intValue: "-12" } },
+                    { key: "arr", value: { arrayValue: { values: [{ intValue: 1 }] } } },
+                    { key: "empty", value: {} },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     const res = await post(`${h.url}/v1/logs`, body, JSON_H);
     assert.equal(res.status, 200);
     const r = (await h.records()).find((x) => x.body.startsWith('{"n":'));
@@ -182,8 +234,22 @@ describe("OTLP/HTTP receiver", () => {
   });
 
   const errors: [string, string, Buffer | string, Record<string, string>, number, RegExp][] = [
-    ["JSON with a string where an array belongs", "/v1/logs", '{"resourceLogs":[{"scopeLogs":"x"}]}', JSON_H, 400, /resourceLogs\[0\]\.scopeLogs: must be an array/],
-    ["JSON with a non-integer enum", "/v1/traces", '{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SERVER"}]}]}]}', JSON_H, 400, /kind: must be an integer/],
+    [
+      "JSON with a string where an array belongs",
+      "/v1/logs",
+      '{"resourceLogs":[{"scopeLogs":"x"}]}',
+      JSON_H,
+      400,
+      /resourceLogs\[0\]\.scopeLogs: must be an array/,
+    ],
+    [
+      "JSON with a non-integer enum",
+      "/v1/traces",
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SERVER"}]}]}]}',
+      JSON_H,
+      400,
+      /kind: must be an integer/,
+    ],
     ["JSON that is not JSON", "/v1/logs", "{nope", JSON_H, 400, /not valid JSON/],
     ["an unsupported content type", "/v1/logs", "x", { ...auth, "content-type": "text/plain" }, 415, /unsupported Content-Type/],
   ];
@@ -202,7 +268,10 @@ describe("OTLP/HTTP receiver", () => {
     for (let i = 0; i < depth; i++) v = new ProtoWriter().bytesField(5, new ProtoWriter().bytesField(1, v).finish()).finish();
     return v;
   };
-  const logWithBody = (anyValue: Uint8Array) => new ProtoWriter().bytesField(1, new ProtoWriter().bytesField(2, new ProtoWriter().bytesField(2, new ProtoWriter().bytesField(5, anyValue).finish()).finish()).finish()).finish();
+  const logWithBody = (anyValue: Uint8Array) =>
+    new ProtoWriter()
+      .bytesField(1, new ProtoWriter().bytesField(2, new ProtoWriter().bytesField(2, new ProtoWriter().bytesField(5, anyValue).finish()).finish()).finish())
+      .finish();
   const hostile: [string, Uint8Array, RegExp][] = [
     ["AnyValue arrays nested 100 deep", logWithBody(nest(100)), /nested deeper than 32/],
     ["a length prefix past the end", Buffer.from([0x0a, 0xff, 0xff, 0x03, 0x00]), /truncated/],
@@ -225,7 +294,11 @@ describe("OTLP/HTTP receiver", () => {
 
   test("an empty request is a success with nothing stored", async () => {
     const before = (await h.records()).length;
-    for (const [path, headers, body] of [["/v1/logs", JSON_H, "{}"], ["/v1/traces", PROTO_H, ""], ["/v1/logs", JSON_H, ""]] as const) {
+    for (const [path, headers, body] of [
+      ["/v1/logs", JSON_H, "{}"],
+      ["/v1/traces", PROTO_H, ""],
+      ["/v1/logs", JSON_H, ""],
+    ] as const) {
       const res = await post(h.url + path, body, headers);
       assert.equal(res.status, 200);
     }

@@ -1,6 +1,7 @@
 // Maps decoded OTLP logs and spans to records; invalid items are counted for partial_success, never stored.
 
-import { levelOf, severityFromText, severityTextOf, validateLabels, type LogRecord } from "@meshlog/core";
+import { levelOf, severityFromText, severityTextOf, type LogRecord } from "@meshlog/core";
+import { LabelInterner } from "./receiver-support.js";
 import { otlpAttributes, otlpValueText, type OtlpResourceLogs, type OtlpResourceSpans, type OtlpScope } from "./otlp-model.js";
 import { spanToRecord } from "./span-record.js";
 
@@ -17,6 +18,7 @@ const ZERO32 = "0".repeat(32);
 const ZERO16 = "0".repeat(16);
 const SPAN_KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
 const STATUS = ["unset", "ok", "error"] as const;
+const labelSets = new LabelInterner();
 
 function scopeAttributes(scope: OtlpScope, into: Record<string, string>): void {
   if (scope.name !== "") into["otel.scope.name"] = scope.name;
@@ -67,7 +69,7 @@ export function logsToRecords(req: readonly OtlpResourceLogs[], tenant: string, 
         if (severityNumber > 0) extra.level = levelOf(severityNumber);
         let labels;
         try {
-          labels = validateLabels(streamLabels(resource, extra));
+          labels = labelSets.intern(streamLabels(resource, extra));
         } catch (err) {
           return reject(where, (err as Error).message);
         }
@@ -103,8 +105,10 @@ export function spansToRecords(req: readonly OtlpResourceSpans[], tenant: string
     rs.scopeSpans.forEach((ss, j) => {
       ss.spans.forEach((s, k) => {
         const where = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
-        if (!HEX32.test(s.traceId) || s.traceId === ZERO32) return reject(where, `traceId ${JSON.stringify(s.traceId.slice(0, 40))} must be 32 hex characters, not all zero`);
-        if (!HEX16.test(s.spanId) || s.spanId === ZERO16) return reject(where, `spanId ${JSON.stringify(s.spanId.slice(0, 40))} must be 16 hex characters, not all zero`);
+        if (!HEX32.test(s.traceId) || s.traceId === ZERO32)
+          return reject(where, `traceId ${JSON.stringify(s.traceId.slice(0, 40))} must be 32 hex characters, not all zero`);
+        if (!HEX16.test(s.spanId) || s.spanId === ZERO16)
+          return reject(where, `spanId ${JSON.stringify(s.spanId.slice(0, 40))} must be 16 hex characters, not all zero`);
         const parent = checkId(s.parentSpanId, HEX16, ZERO16);
         if (parent === undefined) return reject(where, `parentSpanId ${JSON.stringify(s.parentSpanId.slice(0, 40))} is not 16 hex characters`);
         if (s.endTimeUnixNano !== 0n && s.endTimeUnixNano < s.startTimeUnixNano) return reject(where, "endTimeUnixNano is before startTimeUnixNano");
@@ -112,9 +116,12 @@ export function spansToRecords(req: readonly OtlpResourceSpans[], tenant: string
         scopeAttributes(ss.scope, attributes);
         if (s.traceState !== "") attributes["span.trace_state"] = s.traceState;
         if (s.events.length > 0) {
-          attributes["span.events"] = JSON.stringify(s.events.map((e) => ({ timeUnixNano: e.timeUnixNano.toString(), name: e.name, attributes: otlpAttributes(e.attributes) })));
+          attributes["span.events"] = JSON.stringify(
+            s.events.map((e) => ({ timeUnixNano: e.timeUnixNano.toString(), name: e.name, attributes: otlpAttributes(e.attributes) })),
+          );
         }
-        if (s.links.length > 0) attributes["span.links"] = JSON.stringify(s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: otlpAttributes(l.attributes) })));
+        if (s.links.length > 0)
+          attributes["span.links"] = JSON.stringify(s.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: otlpAttributes(l.attributes) })));
         try {
           records.push(
             spanToRecord({

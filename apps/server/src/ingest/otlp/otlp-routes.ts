@@ -50,7 +50,10 @@ function sendSuccess(reply: FastifyReply, enc: Encoding, signal: Signal, conv: O
   }
   if (conv.rejected === 0) return reply.status(200).type(JSON_TYPE).send("{}");
   const key = signal === "logs" ? "rejectedLogRecords" : "rejectedSpans";
-  return reply.status(200).type(JSON_TYPE).send(JSON.stringify({ partialSuccess: { [key]: String(conv.rejected), errorMessage: conv.firstError } }));
+  return reply
+    .status(200)
+    .type(JSON_TYPE)
+    .send(JSON.stringify({ partialSuccess: { [key]: String(conv.rejected), errorMessage: conv.firstError } }));
 }
 
 async function handleExport(ctx: ServerContext, signal: Signal, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -58,7 +61,10 @@ async function handleExport(ctx: ServerContext, signal: Signal, request: Fastify
   try {
     requireRole(request, "ingest");
     if (enc === undefined) {
-      throw new MeshlogError(OtlpErrors.OTLP_UNSUPPORTED_MEDIA_TYPE, `unsupported Content-Type ${JSON.stringify(request.headers["content-type"] ?? "")}: use ${PROTO_TYPE} or ${JSON_TYPE}`);
+      throw new MeshlogError(
+        OtlpErrors.OTLP_UNSUPPORTED_MEDIA_TYPE,
+        `unsupported Content-Type ${JSON.stringify(request.headers["content-type"] ?? "")}: use ${PROTO_TYPE} or ${JSON_TYPE}`,
+      );
     }
     const body = decodeBody(request, ctx.config.ingest.maxBodyBytes);
     const now = ctx.clock.nowNs();
@@ -68,12 +74,16 @@ async function handleExport(ctx: ServerContext, signal: Signal, request: Fastify
         const req = enc === "proto" ? decodeLogsRequestProto(body) : decodeLogsRequestJson(body.length === 0 ? {} : parseJsonBody(body, "OTLP logs request"));
         conv = logsToRecords(req, request.tenant, now, ctx.config.ingest.maxLineBytes);
       } else {
-        const req = enc === "proto" ? decodeTracesRequestProto(body) : decodeTracesRequestJson(body.length === 0 ? {} : parseJsonBody(body, "OTLP traces request"));
+        const req =
+          enc === "proto" ? decodeTracesRequestProto(body) : decodeTracesRequestJson(body.length === 0 ? {} : parseJsonBody(body, "OTLP traces request"));
         conv = spansToRecords(req, request.tenant, now);
       }
     } catch (err) {
       if (err instanceof ProtoWireError || err instanceof RangeError) {
-        throw new MeshlogError(OtlpErrors.OTLP_PAYLOAD_INVALID, `${signal === "logs" ? "ExportLogsServiceRequest" : "ExportTraceServiceRequest"} is not valid protobuf: ${err.message}`);
+        throw new MeshlogError(
+          OtlpErrors.OTLP_PAYLOAD_INVALID,
+          `${signal === "logs" ? "ExportLogsServiceRequest" : "ExportTraceServiceRequest"} is not valid protobuf: ${err.message}`,
+        );
       }
       throw err;
     }

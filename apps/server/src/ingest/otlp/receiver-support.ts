@@ -1,6 +1,6 @@
 // Helpers every HTTP receiver shares: per-receiver request metrics and mapping errors to status + Retry-After.
 
-import { httpStatusOf, MeshlogError } from "@meshlog/core";
+import { httpStatusOf, MeshlogError, validateLabels, type Labels } from "@meshlog/core";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ServerContext } from "../../context.js";
 import { ServerErrors } from "../../errors.js";
@@ -11,7 +11,10 @@ import { ServerErrors } from "../../errors.js";
  */
 export function instrumentReceiver(app: FastifyInstance, ctx: ServerContext, receiver: string): void {
   const requests = ctx.metrics.counter("meshlog_receiver_requests_total", "HTTP requests to ingest receivers, by receiver and status code.");
-  const bytes = ctx.metrics.counter("meshlog_receiver_request_bytes_total", "Bytes of request bodies (as sent, before decompression) received by ingest receivers.");
+  const bytes = ctx.metrics.counter(
+    "meshlog_receiver_request_bytes_total",
+    "Bytes of request bodies (as sent, before decompression) received by ingest receivers.",
+  );
   app.addHook("onResponse", async (request, reply) => {
     requests.inc({ receiver, status: String(reply.statusCode) });
     const body = request.body;
@@ -65,4 +68,28 @@ export function attributeText(v: unknown): string {
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
   if (v === null || v === undefined) return "";
   return JSON.stringify(v);
+}
+
+/**
+ * Validates stream labels with a bounded cache: receivers build the same few label sets for thousands of
+ * records, so each distinct set is validated once and the frozen result is shared. Throws like validateLabels.
+ */
+export class LabelInterner {
+  readonly #cache = new Map<string, Labels>();
+  readonly #max: number;
+
+  constructor(max = 4096) {
+    this.#max = max;
+  }
+
+  intern(labels: Record<string, string>): Labels {
+    let key = "";
+    for (const k in labels) key += `${k}\u0000${labels[k]}\u0001`;
+    const hit = this.#cache.get(key);
+    if (hit !== undefined) return hit;
+    const valid = Object.freeze(validateLabels(labels));
+    if (this.#cache.size >= this.#max) this.#cache.clear();
+    this.#cache.set(key, valid);
+    return valid;
+  }
 }

@@ -1,6 +1,9 @@
 // Turns a trace span (from OTLP or Zipkin) into a log record linked by trace id and span id.
 
-import { validateLabels, type LogRecord } from "@meshlog/core";
+import type { LogRecord } from "@meshlog/core";
+import { LabelInterner } from "./receiver-support.js";
+
+const labelSets = new LabelInterner();
 
 /** A span, already decoded and validated, in receiver-neutral form. */
 export interface SpanInput {
@@ -31,7 +34,12 @@ export interface SpanInput {
  * Error spans get severity ERROR, others INFO, so `{kind="span"} | span_status_code="error"` and level filters both work.
  */
 export function spanToRecord(s: SpanInput): LogRecord {
-  const attributes: Record<string, string> = { ...s.attributes, "span.kind": s.kind, "span.status_code": s.statusCode, "span.duration_ns": s.durationNs.toString() };
+  const attributes: Record<string, string> = {
+    ...s.attributes,
+    "span.kind": s.kind,
+    "span.status_code": s.statusCode,
+    "span.duration_ns": s.durationNs.toString(),
+  };
   if (s.parentSpanId !== "") attributes["span.parent_id"] = s.parentSpanId;
   if (s.statusMessage !== "") attributes["span.status_message"] = s.statusMessage;
   const labels: Record<string, string> = { source: s.source, kind: "span" };
@@ -51,6 +59,6 @@ export function spanToRecord(s: SpanInput): LogRecord {
     traceId: s.traceId,
     spanId: s.spanId,
     tenant: s.tenant,
-    labels: validateLabels(labels),
+    labels: labelSets.intern(labels),
   };
 }

@@ -9,6 +9,8 @@ export interface FramerOutput {
   readonly messages: Buffer[];
   /** Messages discarded because they exceed maxMessageBytes (the stream continues after them). */
   readonly oversized: number;
+  /** An unrecoverable framing error after `messages`; the framer must not be used again. */
+  readonly error?: MeshlogError;
 }
 
 const LF = 0x0a;
@@ -21,8 +23,8 @@ type Mode = { kind: "start" } | { kind: "count"; digits: number; value: number }
 
 /**
  * Invariants: at most maxMessageBytes (+ one chunk while scanning) are buffered; an oversized message is
- * skipped, not truncated; an unrecoverable framing error throws SYSLOG_FRAME_INVALID and the framer must not
- * be used again.
+ * skipped, not truncated; an unrecoverable framing error is returned (SYSLOG_FRAME_INVALID) after the
+ * messages complete before it, and the framer must not be used again.
  */
 export class SyslogFramer {
   readonly #max: number;
@@ -67,7 +69,10 @@ export class SyslogFramer {
             this.#keep(chunk.subarray(i, i + 1));
             i++;
             if (m.digits > MAX_COUNT_DIGITS) {
-              throw new MeshlogError(SyslogErrors.SYSLOG_FRAME_INVALID, `octet count at stream offset ${this.#offset + i} has more than ${MAX_COUNT_DIGITS} digits`);
+              const error = new MeshlogError(SyslogErrors.SYSLOG_FRAME_INVALID, `octet count at stream offset ${this.#offset + i} has more than ${MAX_COUNT_DIGITS} digits`);
+              this.#parts = [];
+              this.#partsLen = 0;
+              return { messages, oversized, error };
             }
           } else if (b === SP) {
             i++;

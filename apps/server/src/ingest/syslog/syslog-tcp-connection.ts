@@ -2,7 +2,7 @@
 // the store pushes back, so accepted messages are never dropped.
 
 import type { Socket } from "node:net";
-import { MeshlogError, type LogRecord } from "@meshlog/core";
+import type { LogRecord } from "@meshlog/core";
 import type { ServerContext } from "../../context.js";
 import { BatchWriter } from "../socket/batch-writer.js";
 import type { ReceiverMetrics } from "../socket/receiver-metrics.js";
@@ -71,21 +71,18 @@ export class SyslogTcpConnection {
   #onData(chunk: Buffer): void {
     this.#o.metrics.bytes(this.#o.transport, chunk.length);
     if (this.#closing) return;
-    let out;
-    try {
-      out = this.#framer.push(chunk);
-    } catch (err) {
-      this.#o.metrics.rejected("frame_invalid");
-      this.#o.ctx.log.warn("syslog connection closed: framing error", { peer: this.#peer, error: (err as Error).message, code: err instanceof MeshlogError ? err.code : undefined });
-      void this.#shutdown();
-      return;
-    }
+    const out = this.#framer.push(chunk);
     if (out.oversized > 0) {
       this.#o.metrics.rejected("too_large", out.oversized);
       this.#o.ctx.ingest.countRejected("syslog", "too_large", out.oversized);
       this.#o.ctx.log.warn("syslog messages over ingest.maxLineBytes discarded", { peer: this.#peer, count: out.oversized, limit: this.#o.ctx.config.ingest.maxLineBytes });
     }
     if (out.messages.length > 0) this.#emit(out.messages);
+    if (out.error !== undefined) {
+      this.#o.metrics.rejected("frame_invalid");
+      this.#o.ctx.log.warn("syslog connection closed: framing error", { peer: this.#peer, error: out.error.message, code: out.error.code });
+      void this.#shutdown();
+    }
   }
 
   #emit(messages: Buffer[]): void {

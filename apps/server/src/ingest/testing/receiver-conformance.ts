@@ -143,7 +143,13 @@ export function describeReceiverConformance(spec: ReceiverSpec): void {
     ];
     const cases = [
       ...generic.map((g) => ({ title: g.title, request: g.request, status: g.status, expect: g.expect, message: undefined as RegExp | undefined })),
-      ...spec.malformed.map((c) => ({ title: c.title, request: () => c.request, status: (s: number) => s === c.status, expect: String(c.status), message: c.message })),
+      ...spec.malformed.map((c) => ({
+        title: c.title,
+        request: () => c.request,
+        status: (s: number) => s === c.status,
+        expect: String(c.status),
+        message: c.message,
+      })),
     ];
     for (const c of cases) {
       test(`rejects ${c.title} with ${c.expect}, stays up and keeps earlier data`, async () => {

@@ -5,7 +5,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_TENANT, MeshlogError, silentLogger, systemClock, type LogRecord } from "@meshlog/core";
-import { MemoryStore, StorageErrors, type LogStore, type SelectRequest, type SelectStats, type StoredEntry, type StoreStats, type StreamInfo, type TailListener } from "@meshlog/storage";
+import {
+  MemoryStore,
+  StorageErrors,
+  type LogStore,
+  type SelectRequest,
+  type SelectStats,
+  type StoredEntry,
+  type StoreStats,
+  type StreamInfo,
+  type TailListener,
+} from "@meshlog/storage";
 import type { FastifyInstance } from "fastify";
 import { serverConfigSchema } from "../../config/server-config.js";
 import type { ServerContext } from "../../context.js";
@@ -142,7 +152,11 @@ export async function readAllRecords(store: LogStore, tenant: string): Promise<L
 }
 
 /** POSTs raw bytes with headers; returns status, headers and text. */
-export async function post(url: string, body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }> {
+export async function post(
+  url: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(url, { method: "POST", body, headers });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }

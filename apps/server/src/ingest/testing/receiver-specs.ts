@@ -18,13 +18,38 @@ export const lokiSpec: ReceiverSpec = {
   recordsPerRequest: 2,
   valid: (m) => ({
     headers: JSON_HEADERS,
-    body: JSON.stringify({ streams: [{ stream: { app: "conformance", level: "info" }, values: [[String(NOW_NS()), `first ${m}`], [String(NOW_NS() + 1n), `second ${m}`, { trace_id: "abc" }]] }] }),
+    body: JSON.stringify({
+      streams: [
+        {
+          stream: { app: "conformance", level: "info" },
+          values: [
+            [String(NOW_NS()), `first ${m}`],
+            [String(NOW_NS() + 1n), `second ${m}`, { trace_id: "abc" }],
+          ],
+        },
+      ],
+    }),
   }),
   malformed: [
     { title: "a JSON body without streams", request: { headers: JSON_HEADERS, body: '{"stream":[]}' }, status: 400, message: /streams/ },
-    { title: "a non-numeric timestamp", request: { headers: JSON_HEADERS, body: '{"streams":[{"stream":{"a":"b"},"values":[["yesterday","x"]]}]}' }, status: 400, message: /nanoseconds/ },
-    { title: "an invalid label name", request: { headers: JSON_HEADERS, body: `{"streams":[{"stream":{"0bad":"b"},"values":[["${Date.now()}000000","x"]]}]}` }, status: 400, message: /label/ },
-    { title: "a protobuf body that is not snappy", request: { headers: { "content-type": "application/x-protobuf" }, body: Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) }, status: 400, message: /snappy/ },
+    {
+      title: "a non-numeric timestamp",
+      request: { headers: JSON_HEADERS, body: '{"streams":[{"stream":{"a":"b"},"values":[["yesterday","x"]]}]}' },
+      status: 400,
+      message: /nanoseconds/,
+    },
+    {
+      title: "an invalid label name",
+      request: { headers: JSON_HEADERS, body: `{"streams":[{"stream":{"0bad":"b"},"values":[["${Date.now()}000000","x"]]}]}` },
+      status: 400,
+      message: /label/,
+    },
+    {
+      title: "a protobuf body that is not snappy",
+      request: { headers: { "content-type": "application/x-protobuf" }, body: Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) },
+      status: 400,
+      message: /snappy/,
+    },
     { title: "an unsupported content type", request: { headers: { "content-type": "text/plain" }, body: "hello" }, status: 415 },
   ],
 };
@@ -42,10 +67,30 @@ export const elasticsearchSpec: ReceiverSpec = {
     body: `{"create":{"_index":"logs-conf-default"}}\n{"@timestamp":"${new Date().toISOString()}","message":"first ${m}"}\n{"index":{"_index":"logs-conf-default"}}\n{"message":"second ${m}","log":{"level":"warn"}}\n`,
   }),
   malformed: [
-    { title: "a body without the final newline", request: { headers: ndjson, body: '{"create":{}}\n{"message":"x"}' }, status: 400, message: /terminated by a newline/ },
-    { title: "an action line that is not JSON", request: { headers: ndjson, body: 'create _index=x\n{"message":"x"}\n' }, status: 400, message: /Malformed action\/metadata line \[1\]/ },
-    { title: "an unknown action", request: { headers: ndjson, body: '{"upsert":{"_index":"x"}}\n{"message":"x"}\n' }, status: 400, message: /expected field \[create\], \[delete\], \[index\] or \[update\]/ },
-    { title: "an action without its source line", request: { headers: ndjson, body: '{"index":{"_index":"x"}}\n' }, status: 400, message: /missing the source line/ },
+    {
+      title: "a body without the final newline",
+      request: { headers: ndjson, body: '{"create":{}}\n{"message":"x"}' },
+      status: 400,
+      message: /terminated by a newline/,
+    },
+    {
+      title: "an action line that is not JSON",
+      request: { headers: ndjson, body: 'create _index=x\n{"message":"x"}\n' },
+      status: 400,
+      message: /Malformed action\/metadata line \[1\]/,
+    },
+    {
+      title: "an unknown action",
+      request: { headers: ndjson, body: '{"upsert":{"_index":"x"}}\n{"message":"x"}\n' },
+      status: 400,
+      message: /expected field \[create\], \[delete\], \[index\] or \[update\]/,
+    },
+    {
+      title: "an action without its source line",
+      request: { headers: ndjson, body: '{"index":{"_index":"x"}}\n' },
+      status: 400,
+      message: /missing the source line/,
+    },
   ],
 };
 
@@ -58,12 +103,35 @@ export const otlpSpec: ReceiverSpec = {
   valid: (m) => ({
     headers: JSON_HEADERS,
     body: JSON.stringify({
-      resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "conf" } }] }, scopeLogs: [{ scope: { name: "s" }, logRecords: [{ timeUnixNano: String(NOW_NS()), severityNumber: 9, body: { stringValue: `first ${m}` } }, { timeUnixNano: String(NOW_NS()), body: { stringValue: `second ${m}` } }] }] }],
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "conf" } }] },
+          scopeLogs: [
+            {
+              scope: { name: "s" },
+              logRecords: [
+                { timeUnixNano: String(NOW_NS()), severityNumber: 9, body: { stringValue: `first ${m}` } },
+                { timeUnixNano: String(NOW_NS()), body: { stringValue: `second ${m}` } },
+              ],
+            },
+          ],
+        },
+      ],
     }),
   }),
   malformed: [
-    { title: "resourceLogs that is not an array", request: { headers: JSON_HEADERS, body: '{"resourceLogs":{"x":1}}' }, status: 400, message: /resourceLogs: must be an array/ },
-    { title: "a protobuf body with a truncated field", request: { headers: { "content-type": "application/x-protobuf" }, body: Buffer.from([0x0a, 0x7f, 0x0a]) }, status: 400, message: /truncated/ },
+    {
+      title: "resourceLogs that is not an array",
+      request: { headers: JSON_HEADERS, body: '{"resourceLogs":{"x":1}}' },
+      status: 400,
+      message: /resourceLogs: must be an array/,
+    },
+    {
+      title: "a protobuf body with a truncated field",
+      request: { headers: { "content-type": "application/x-protobuf" }, body: Buffer.from([0x0a, 0x7f, 0x0a]) },
+      status: 400,
+      message: /truncated/,
+    },
     { title: "an unsupported content type", request: { headers: { "content-type": "text/plain" }, body: "hello" }, status: 415 },
   ],
 };
@@ -77,7 +145,10 @@ export const datadogSpec: ReceiverSpec = {
   auth: (token) => ({ "dd-api-key": token }),
   valid: (m) => ({
     headers: JSON_HEADERS,
-    body: JSON.stringify([{ message: `first ${m}`, status: "info", service: "conf", ddsource: "node", ddtags: "env:test", hostname: "h1", timestamp: Date.now() }, { message: `second ${m}`, status: "error", service: "conf" }]),
+    body: JSON.stringify([
+      { message: `first ${m}`, status: "info", service: "conf", ddsource: "node", ddtags: "env:test", hostname: "h1", timestamp: Date.now() },
+      { message: `second ${m}`, status: "error", service: "conf" },
+    ]),
   }),
   malformed: [
     { title: "an array of numbers", request: { headers: JSON_HEADERS, body: "[1,2,3]" }, status: 400, message: /logs\[0\] must be a JSON object/ },
@@ -94,14 +165,41 @@ export const zipkinSpec: ReceiverSpec = {
   valid: (m) => ({
     headers: JSON_HEADERS,
     body: JSON.stringify([
-      { traceId: "79424a658fdb7c3d6ce29d34fec90a3b", id: "a3b72305e858447a", name: `first ${m}`, kind: "SERVER", timestamp: Date.now() * 1000, duration: 90, localEndpoint: { serviceName: "conf" } },
-      { traceId: "79424a658fdb7c3d6ce29d34fec90a3b", id: "a3b72305e858447b", parentId: "a3b72305e858447a", name: `second ${m}`, kind: "CLIENT", timestamp: Date.now() * 1000, duration: 40, localEndpoint: { serviceName: "conf" } },
+      {
+        traceId: "79424a658fdb7c3d6ce29d34fec90a3b",
+        id: "a3b72305e858447a",
+        name: `first ${m}`,
+        kind: "SERVER",
+        timestamp: Date.now() * 1000,
+        duration: 90,
+        localEndpoint: { serviceName: "conf" },
+      },
+      {
+        traceId: "79424a658fdb7c3d6ce29d34fec90a3b",
+        id: "a3b72305e858447b",
+        parentId: "a3b72305e858447a",
+        name: `second ${m}`,
+        kind: "CLIENT",
+        timestamp: Date.now() * 1000,
+        duration: 40,
+        localEndpoint: { serviceName: "conf" },
+      },
     ]),
   }),
   malformed: [
     { title: "an object instead of a span array", request: { headers: JSON_HEADERS, body: '{"traceId":"x"}' }, status: 400, message: /JSON array/ },
-    { title: "Zipkin v1 JSON", request: { headers: JSON_HEADERS, body: '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","name":"get","binaryAnnotations":[]}]' }, status: 400, message: /only v2|v2/ },
-    { title: "a span with a bad trace id", request: { headers: JSON_HEADERS, body: '[{"traceId":"xyz","id":"e1a322f83d15dc66","name":"get"}]' }, status: 400, message: /traceId/ },
+    {
+      title: "Zipkin v1 JSON",
+      request: { headers: JSON_HEADERS, body: '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","name":"get","binaryAnnotations":[]}]' },
+      status: 400,
+      message: /only v2|v2/,
+    },
+    {
+      title: "a span with a bad trace id",
+      request: { headers: JSON_HEADERS, body: '[{"traceId":"xyz","id":"e1a322f83d15dc66","name":"get"}]' },
+      status: 400,
+      message: /traceId/,
+    },
   ],
 };
 

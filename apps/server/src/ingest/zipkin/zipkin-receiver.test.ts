@@ -9,8 +9,10 @@ import { post, startReceiverHarness, TOKENS, type ReceiverHarness } from "../tes
 import { zipkinRoutes } from "./zipkin-routes.js";
 
 /** Bodies captured from @opentelemetry/exporter-zipkin@2.12.1 and zipkin-transport-http@0.22.0 (JSON_V2). */
-const CAPTURED_OTEL_ZIPKIN = '[{"traceId":"79424a658fdb7c3d6ce29d34fec90a3b","name":"GET /x","id":"a3b72305e858447a","kind":"SERVER","timestamp":1795528740553000,"duration":90,"localEndpoint":{"serviceName":"svc"},"tags":{"service.name":"svc"}}]';
-const CAPTURED_ZIPKIN_JS = '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","name":"get","kind":"SERVER","timestamp":1795528742221256,"duration":18,"localEndpoint":{"serviceName":"zsvc"}}]';
+const CAPTURED_OTEL_ZIPKIN =
+  '[{"traceId":"79424a658fdb7c3d6ce29d34fec90a3b","name":"GET /x","id":"a3b72305e858447a","kind":"SERVER","timestamp":1795528740553000,"duration":90,"localEndpoint":{"serviceName":"svc"},"tags":{"service.name":"svc"}}]';
+const CAPTURED_ZIPKIN_JS =
+  '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","name":"get","kind":"SERVER","timestamp":1795528742221256,"duration":18,"localEndpoint":{"serviceName":"zsvc"}}]';
 
 const H = { "content-type": "application/json", authorization: `Bearer ${TOKENS.ingest}` };
 
@@ -25,7 +27,12 @@ describe("Zipkin v2 receiver", () => {
   const byBody = async (body: string) => (await h.records()).filter((r) => r.body === body);
 
   test("stores spans from the real zipkin tracer and HTTP transport (JSON_V2)", async () => {
-    const logger = new HttpLogger({ endpoint: `${h.url}/api/v2/spans`, jsonEncoder: jsonEncoder.JSON_V2, httpInterval: 20, headers: { authorization: `Bearer ${TOKENS.ingest}` } });
+    const logger = new HttpLogger({
+      endpoint: `${h.url}/api/v2/spans`,
+      jsonEncoder: jsonEncoder.JSON_V2,
+      httpInterval: 20,
+      headers: { authorization: `Bearer ${TOKENS.ingest}` },
+    });
     const tracer = new Tracer({ ctxImpl: new ExplicitContext(), recorder: new BatchRecorder({ logger }), localServiceName: "inventory" });
     const sent = once(logger as unknown as EventEmitter, "success");
     let traceId = "";
@@ -82,7 +89,11 @@ describe("Zipkin v2 receiver", () => {
   });
 
   test("accepts proto3 ListOfSpans", async () => {
-    const endpoint = new ProtoWriter().stringField(1, "proto-svc").bytesField(2, Buffer.from([192, 168, 0, 9])).varintField(4, 443).finish();
+    const endpoint = new ProtoWriter()
+      .stringField(1, "proto-svc")
+      .bytesField(2, Buffer.from([192, 168, 0, 9]))
+      .varintField(4, 443)
+      .finish();
     const ts = Buffer.alloc(8);
     ts.writeBigUInt64LE(1795528742221256n);
     const w = new ProtoWriter()
@@ -113,10 +124,20 @@ describe("Zipkin v2 receiver", () => {
 
   const bad: [string, string, string, RegExp][] = [
     ["the v1 endpoint", "/api/v1/spans", "[]", /only|not accepted/],
-    ["v1 spans with annotation endpoints", "/api/v2/spans", '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","annotations":[{"timestamp":1,"value":"sr","endpoint":{"serviceName":"a"}}]}]', /Zipkin v1/],
+    [
+      "v1 spans with annotation endpoints",
+      "/api/v2/spans",
+      '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","annotations":[{"timestamp":1,"value":"sr","endpoint":{"serviceName":"a"}}]}]',
+      /Zipkin v1/,
+    ],
     ["an uppercase kind outside the enum", "/api/v2/spans", '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","kind":"SIDEWAYS"}]', /kind "SIDEWAYS"/],
     ["a span without an id", "/api/v2/spans", '[{"traceId":"e1a322f83d15dc66"}]', /spans\[0\]\.id/],
-    ["a negative timestamp", "/api/v2/spans", '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","timestamp":-5}]', /timestamp must be a non-negative integer/],
+    [
+      "a negative timestamp",
+      "/api/v2/spans",
+      '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","timestamp":-5}]',
+      /timestamp must be a non-negative integer/,
+    ],
     ["a port out of range", "/api/v2/spans", '[{"traceId":"e1a322f83d15dc66","id":"e1a322f83d15dc66","localEndpoint":{"port":70000}}]', /port/],
   ];
   for (const [title, path, body, message] of bad) {

@@ -32,10 +32,15 @@ export const zipkinRoutes: RouteModule = {
           try {
             spans = decodeZipkinProto(body);
           } catch (err) {
-            if (err instanceof ProtoWireError) throw new MeshlogError(ZipkinErrors.ZIPKIN_SPANS_INVALID, `body is not a valid zipkin2.ListOfSpans: ${err.message}`);
+            if (err instanceof ProtoWireError)
+              throw new MeshlogError(ZipkinErrors.ZIPKIN_SPANS_INVALID, `body is not a valid zipkin2.ListOfSpans: ${err.message}`);
             throw err;
           }
-        } else throw new MeshlogError(ZipkinErrors.ZIPKIN_UNSUPPORTED_MEDIA_TYPE, `unsupported Content-Type ${JSON.stringify(type)}: use application/json or application/x-protobuf`);
+        } else
+          throw new MeshlogError(
+            ZipkinErrors.ZIPKIN_UNSUPPORTED_MEDIA_TYPE,
+            `unsupported Content-Type ${JSON.stringify(type)}: use application/json or application/x-protobuf`,
+          );
         const now = ctx.clock.nowNs();
         const records: LogRecord[] = spans.map((s, i) => zipkinSpanToRecord(s, i, request.tenant, now));
         await ctx.ingest.write("zipkin", request.tenant, records);
@@ -46,7 +51,10 @@ export const zipkinRoutes: RouteModule = {
       }
     });
     app.post("/api/v1/spans", { config: { audit: "ingest" } }, async (_request, reply) =>
-      sendZipkinError(reply, new MeshlogError(ZipkinErrors.ZIPKIN_V1_UNSUPPORTED, "Zipkin v1 (/api/v1/spans) is not accepted: send Zipkin v2 JSON or proto3 to /api/v2/spans")),
+      sendZipkinError(
+        reply,
+        new MeshlogError(ZipkinErrors.ZIPKIN_V1_UNSUPPORTED, "Zipkin v1 (/api/v1/spans) is not accepted: send Zipkin v2 JSON or proto3 to /api/v2/spans"),
+      ),
     );
   },
 };

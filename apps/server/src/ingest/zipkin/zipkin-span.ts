@@ -68,7 +68,10 @@ export function looksLikeZipkinV1(spans: readonly unknown[]): boolean {
 export function decodeZipkinJson(value: unknown): ZipkinSpan[] {
   if (!Array.isArray(value)) throw invalid("body must be a JSON array of Zipkin v2 spans");
   if (looksLikeZipkinV1(value)) {
-    throw new MeshlogError(ZipkinErrors.ZIPKIN_V1_UNSUPPORTED, "Zipkin v1 spans (binaryAnnotations, annotation endpoints) are not accepted: send Zipkin v2 JSON (e.g. jsonEncoder: JSON_V2) to /api/v2/spans");
+    throw new MeshlogError(
+      ZipkinErrors.ZIPKIN_V1_UNSUPPORTED,
+      "Zipkin v1 spans (binaryAnnotations, annotation endpoints) are not accepted: send Zipkin v2 JSON (e.g. jsonEncoder: JSON_V2) to /api/v2/spans",
+    );
   }
   return value.map((s: unknown, i) => {
     const where = `spans[${i}]`;
@@ -136,7 +139,21 @@ export function decodeZipkinProto(buf: Uint8Array): ZipkinSpan[] {
       continue;
     }
     const s = r.message();
-    const span: ZipkinSpan = { traceId: "", id: "", parentId: "", kind: "", name: "", timestampUs: undefined, durationUs: undefined, localEndpoint: undefined, remoteEndpoint: undefined, annotations: [], tags: {}, debug: false, shared: false };
+    const span: ZipkinSpan = {
+      traceId: "",
+      id: "",
+      parentId: "",
+      kind: "",
+      name: "",
+      timestampUs: undefined,
+      durationUs: undefined,
+      localEndpoint: undefined,
+      remoteEndpoint: undefined,
+      annotations: [],
+      tags: {},
+      debug: false,
+      shared: false,
+    };
     while (!s.done()) {
       const [sf, sw] = s.tag();
       if (sf === 1 && sw === WIRE_LEN) span.traceId = hexOf(s.bytes());
@@ -189,17 +206,21 @@ function endpointAttributes(prefix: string, e: ZipkinEndpoint | undefined, into:
 /** Validates a span and maps it to a record (service = localEndpoint.serviceName). */
 export function zipkinSpanToRecord(s: ZipkinSpan, index: number, tenant: string, nowNs: bigint): LogRecord {
   const where = `spans[${index}]`;
-  if (!/^[0-9a-f]{16}$|^[0-9a-f]{32}$/.test(s.traceId) || /^0+$/.test(s.traceId)) throw invalid(`${where}.traceId ${JSON.stringify(s.traceId.slice(0, 40))} must be 16 or 32 lowercase hex characters`);
+  if (!/^[0-9a-f]{16}$|^[0-9a-f]{32}$/.test(s.traceId) || /^0+$/.test(s.traceId))
+    throw invalid(`${where}.traceId ${JSON.stringify(s.traceId.slice(0, 40))} must be 16 or 32 lowercase hex characters`);
   if (!/^[0-9a-f]{16}$/.test(s.id) || /^0+$/.test(s.id)) throw invalid(`${where}.id ${JSON.stringify(s.id.slice(0, 40))} must be 16 hex characters`);
-  if (s.parentId !== "" && !/^[0-9a-f]{16}$/.test(s.parentId)) throw invalid(`${where}.parentId ${JSON.stringify(s.parentId.slice(0, 40))} must be 16 hex characters`);
-  if (s.kind !== "" && !KINDS.includes(s.kind)) throw invalid(`${where}.kind ${JSON.stringify(s.kind.slice(0, 20))} must be CLIENT, SERVER, PRODUCER or CONSUMER`);
+  if (s.parentId !== "" && !/^[0-9a-f]{16}$/.test(s.parentId))
+    throw invalid(`${where}.parentId ${JSON.stringify(s.parentId.slice(0, 40))} must be 16 hex characters`);
+  if (s.kind !== "" && !KINDS.includes(s.kind))
+    throw invalid(`${where}.kind ${JSON.stringify(s.kind.slice(0, 20))} must be CLIENT, SERVER, PRODUCER or CONSUMER`);
   const attributes: Record<string, string> = { ...s.tags };
   endpointAttributes("zipkin.local_endpoint", s.localEndpoint, attributes);
   endpointAttributes("zipkin.remote_endpoint", s.remoteEndpoint, attributes);
   delete attributes["zipkin.local_endpoint.service_name"];
   if (s.debug) attributes["zipkin.debug"] = "true";
   if (s.shared) attributes["zipkin.shared"] = "true";
-  if (s.annotations.length > 0) attributes["span.events"] = JSON.stringify(s.annotations.map((a) => ({ timeUnixNano: (a.timestampUs * 1000n).toString(), name: a.value })));
+  if (s.annotations.length > 0)
+    attributes["span.events"] = JSON.stringify(s.annotations.map((a) => ({ timeUnixNano: (a.timestampUs * 1000n).toString(), name: a.value })));
   const resource: Record<string, string> = {};
   const service = s.localEndpoint?.serviceName ?? "";
   if (service !== "") resource["service.name"] = service;

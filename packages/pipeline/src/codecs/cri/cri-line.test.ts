@@ -47,7 +47,13 @@ for (const line of notCri) {
 }
 
 test("parseCriLine accepts future colon-separated tags and strips one trailing newline", () => {
-  assert.deepEqual(parseCriLine("2024-01-01T00:00:00.5Z stdout F:x msg\n"), { timestamp: 1704067200500000000n, stream: "stdout", tags: "F:x", partial: false, content: "msg" });
+  assert.deepEqual(parseCriLine("2024-01-01T00:00:00.5Z stdout F:x msg\n"), {
+    timestamp: 1704067200500000000n,
+    stream: "stdout",
+    tags: "F:x",
+    partial: false,
+    content: "msg",
+  });
 });
 
 test("DockerJoiner joins json-file lines until one ends with a newline", () => {
@@ -61,7 +67,14 @@ test("DockerJoiner joins json-file lines until one ends with a newline", () => {
   });
 });
 
-const notDocker = ['{"log":1,"stream":"stdout","time":"x"}', '{"log":"x","stream":"stdout","time":"yesterday"}', '{"log":"x"', "[1,2]", "null", '{"stream":"stdout"}'];
+const notDocker = [
+  '{"log":1,"stream":"stdout","time":"x"}',
+  '{"log":"x","stream":"stdout","time":"yesterday"}',
+  '{"log":"x"',
+  "[1,2]",
+  "null",
+  '{"stream":"stdout"}',
+];
 for (const line of notDocker) {
   test(`parseDockerLine rejects ${line}`, () => {
     assert.equal(parseDockerLine(line), undefined);

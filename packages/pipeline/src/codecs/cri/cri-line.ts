@@ -1,7 +1,7 @@
 // Kubernetes CRI container log lines (`2024-01-01T00:00:00.123456789Z stdout F msg`) and the partial-line joiner.
 
-import { parseRfc3339Ns } from "@meshlog/core";
 import { PartialJoiner, type ContainerLine } from "../partial-joiner.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 /** A parsed CRI line; `tags` is the raw tag field (`F`, `P`, or future `F:x` forms). */
 export interface CriLine extends ContainerLine {
@@ -24,7 +24,7 @@ export function parseCriLine(line: string): CriLine | undefined {
   const tags = line.slice(b + 1, c);
   const first = tags.split(":", 1)[0];
   if (first !== "F" && first !== "P") return undefined;
-  const timestamp = parseRfc3339Ns(line.slice(0, a));
+  const timestamp = parseRfc3339Fast(line.slice(0, a));
   if (timestamp === undefined) return undefined;
   let content = c < line.length ? line.slice(c + 1) : "";
   if (content.endsWith("\n")) content = content.slice(0, -1);

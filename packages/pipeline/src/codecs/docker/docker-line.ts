@@ -1,7 +1,7 @@
 // Docker json-file log lines (`{"log":"...\n","stream":"stdout","time":"..."}`) and their partial-line joiner.
 
-import { parseRfc3339Ns } from "@meshlog/core";
 import { PartialJoiner, type ContainerLine } from "../partial-joiner.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 /** A parsed json-file line; `attrs` holds `--log-opt labels/env` values when present. */
 export interface DockerLine extends ContainerLine {
@@ -16,7 +16,7 @@ export function isDockerObject(o: Record<string, unknown>): boolean {
 /** Builds a DockerLine from a parsed object; undefined when it is not a json-file entry. */
 export function dockerLineOf(o: Record<string, unknown>): DockerLine | undefined {
   if (!isDockerObject(o)) return undefined;
-  const timestamp = parseRfc3339Ns(o.time as string);
+  const timestamp = parseRfc3339Fast(o.time as string);
   if (timestamp === undefined) return undefined;
   const log = o.log as string;
   const partial = !log.endsWith("\n");

@@ -1,9 +1,9 @@
 // Envoy JSON access logs with Istio's and Consul's default keys (start_time, method, response_code, ...).
 
-import { parseRfc3339Ns } from "@meshlog/core";
 import type { ParsedBody } from "../body-format.js";
 import { F, numberText, put, putTarget, withHttpSeverity } from "../access-log-fields.js";
 import { putIstioCluster } from "../istio/istio-cluster.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 type Obj = Record<string, unknown>;
 
@@ -52,7 +52,7 @@ export function parseEnvoyJsonObject(o: Obj, format?: "istio-json" | "consul-env
   put(f, F.serverName, str(o.requested_server_name));
   put(f, F.routeName, str(o.route_name));
   const out: ParsedBody = { format: format ?? envoyJsonFormatOf(o), fields: f };
-  const ts = typeof o.start_time === "string" ? parseRfc3339Ns(o.start_time) : undefined;
+  const ts = typeof o.start_time === "string" ? parseRfc3339Fast(o.start_time) : undefined;
   if (ts !== undefined) out.timestamp = ts;
   return withHttpSeverity(out);
 }

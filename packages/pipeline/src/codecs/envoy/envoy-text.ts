@@ -1,9 +1,9 @@
 // Envoy's default text access log: `[START_TIME] "METHOD PATH PROTOCOL" CODE FLAGS RX TX DURATION ...`.
 
-import { parseRfc3339Ns } from "@meshlog/core";
 import type { ParsedBody } from "../body-format.js";
 import { F, numberText, put, putTarget, splitRequestLine, withHttpSeverity } from "../access-log-fields.js";
 import { LineScanner } from "../line-scanner.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 /** The common head of Envoy-style text lines: start time, request line, response code, response flags. */
 export interface EnvoyHead {
@@ -15,7 +15,7 @@ export interface EnvoyHead {
 export function readEnvoyHead(sc: LineScanner): EnvoyHead | undefined {
   const time = sc.bracketed();
   if (time === undefined) return undefined;
-  const timestamp = parseRfc3339Ns(time);
+  const timestamp = parseRfc3339Fast(time);
   if (timestamp === undefined) return undefined;
   const request = sc.quoted();
   if (request === undefined) return undefined;

@@ -1,9 +1,10 @@
 // Linkerd proxy access logs, `apache` (CLF-like with ip:port, mesh identity, RFC 3339 time) and `json`.
 
-import { normalizeTraceId, parseRfc3339Ns } from "@meshlog/core";
+import { normalizeTraceId } from "@meshlog/core";
 import type { ParsedBody } from "../body-format.js";
 import { F, numberText, put, putTarget, splitRequestLine, withHttpSeverity } from "../access-log-fields.js";
 import { LineScanner } from "../line-scanner.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 /** Parses `CLIENT_ADDR IDENTITY USER [RFC3339] "REQUEST" STATUS`; undefined when it is not one. */
 export function parseLinkerdApache(line: string): ParsedBody | undefined {
@@ -13,7 +14,7 @@ export function parseLinkerdApache(line: string): ParsedBody | undefined {
   const user = sc.bare();
   const time = sc.bracketed();
   if (client === undefined || identity === undefined || user === undefined || time === undefined) return undefined;
-  const timestamp = parseRfc3339Ns(time);
+  const timestamp = parseRfc3339Fast(time);
   if (timestamp === undefined) return undefined;
   const request = sc.quoted();
   const status = sc.bare();
@@ -61,7 +62,7 @@ export function parseLinkerdJsonObject(o: Obj): ParsedBody {
   put(f, F.bytesSent, numberText(o.response_bytes));
   put(f, F.userAgent, str(o.user_agent));
   const out: ParsedBody = { format: "linkerd-json", fields: f };
-  const ts = typeof o.timestamp === "string" ? parseRfc3339Ns(o.timestamp) : undefined;
+  const ts = typeof o.timestamp === "string" ? parseRfc3339Fast(o.timestamp) : undefined;
   if (ts !== undefined) out.timestamp = ts;
   const traceId = normalizeTraceId(str(o.trace_id));
   if (traceId !== "") out.traceId = traceId;

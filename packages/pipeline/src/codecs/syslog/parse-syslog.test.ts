@@ -15,7 +15,11 @@ const errors: { name: string; text: string; message: RegExp }[] = [
   { name: "5424 header cut after HOSTNAME", text: "<14>1 2024-01-01T00:00:00Z host", message: /header ends after HOSTNAME at offset 31/ },
   { name: "5424 APP-NAME too long", text: `<14>1 - h ${"a".repeat(49)} p m - x`, message: /APP-NAME is 49 characters, longer than 48 at offset 10/ },
   { name: "5424 MSGID too long", text: `<14>1 - h a p ${"m".repeat(33)} - x`, message: /MSGID is 33 characters, longer than 32 at offset 14/ },
-  { name: "5424 SD not terminated", text: '<14>1 - h a p m [id k="v"', message: /structured data element "id" \(from offset 16\) is not terminated by "]" at offset 25/ },
+  {
+    name: "5424 SD not terminated",
+    text: '<14>1 - h a p m [id k="v"',
+    message: /structured data element "id" \(from offset 16\) is not terminated by "]" at offset 25/,
+  },
   { name: "5424 SD value not closed", text: '<14>1 - h a p m [id k="v] x', message: /value of "id.k" is not closed/ },
   { name: "5424 SD param without =", text: "<14>1 - h a p m [id k] x", message: /expected "=" after PARAM-NAME "k" at offset 21/ },
   { name: "5424 SD param without quotes", text: "<14>1 - h a p m [id k=v] x", message: /expected '"' to open the value of "id.k" at offset 22/ },
@@ -75,9 +79,9 @@ test("splitSyslogMessages splits datagrams holding several messages but keeps ot
 
 test("hostile syslog input completes and either parses or fails with the syslog error code", () => {
   const hostile = [
-    `<14>1 - h a p m ${"[x a=\"1\"]".repeat(20_000)} end`,
+    `<14>1 - h a p m ${'[x a="1"]'.repeat(20_000)} end`,
     `<14>1 - h a p m [x a="${"\\".repeat(100_001)}`,
-    `<14>1 - h a p m [x${" a=\"1\"".repeat(50_000)}`,
+    `<14>1 - h a p m [x${' a="1"'.repeat(50_000)}`,
     `<13>${"Oct 11 22:14:15 ".repeat(20_000)}`,
     `<13>Oct 11 22:14:15 ${"h".repeat(300_000)}: x`,
     `<13>${"1: ".repeat(100_000)}`,

@@ -37,7 +37,10 @@ export function parseSyslog(text: string, opts: SyslogParseOptions = {}): Syslog
     const close = s.indexOf(">", 1);
     const digits = close < 0 ? "" : s.slice(1, close);
     if (close < 0 || close > 4 || !/^\d{1,3}$/.test(digits)) {
-      throw new MeshlogError(PipelineErrors.PIPELINE_SYSLOG_INVALID, `syslog: PRI must be "<" 1-3 digits ">" at offset ${start}, found ${JSON.stringify(s.slice(0, 8))}`);
+      throw new MeshlogError(
+        PipelineErrors.PIPELINE_SYSLOG_INVALID,
+        `syslog: PRI must be "<" 1-3 digits ">" at offset ${start}, found ${JSON.stringify(s.slice(0, 8))}`,
+      );
     }
     const pri = Number(digits);
     head.pri = pri;

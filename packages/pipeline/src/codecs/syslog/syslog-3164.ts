@@ -1,8 +1,8 @@
 // BSD syslog (RFC 3164) as devices really send it: optional hostname/tag, ISO or yearful timestamps, Cisco forms.
 
-import { parseRfc3339Ns } from "@meshlog/core";
 import { monthIndex } from "../access-log-fields.js";
 import type { SyslogMessage, SyslogParseOptions } from "./syslog-message.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 // `Mmm dd [yyyy] hh:mm:ss[.frac]`, optional Cisco `*`/`.` prefix and trailing `:`, optional zone word.
 const BSD_TIME = /^[*.]?([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?:?(?: (UTC|GMT|Z))?(?= |$)/;
@@ -25,7 +25,7 @@ export function parseRfc3164(text: string, pos: number, head: Pick<SyslogMessage
   }
   let m: RegExpExecArray | null;
   if ((m = ISO.exec(rest)) !== null) {
-    const ts = parseRfc3339Ns(m[0]);
+    const ts = parseRfc3339Fast(m[0]);
     if (ts !== undefined) msg.timestamp = ts;
     rest = rest.slice(m[0].length);
   } else if ((m = BSD_TIME.exec(rest)) !== null) {

@@ -1,8 +1,9 @@
 // RFC 5424 header and structured-data parser (after `<PRI>`), with precise errors.
 
-import { MeshlogError, parseRfc3339Ns } from "@meshlog/core";
+import { MeshlogError } from "@meshlog/core";
 import { PipelineErrors } from "../../errors.js";
 import type { SyslogMessage } from "./syslog-message.js";
+import { parseRfc3339Fast } from "../fast-time.js";
 
 const fail = (what: string, at: number): never => {
   throw new MeshlogError(PipelineErrors.PIPELINE_SYSLOG_INVALID, `syslog: ${what} at offset ${at}`, { details: { offset: at } });
@@ -35,7 +36,7 @@ export function parseRfc5424(text: string, pos: number, head: Pick<SyslogMessage
   const ts = token("TIMESTAMP");
   let timestamp: bigint | undefined;
   if (ts !== "-") {
-    timestamp = parseRfc3339Ns(ts);
+    timestamp = parseRfc3339Fast(ts);
     if (timestamp === undefined) fail(`RFC 5424 TIMESTAMP "${ts.slice(0, 40)}" is not RFC 3339`, tsStart);
   }
   const host = token("HOSTNAME");

@@ -31,7 +31,10 @@ export function parseConditionText(text: string): { field: string; op: Condition
   if (text.length > 4096) throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, "condition is longer than 4096 characters");
   const m = TEXT_FORM.exec(text);
   if (m === null) {
-    throw new MeshlogError(PipelineErrors.PIPELINE_CONFIG_INVALID, `condition ${JSON.stringify(text.slice(0, 80))} is not FIELD OP "VALUE" with OP one of =, !=, =~, !~`);
+    throw new MeshlogError(
+      PipelineErrors.PIPELINE_CONFIG_INVALID,
+      `condition ${JSON.stringify(text.slice(0, 80))} is not FIELD OP "VALUE" with OP one of =, !=, =~, !~`,
+    );
   }
   const quoted = m[3];
   const value = quoted !== undefined ? (JSON.parse(`"${quoted}"`) as string) : (m[4] as string);

@@ -6,7 +6,10 @@ import { compileCondition, conditionSchema } from "./drop-condition.js";
 
 export const dropConfigSchema = z
   .object({
-    conditions: z.array(conditionSchema).min(1).describe('Conditions such as `level = "debug"` or `{ field: attributes.url.path, op: "=~", value: "/healthz.*" }`.'),
+    conditions: z
+      .array(conditionSchema)
+      .min(1)
+      .describe('Conditions such as `level = "debug"` or `{ field: attributes.url.path, op: "=~", value: "/healthz.*" }`.'),
     match: z.enum(["all", "any"]).default("all").describe("Drop when all conditions hold, or when any holds."),
   })
   .strict();
@@ -20,7 +23,9 @@ export const dropTransform: TransformDefinition<DropConfig> = {
   create(config) {
     const conds = config.conditions.map((c) => compileCondition(c));
     const all = config.match === "all";
-    const matches = all ? (r: Parameters<(typeof conds)[number]>[0]) => conds.every((c) => c(r)) : (r: Parameters<(typeof conds)[number]>[0]) => conds.some((c) => c(r));
+    const matches = all
+      ? (r: Parameters<(typeof conds)[number]>[0]) => conds.every((c) => c(r))
+      : (r: Parameters<(typeof conds)[number]>[0]) => conds.some((c) => c(r));
     return { process: (records) => records.filter((r) => !matches(r)) };
   },
 };

@@ -21,7 +21,8 @@ export const labelsTransform: TransformDefinition<LabelsConfig> = {
             rules.apply(r);
           } catch (err) {
             // The record keeps its previous labels; the limit error is logged (rate-limited).
-            if (warned++ % 1000 === 0) ctx.logger.warn("label rules rejected a label set", { error: err instanceof MeshlogError ? err.message : String(err), occurrences: warned });
+            if (warned++ % 1000 === 0)
+              ctx.logger.warn("label rules rejected a label set", { error: err instanceof MeshlogError ? err.message : String(err), occurrences: warned });
           }
         }
         return records;

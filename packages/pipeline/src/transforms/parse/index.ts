@@ -8,12 +8,20 @@ import { parseBody } from "../../codecs/parse-body.js";
 
 export const parseTransformConfigSchema = z
   .object({
-    format: z.enum(["auto", ...BODY_FORMATS]).default("auto").describe("Body format, or auto to detect it per line."),
+    format: z
+      .enum(["auto", ...BODY_FORMATS])
+      .default("auto")
+      .describe("Body format, or auto to detect it per line."),
     unwrapBody: z.boolean().default(true).describe("For envelopes (CRI, Docker json-file, syslog), replace the body with the inner message."),
     overwrite: z.boolean().default(false).describe("Let parsed fields replace attributes that are already set."),
     useTimestamp: z.boolean().default(true).describe("Use the time found in the line as the record's timestamp."),
     prefix: z.string().default("").describe("Prefix added to every parsed attribute name (e.g. `parsed.`)."),
-    maxLineLength: z.number().int().positive().default(1024 * 1024).describe("Longer bodies are left unparsed."),
+    maxLineLength: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024)
+      .describe("Longer bodies are left unparsed."),
   })
   .strict();
 

@@ -8,7 +8,10 @@ import { compileFieldRef } from "../../field-ref.js";
 export const sampleConfigSchema = z
   .object({
     rate: z.number().int().min(1).describe("Keep one record in this many (1 keeps all)."),
-    key: z.string().default("traceId").describe("Field whose hash decides (records with the same value are kept or dropped together); the body when the field is empty."),
+    key: z
+      .string()
+      .default("traceId")
+      .describe("Field whose hash decides (records with the same value are kept or dropped together); the body when the field is empty."),
     keepLevelAtLeast: z
       .enum(["trace", "debug", "info", "warn", "error", "fatal", "none"])
       .default("warn")

@@ -1,0 +1,32 @@
+// Worker-thread entry that seals blocks (columns, Merkle root, bloom, compression, encryption) off the main thread.
+
+import { parentPort } from "node:worker_threads";
+import type { LogRecord } from "@meshlog/core";
+import { sealBlock, type SealInput } from "../block/block-codec.js";
+import { blockCipher } from "./block-cipher.js";
+
+/** A seal job as posted to the worker (Buffers arrive as Uint8Arrays). */
+export interface SealJob {
+  readonly id: number;
+  readonly records: LogRecord[];
+  readonly input: Omit<SealInput, "dataKey" | "wrappedKey"> & { dataKey: Uint8Array; wrappedKey: Uint8Array };
+}
+
+export type SealReply = { readonly id: number; readonly bytes: Uint8Array } | { readonly id: number; readonly error: string };
+
+const port = parentPort;
+if (port !== null) {
+  port.on("message", (job: SealJob) => {
+    try {
+      // Structured cloning gives every record its own labels object; restore the shared one.
+      for (const r of job.records) r.labels = job.input.labels;
+      const dataKey = Buffer.from(job.input.dataKey);
+      const sealed = sealBlock(job.records, { ...job.input, dataKey, wrappedKey: Buffer.from(job.input.wrappedKey) }, blockCipher);
+      dataKey.fill(0);
+      const bytes = new Uint8Array(sealed.bytes);
+      port.postMessage({ id: job.id, bytes } satisfies SealReply, [bytes.buffer]);
+    } catch (e) {
+      port.postMessage({ id: job.id, error: (e as Error).message } satisfies SealReply);
+    }
+  });
+}

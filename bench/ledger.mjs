@@ -13,7 +13,14 @@ const MEM_ENTRIES = Math.round(100_000 * SCALE);
 const PROOFS = 20_000;
 
 const sha = (s) => createHash("sha256").update(s).digest("hex");
-const block = (i) => ({ blockId: `b${String(i).padStart(12, "0")}`, headerHash: sha(String(i)), streamId: "stream-0001", records: 4096, minTime: "1764000000000000000", maxTime: "1764000060000000000" });
+const block = (i) => ({
+  blockId: `b${String(i).padStart(12, "0")}`,
+  headerHash: sha(String(i)),
+  streamId: "stream-0001",
+  records: 4096,
+  minTime: "1764000000000000000",
+  maxTime: "1764000060000000000",
+});
 const rate = (n, ms) => Math.round((n * 1000) / ms);
 const time = async (fn) => {
   const t0 = performance.now();
@@ -101,7 +108,13 @@ async function cpuOnlyIn(base) {
   const verifyProofMs = await time(async () => {
     for (let i = 0; i < PROOFS; i++) {
       const idx = (i * 7919) % n;
-      const ok = verifyInclusion(idx, n, Buffer.from(ledger.leafHashOf(idx), "hex"), ledger.inclusionProofFor(idx).map((h) => Buffer.from(h, "hex")), root);
+      const ok = verifyInclusion(
+        idx,
+        n,
+        Buffer.from(ledger.leafHashOf(idx), "hex"),
+        ledger.inclusionProofFor(idx).map((h) => Buffer.from(h, "hex")),
+        root,
+      );
       if (!ok) throw new Error(`proof ${idx} failed`);
     }
   });

@@ -68,6 +68,7 @@ export interface Sink {
 /** Batch limits every sink config accepts (see `batchSchema`). */
 export interface BatchConfig {
   readonly max_records: number;
+  readonly max_bytes: number;
 }
 
 export interface SinkDefinition<C extends { batch: BatchConfig } = { batch: BatchConfig }> {

@@ -6,7 +6,6 @@ export const AgentErrors = defineErrors("agent", {
   AGENT_CONFIG_INVALID: { status: 400, description: "The agent config file is invalid; the message names the file, line and key." },
   AGENT_CONFIG_UNREADABLE: { status: 400, description: "The agent config file could not be read or is not valid YAML." },
   AGENT_CONFIG_ENV_MISSING: { status: 400, description: "A ${VAR} in the config names an unset variable and has no default." },
-  AGENT_COMPONENT_UNKNOWN: { status: 400, description: "A source, transform or sink type is not registered; the message lists the known types." },
   AGENT_BUFFER_CORRUPT: { status: 500, description: "A disk buffer segment has a bad frame; the tail after it is quarantined and reported." },
   AGENT_BUFFER_CLOSED: { status: 503, description: "The disk buffer was written after it was closed." },
   AGENT_CHECKPOINT_CORRUPT: { status: 500, description: "The checkpoint file could not be parsed; the message names the file." },

@@ -7,6 +7,7 @@ import { auditCommand } from "./commands/audit.js";
 import { queryCommand } from "./commands/query.js";
 import { tailCommand } from "./commands/tail.js";
 import { labelsCommand } from "./commands/labels.js";
+import { verifyCommand } from "./commands/verify.js";
 
 export const commands: readonly Command[] = [
   tokenCommand,
@@ -15,4 +16,5 @@ export const commands: readonly Command[] = [
   queryCommand,
   tailCommand,
   labelsCommand,
+  verifyCommand,
 ];

@@ -6,7 +6,8 @@ import { PipelineErrors } from "./errors.js";
 /** Reads one value of a record; undefined when absent (empty strings count as absent). */
 export type FieldGetter = (r: LogRecord) => string | undefined;
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === "" ? undefined : v);
+// Own string values only: a key like `constructor` must not read what Object.prototype inherits.
+const nonEmpty = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 /**
  * Compiles a field reference. Accepted forms:
@@ -41,9 +42,9 @@ export function compileFieldRef(ref: string): FieldGetter {
   const head = dot < 0 ? ref : ref.slice(0, dot);
   const key = dot < 0 ? "" : ref.slice(dot + 1);
   if (key !== "") {
-    if (head === "labels") return (r) => nonEmpty(r.labels[key]);
-    if (head === "attributes") return (r) => nonEmpty(r.attributes[key]);
-    if (head === "resource") return (r) => nonEmpty(r.resource[key]);
+    if (head === "labels") return (r) => (Object.hasOwn(r.labels, key) ? nonEmpty(r.labels[key]) : undefined);
+    if (head === "attributes") return (r) => (Object.hasOwn(r.attributes, key) ? nonEmpty(r.attributes[key]) : undefined);
+    if (head === "resource") return (r) => (Object.hasOwn(r.resource, key) ? nonEmpty(r.resource[key]) : undefined);
   }
   throw new MeshlogError(
     PipelineErrors.PIPELINE_FIELD_INVALID,

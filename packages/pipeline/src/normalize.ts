@@ -31,7 +31,8 @@ export interface NormalizeOptions {
   parseOptions?: ParseBodyOptions;
   /**
    * A body the caller already parsed (e.g. `syslogToParsedBody(parseSyslog(text))`, to reject malformed
-   * input with parseSyslog's precise error); used instead of `parse`.
+   * input with parseSyslog's precise error); used instead of `parse`. Its `fields` object becomes the
+   * record's attributes (it is not copied).
    */
   parsed?: ParsedBody;
   /** When an envelope (CRI, Docker, syslog) was unwrapped, store its message as the body; default true. */
@@ -60,7 +61,13 @@ export function normalizeRecord(input: RawRecord, opts: NormalizeOptions = {}): 
   const observed = input.observedTimestamp ?? (opts.clock === undefined ? nowNs() : opts.clock.nowNs());
   const mode = opts.parse ?? "none";
   const parsed: ParsedBody | undefined = opts.parsed ?? (mode === "none" ? undefined : parseBody(input.body, mode, opts.parseOptions));
-  const attributes: Record<string, string> = parsed === undefined ? { ...input.attributes } : { ...parsed.fields, ...input.attributes };
+  // Parsed fields are fresh: they become the attributes (no copy); sender attributes are laid over them.
+  let attributes: Record<string, string>;
+  if (parsed === undefined) attributes = { ...input.attributes };
+  else {
+    attributes = parsed.fields;
+    if (input.attributes !== undefined) for (const k in input.attributes) attributes[k] = input.attributes[k] as string;
+  }
   const resource: Record<string, string> = { ...input.resource };
   let body = input.body;
   if (parsed?.message !== undefined && opts.unwrapBody !== false) body = parsed.message;

@@ -34,6 +34,9 @@ export const QUARANTINE_DIR = "quarantine";
 export const CATALOG_FILE = "catalog.bin";
 export const WAL_SUFFIX = ".wal";
 export const BLOCK_SUFFIX = ".blk";
+/** DATA/retention/: policies.json, holds.json and certificates/<id>.json of the retention feature. */
+export const RETENTION_DIR = "retention";
+export const RETENTION_CERTIFICATES_DIR = "certificates";
 /** Default name of the file where `verifyDataDir` keeps the latest checkpoint it saw per tenant. */
 export const VERIFY_WITNESS_FILE = "verify-witness.json";
 

@@ -21,5 +21,7 @@ export { verifyLedger, type VerifyLedgerOptions, type VerifyLedgerResult } from 
 export { leafHash, nodeHash, merkleRoot, inclusionProof, verifyInclusion, consistencyProof, verifyConsistency } from "./ledger/merkle.js";
 export { MerkleTree } from "./ledger/merkle-tree.js";
 export { canonicalJson, canonicalJsonBytes } from "./ledger/canonical-json.js";
-export { checkpointBody, checkpointHash, ledgerOrigin, type BlockEntry, type Checkpoint, type LedgerEntry, type LedgerEvent, type Tombstone } from "./ledger/ledger-format.js";
+export { checkpointBody, checkpointHash, ledgerOrigin } from "./ledger/ledger-format.js";
+export type { BlockEntry, Checkpoint, LedgerEntry, LedgerEvent, Tombstone } from "./ledger/ledger-format.js";
 export { LedgerErrors } from "./ledger/errors.js";
+export { checkpointNote, noteKeyHint } from "./ledger/checkpoint-note.js";

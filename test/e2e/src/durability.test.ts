@@ -1,5 +1,6 @@
 // Acknowledged lines survive kill -9: concurrent writers, repeated SIGKILL/restart cycles, then a full read-back and verify.
 
+import { rmSync } from "node:fs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ingestNative, queryLines, runCli, spawnServer, tempDir, type SpawnedServer } from "./harness.js";
@@ -54,7 +55,7 @@ test(`every acknowledged line survives ${CYCLES} kill -9 cycles and the ledger v
     assert.deepEqual(dupes.slice(0, 10), [], "no line is stored twice");
     assert.equal(await server.stop(), 0, "graceful shutdown exits 0");
     server = undefined;
-    const verify = await runCli(["verify", "--data", dir.path, "--output", "json"]);
+    const verify = await runCli(["verify", "--data", dir.path, "--output", "json", "--witness", `${dir.path}.witness.json`]);
     assert.equal(verify.code, 0, `meshlog verify failed: ${verify.stdout}${verify.stderr}`);
     const report = JSON.parse(verify.stdout) as { ok: boolean; records: number; problems: unknown[] };
     assert.equal(report.ok, true);
@@ -62,5 +63,6 @@ test(`every acknowledged line survives ${CYCLES} kill -9 cycles and the ledger v
   } finally {
     if (server !== undefined) await server.kill9();
     dir.remove();
+    rmSync(`${dir.path}.witness.json`, { force: true });
   }
 });

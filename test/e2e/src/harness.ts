@@ -95,7 +95,7 @@ export async function queryLines(url: string, token: string, query: string, opts
   const params = new URLSearchParams({
     query,
     limit: String(opts.limit ?? 5000),
-    start: String(opts.startNs ?? 0n),
+    start: String(opts.startNs ?? BigInt(Date.now() - 3_600_000) * 1_000_000n),
     end: String(opts.endNs ?? BigInt(Date.now() + 60_000) * 1_000_000n),
     direction: "forward",
   });

@@ -12,7 +12,19 @@ import { DiskBuffer, type DiskBufferOptions } from "./disk-buffer.js";
 import { checkFrame, encodeFrame, segmentFileName } from "./segment-file.js";
 import { decodeRecord, encodeRecord } from "./record-codec.js";
 
-const rec = (body: string): LogRecord => ({ timestamp: 1_700_000_000_000_000_001n, observedTimestamp: 2n, severityNumber: 9, severityText: "info", body, attributes: { a: "1" }, resource: { "host.name": "h" }, traceId: "", spanId: "", tenant: "t", labels: { source: "agent" } });
+const rec = (body: string): LogRecord => ({
+  timestamp: 1_700_000_000_000_000_001n,
+  observedTimestamp: 2n,
+  severityNumber: 9,
+  severityText: "info",
+  body,
+  attributes: { a: "1" },
+  resource: { "host.name": "h" },
+  traceId: "",
+  spanId: "",
+  tenant: "t",
+  labels: { source: "agent" },
+});
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "meshlog-agent-buf-"));
@@ -26,7 +38,18 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 async function openBuffer(dir: string, over: Partial<DiskBufferOptions> = {}): Promise<{ buf: DiskBuffer; cps: CheckpointStore; metrics: Metrics }> {
   const cps = await CheckpointStore.load(dir);
   const metrics = new Metrics();
-  const buf = await DiskBuffer.open({ dir: join(dir, "buffer"), maxBytes: 1 << 20, segmentBytes: 4096, whenFull: "block", sync: false, readers: ["a", "b"], checkpoints: cps, logger: silentLogger, metrics, ...over });
+  const buf = await DiskBuffer.open({
+    dir: join(dir, "buffer"),
+    maxBytes: 1 << 20,
+    segmentBytes: 4096,
+    whenFull: "block",
+    sync: false,
+    readers: ["a", "b"],
+    checkpoints: cps,
+    logger: silentLogger,
+    metrics,
+    ...over,
+  });
   return { buf, cps, metrics };
 }
 
@@ -155,5 +178,25 @@ test("writes after close are refused with a clear error", async () => {
     const { buf } = await openBuffer(dir);
     await buf.close();
     await assert.rejects(buf.write([rec("x")]), /AGENT_BUFFER_CLOSED|closed/);
+  });
+});
+
+test("a read is bounded by bytes too, but always returns at least one record", async () => {
+  await withDir(async (dir) => {
+    const { buf } = await openBuffer(dir, { readers: ["a"] });
+    await buf.write(["x".repeat(1000), "y".repeat(1000), "z"].map(rec));
+    const b1 = await buf.read("a", 100, 10);
+    assert.deepEqual(
+      b1?.records.map((r) => r.body[0]),
+      ["x"],
+    );
+    if (b1 !== undefined) await buf.ack("a", b1);
+    const b2 = await buf.read("a", 100, 1500);
+    assert.deepEqual(
+      b2?.records.map((r) => r.body[0]),
+      ["y", "z"].slice(0, b2?.records.length),
+    );
+    assert.ok(b2 !== undefined && b2.records.length >= 1);
+    await buf.close();
   });
 });

@@ -1,24 +1,18 @@
 // Disk buffer between sources and sinks: CRC-framed segment files, one cursor per sink, a size cap.
 
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { MeshlogError, type LogRecord, type Logger } from "@meshlog/core";
+import { MeshlogError, recordSize, type LogRecord, type Logger } from "@meshlog/core";
 import { AgentErrors } from "../errors.js";
 import type { CheckpointStore } from "../checkpoints/checkpoint-store.js";
 import { M, type Metrics } from "../runtime/metrics.js";
 import { decodeRecord, encodeRecord, type StoredRecord } from "./record-codec.js";
-import {
-  CURSORS_FILE,
-  FRAME_HEADER_BYTES,
-  SEGMENT_HEADER_BYTES,
-  checkFrame,
-  encodeFrame,
-  isSegmentHeader,
-  segmentFileName,
-  segmentHeader,
-  segmentNumberOf,
-} from "./segment-file.js";
+import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, encodeFrame, segmentFileName, segmentHeader, segmentNumberOf } from "./segment-file.js";
+import { recoverSegments } from "./segment-recovery.js";
+import { loadCursors, saveCursors, type Cursor } from "./cursor-file.js";
+
+export type { Cursor } from "./cursor-file.js";
 
 export interface DiskBufferOptions {
   readonly dir: string;
@@ -34,13 +28,6 @@ export interface DiskBufferOptions {
   readonly checkpoints: CheckpointStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
-}
-
-/** Position of a reader: segment number, frame offset, record index inside the frame. */
-export interface Cursor {
-  seg: number;
-  off: number;
-  idx: number;
 }
 
 /** Records handed to one sink; `ack` it once they were delivered or rejected. */
@@ -80,6 +67,7 @@ export class DiskBuffer {
   #pendingBytes = 0;
   #flushing: Promise<void> | undefined;
   #rolling: Promise<void> | undefined;
+  #version = 0;
   #closed = false;
   #spaceWaiters: (() => void)[] = [];
   #dataWaiters: (() => void)[] = [];
@@ -100,44 +88,14 @@ export class DiskBuffer {
   }
 
   async #recover(): Promise<void> {
-    const segs = (await readdir(this.#o.dir))
-      .map((n) => segmentNumberOf(n))
-      .filter((n): n is number => n !== undefined)
-      .sort((a, b) => a - b);
-    let maxSeq = this.#o.checkpoints.seq;
-    for (const seg of segs) {
-      const path = join(this.#o.dir, segmentFileName(seg));
-      const data = await readFile(path);
-      if (!isSegmentHeader(data)) {
-        this.#o.logger.warn("buffer segment has no valid header; quarantined", { file: path, code: AgentErrors.AGENT_BUFFER_CORRUPT });
-        this.#o.metrics.inc(...M.bufferCorrupt);
-        await rename(path, `${path}.corrupt`);
-        continue;
-      }
-      let off = SEGMENT_HEADER_BYTES;
-      while (off < data.length) {
-        const f = checkFrame(data, off);
-        if (!f.ok) {
-          this.#o.logger.warn("torn or corrupt buffer frame; truncating the segment there", { file: path, offset: off, reason: f.reason, lostBytes: data.length - off, code: AgentErrors.AGENT_BUFFER_CORRUPT });
-          this.#o.metrics.inc(...M.bufferCorrupt);
-          await writeFile(`${path}.tail-${off}.corrupt`, data.subarray(off));
-          await truncate(path, off);
-          break;
-        }
-        const nl = f.payload.indexOf(10);
-        const meta = JSON.parse(f.payload.subarray(0, nl).toString("utf8")) as { s: number; c?: Record<string, unknown> };
-        this.#o.checkpoints.apply(meta.s, meta.c);
-        if (meta.s > maxSeq) maxSeq = meta.s;
-        off = f.next;
-      }
-      this.#sizes.set(seg, off);
-    }
+    const { sizes, maxSeq } = await recoverSegments(this.#o.dir, this.#o.checkpoints, this.#o.logger, this.#o.metrics);
+    for (const [seg, size] of sizes) this.#sizes.set(seg, size);
     this.#nextSeq = maxSeq + 1;
     const existing = [...this.#sizes.keys()];
     this.#current = existing.length > 0 ? Math.max(...existing) : 1;
     if (existing.length === 0) await this.#createSegment(this.#current);
     else this.#fh = await open(join(this.#o.dir, segmentFileName(this.#current)), "a");
-    await this.#loadCursors();
+    this.#setReaders(this.#o.readers, await loadCursors(this.#o.dir, this.#o.logger));
     await this.#collect();
     this.#gauge();
   }
@@ -148,16 +106,6 @@ export class DiskBuffer {
     this.#sizes.set(seg, SEGMENT_HEADER_BYTES);
     this.#current = seg;
     this.#fh = fh;
-  }
-
-  async #loadCursors(): Promise<void> {
-    let saved: Record<string, Cursor> = {};
-    try {
-      saved = JSON.parse(await readFile(join(this.#o.dir, CURSORS_FILE), "utf8")) as Record<string, Cursor>;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.#o.logger.warn("buffer cursor file unreadable; readers restart at the oldest data", { error: err as Error });
-    }
-    this.#setReaders(this.#o.readers, saved);
   }
 
   #oldest(): number {
@@ -216,7 +164,8 @@ export class DiskBuffer {
       blocked = true;
       this.#gauge();
       await new Promise<void>((r) => this.#spaceWaiters.push(r));
-      if (this.#closed) throw new MeshlogError(AgentErrors.AGENT_BUFFER_CLOSED, `Cannot write to disk buffer "${this.#o.dir}": it closed while waiting for space`);
+      if (this.#closed)
+        throw new MeshlogError(AgentErrors.AGENT_BUFFER_CLOSED, `Cannot write to disk buffer "${this.#o.dir}": it closed while waiting for space`);
     }
     const seq = this.#nextSeq++;
     const meta = JSON.stringify(updates === undefined ? { s: seq } : { s: seq, c: updates });
@@ -252,6 +201,7 @@ export class DiskBuffer {
             p.reject(err);
           }
         }
+        this.#version++;
         this.#gauge();
         for (const w of this.#dataWaiters.splice(0)) w();
       }
@@ -360,13 +310,17 @@ export class DiskBuffer {
     return this.#cache;
   }
 
-  /** Reads up to `maxRecords` records for `reader` without waiting; undefined when nothing is new. */
-  async read(reader: string, maxRecords: number): Promise<BufferBatch | undefined> {
+  /**
+   * Reads up to `maxRecords` records and about `maxBytes` of record text (at least one record) for
+   * `reader` without waiting; undefined when nothing is new.
+   */
+  async read(reader: string, maxRecords: number, maxBytes = Number.MAX_SAFE_INTEGER): Promise<BufferBatch | undefined> {
     const start = this.#cursors.get(reader);
     if (start === undefined) throw new Error(`BUG: unknown buffer reader ${reader}`);
     const c = { ...start };
     const out: LogRecord[] = [];
-    while (out.length < maxRecords) {
+    let bytes = 0;
+    while (out.length < maxRecords && bytes < maxBytes) {
       const size = this.#sizes.get(c.seg);
       if (size === undefined || c.off >= size) {
         const next = [...this.#sizes.keys()].filter((s) => s > c.seg).sort((a, b) => a - b)[0];
@@ -379,8 +333,14 @@ export class DiskBuffer {
       }
       const f = await this.#readFrame(c.seg, c.off);
       const take = Math.min(maxRecords - out.length, f.records.length - c.idx);
-      for (let i = 0; i < take; i++) out.push(decodeRecord(f.records[c.idx + i] as StoredRecord));
-      c.idx += take;
+      let taken = 0;
+      while (taken < take && (bytes < maxBytes || out.length === 0)) {
+        const r = decodeRecord(f.records[c.idx + taken] as StoredRecord);
+        bytes += recordSize(r);
+        out.push(r);
+        taken++;
+      }
+      c.idx += taken;
       if (c.idx >= f.records.length) {
         c.off = f.next;
         c.idx = 0;
@@ -392,12 +352,26 @@ export class DiskBuffer {
     return { records: out, end: c };
   }
 
-  /** Waits until new data is written, or `signal` aborts, or the buffer closes. */
-  waitForData(signal?: AbortSignal): Promise<void> {
+  /** Increases with every completed write; pass it to `waitForData` to never miss a wake-up. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * Waits until data newer than `since` (a `version` read before the last `read`) is written, `signal`
+   * aborts, the buffer closes, or `maxWaitMs` passed.
+   */
+  waitForData(signal?: AbortSignal, since = this.#version, maxWaitMs = 1000): Promise<void> {
     return new Promise<void>((resolve) => {
-      if (this.#closed || signal?.aborted === true) return resolve();
-      this.#dataWaiters.push(resolve);
-      signal?.addEventListener("abort", () => resolve(), { once: true });
+      if (this.#closed || signal?.aborted === true || this.#version !== since) return resolve();
+      const t = setTimeout(done, maxWaitMs);
+      function done(): void {
+        clearTimeout(t);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      this.#dataWaiters.push(done);
+      signal?.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -419,11 +393,7 @@ export class DiskBuffer {
   }
 
   #saveCursors(): Promise<void> {
-    this.#cursorSave = this.#cursorSave.then(async () => {
-      const path = join(this.#o.dir, CURSORS_FILE);
-      await writeFile(`${path}.tmp`, JSON.stringify(Object.fromEntries(this.#cursors)));
-      await rename(`${path}.tmp`, path);
-    });
+    this.#cursorSave = this.#cursorSave.then(() => saveCursors(this.#o.dir, this.#cursors));
     return this.#cursorSave;
   }
 
@@ -444,12 +414,5 @@ export class DiskBuffer {
     await this.#fh?.close();
     for (const fh of this.#readFds.values()) await fh.close();
     this.#readFds.clear();
-  }
-
-  /** Size of a segment file on disk (tests). */
-  static async fileBytes(dir: string): Promise<number> {
-    let n = 0;
-    for (const name of await readdir(dir)) if (segmentNumberOf(name) !== undefined) n += (await stat(join(dir, name))).size;
-    return n;
   }
 }

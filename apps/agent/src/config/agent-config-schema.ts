@@ -9,7 +9,6 @@ export const agentConfigSchema = z
   .strictObject({
     data_dir: z.string().default("/var/lib/meshlog-agent").describe("Folder for the disk buffer and checkpoints; must survive restarts."),
     log_level: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Minimum level of the agent's own JSON-lines log (stderr)."),
-    tenant: z.string().default("").describe("Tenant set on records (empty: the server decides from the token)."),
     api: z
       .strictObject({
         enabled: z.boolean().default(true).describe("Serve /metrics (Prometheus text) and /health."),
@@ -18,10 +17,7 @@ export const agentConfigSchema = z
       .prefault({})
       .describe("Self-monitoring endpoint."),
     labels: z.record(z.string(), z.string()).default({}).describe("Static stream labels added to every record (labels.source defaults to agent)."),
-    fields: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe("Static resource fields added to every record, for example cluster, region, platform."),
+    fields: z.record(z.string(), z.string()).default({}).describe("Static resource fields added to every record, for example cluster, region, platform."),
     buffer: z
       .strictObject({
         max_size: sizeSchema.default(256 * 1024 * 1024).describe("Size cap of the disk buffer (default 256MiB)."),

@@ -11,13 +11,23 @@ interface Row {
   description: string;
 }
 
-type JsonSchema = { type?: string | string[]; enum?: unknown[]; items?: JsonSchema; default?: unknown; description?: string; properties?: Record<string, JsonSchema>; required?: string[]; anyOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  items?: JsonSchema;
+  default?: unknown;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+};
 
 function typeOf(s: JsonSchema): string {
   if (s.enum !== undefined) return s.enum.map((v) => JSON.stringify(v)).join(" \\| ");
   if (s.anyOf !== undefined) return s.anyOf.map(typeOf).join(" \\| ");
   if (s.type === "array") return `list of ${s.items === undefined ? "any" : typeOf(s.items)}`;
-  if (Array.isArray(s.type)) return s.type.includes("string") && s.type.includes("number") ? "size/duration (number or string with unit)" : s.type.join(" \\| ");
+  if (Array.isArray(s.type))
+    return s.type.includes("string") && s.type.includes("number") ? "size/duration (number or string with unit)" : s.type.join(" \\| ");
   if (s.type === "object" && s.properties === undefined) return "map of string";
   return s.type ?? "any";
 }
@@ -45,7 +55,12 @@ function rows(schema: z.ZodType, prefix: string): Row[] {
     const required = js.required?.includes(key) === true && p.default === undefined;
     const d = p.default ?? zodDefault(shape[key]);
     const isObject = p.type === "object" && p.properties !== undefined;
-    out.push({ key: path, type: isObject ? "object" : typeOf(p), default: required ? "required" : d === undefined ? "—" : JSON.stringify(d), description: (p.description ?? "").replace(/\|/g, "\\|") });
+    out.push({
+      key: path,
+      type: isObject ? "object" : typeOf(p),
+      default: required ? "required" : d === undefined ? "—" : JSON.stringify(d),
+      description: (p.description ?? "").replace(/\|/g, "\\|"),
+    });
     if (isObject && shape[key] !== undefined) {
       let inner = shape[key] as { def?: { type?: string; innerType?: unknown } };
       while (inner.def?.type === "default" || inner.def?.type === "prefault" || inner.def?.type === "optional") inner = inner.def.innerType as typeof inner;
@@ -56,7 +71,11 @@ function rows(schema: z.ZodType, prefix: string): Row[] {
 }
 
 function table(rs: Row[]): string {
-  return ["| key | type | default | description |", "| --- | --- | --- | --- |", ...rs.map((r) => `| \`${r.key}\` | ${r.type} | ${r.default} | ${r.description} |`)].join("\n");
+  return [
+    "| key | type | default | description |",
+    "| --- | --- | --- | --- |",
+    ...rs.map((r) => `| \`${r.key}\` | ${r.type} | ${r.default} | ${r.description} |`),
+  ].join("\n");
 }
 
 /** The Markdown reference of every config key, including each registered component. */

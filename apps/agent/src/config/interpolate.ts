@@ -15,10 +15,16 @@ export function interpolateEnv(text: string, env: Readonly<Record<string, string
     const line = text.slice(0, offset).split("\n").length;
     const value = env[name ?? ""] ?? def;
     if (value === undefined) {
-      throw new MeshlogError(AgentErrors.AGENT_CONFIG_ENV_MISSING, `${file}:${line}: environment variable ${name} is not set and \${${name}} has no default (write \${${name}:-default})`);
+      throw new MeshlogError(
+        AgentErrors.AGENT_CONFIG_ENV_MISSING,
+        `${file}:${line}: environment variable ${name} is not set and \${${name}} has no default (write \${${name}:-default})`,
+      );
     }
     if (/[\r\n]/.test(value)) {
-      throw new MeshlogError(AgentErrors.AGENT_CONFIG_ENV_MISSING, `${file}:${line}: environment variable ${name} contains a newline, which is not allowed in config values`);
+      throw new MeshlogError(
+        AgentErrors.AGENT_CONFIG_ENV_MISSING,
+        `${file}:${line}: environment variable ${name} contains a newline, which is not allowed in config values`,
+      );
     }
     return value;
   });

@@ -122,8 +122,26 @@ test("loadConfig reads a file and names it in errors", async () => {
 });
 
 test("sizes and durations parse with units and refuse garbage", () => {
-  const sizes: [string | number, number | undefined][] = [["1MiB", 1048576], ["1MB", 1_000_000], ["512KiB", 524288], [4096, 4096], ["1.5GiB", 1610612736], ["-1", undefined], ["1TB", undefined], ["", undefined], [-5, undefined]];
+  const sizes: [string | number, number | undefined][] = [
+    ["1MiB", 1048576],
+    ["1MB", 1_000_000],
+    ["512KiB", 524288],
+    [4096, 4096],
+    ["1.5GiB", 1610612736],
+    ["-1", undefined],
+    ["1TB", undefined],
+    ["", undefined],
+    [-5, undefined],
+  ];
   for (const [v, want] of sizes) assert.equal(parseSize(v), want, String(v));
-  const durs: [string | number, number | undefined][] = [["250ms", 250], ["5s", 5000], ["1m", 60000], ["2h", 7_200_000], [10, 10], ["5", undefined], ["s", undefined]];
+  const durs: [string | number, number | undefined][] = [
+    ["250ms", 250],
+    ["5s", 5000],
+    ["1m", 60000],
+    ["2h", 7_200_000],
+    [10, 10],
+    ["5", undefined],
+    ["s", undefined],
+  ];
   for (const [v, want] of durs) assert.equal(parseDurationMs(v), want, String(v));
 });

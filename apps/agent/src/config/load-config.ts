@@ -22,7 +22,6 @@ export interface AgentConfig {
   readonly file: string;
   readonly data_dir: string;
   readonly log_level: AgentConfigRaw["log_level"];
-  readonly tenant: string;
   readonly api: AgentConfigRaw["api"];
   readonly labels: Record<string, string>;
   readonly fields: Record<string, string>;
@@ -104,7 +103,9 @@ function resolveComponent<D extends { type: string; configSchema: z.ZodType<unkn
 ): ResolvedComponent<D> | undefined {
   const def = registry.find((d) => d.type === section.type);
   if (def === undefined) {
-    errors.push(`${loc.at([...path, "type"])}: ${pathText([...path, "type"])}: unknown ${kind} type "${section.type}" (known: ${registry.map((d) => d.type).join(", ")})`);
+    errors.push(
+      `${loc.at([...path, "type"])}: ${pathText([...path, "type"])}: unknown ${kind} type "${section.type}" (known: ${registry.map((d) => d.type).join(", ")})`,
+    );
     return undefined;
   }
   const { type: _type, ...rest } = section;
@@ -123,7 +124,10 @@ export function parseConfigText(text: string, file: string, env: Readonly<Record
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const p = e?.pos === undefined ? undefined : lc.linePos(e.pos[0]);
-    throw new MeshlogError(AgentErrors.AGENT_CONFIG_UNREADABLE, `${file}${p === undefined ? "" : `:${p.line}:${p.col}`}: not valid YAML: ${e?.message ?? "parse error"}`);
+    throw new MeshlogError(
+      AgentErrors.AGENT_CONFIG_UNREADABLE,
+      `${file}${p === undefined ? "" : `:${p.line}:${p.col}`}: not valid YAML: ${e?.message ?? "parse error"}`,
+    );
   }
   const loc = new Locator(doc, lc, file);
   const top = agentConfigSchema.safeParse(doc.toJS() ?? {});
@@ -132,19 +136,25 @@ export function parseConfigText(text: string, file: string, env: Readonly<Record
   }
   const raw = top.data;
   const errors: string[] = [];
-  const sources = Object.entries(raw.sources).flatMap(([name, s]) => resolveComponent("source", name, s, ["sources", name], registries.sources as readonly SourceDefinition[], loc, errors) ?? []);
-  const transforms = raw.transforms.flatMap((t, i) => resolveComponent("transform", `transforms[${i}]`, t, ["transforms", i], registries.transforms, loc, errors) ?? []);
-  const sinks = Object.entries(raw.sinks).flatMap(([name, s]) => resolveComponent("sink", name, s, ["sinks", name], registries.sinks as readonly SinkDefinition[], loc, errors) ?? []);
+  const sources = Object.entries(raw.sources).flatMap(
+    ([name, s]) => resolveComponent("source", name, s, ["sources", name], registries.sources as readonly SourceDefinition[], loc, errors) ?? [],
+  );
+  const transforms = raw.transforms.flatMap(
+    (t, i) => resolveComponent("transform", `transforms[${i}]`, t, ["transforms", i], registries.transforms, loc, errors) ?? [],
+  );
+  const sinks = Object.entries(raw.sinks).flatMap(
+    ([name, s]) => resolveComponent("sink", name, s, ["sinks", name], registries.sinks as readonly SinkDefinition[], loc, errors) ?? [],
+  );
   if (Object.keys(raw.sources).length === 0) errors.push(`${loc.at(["sources"])}: sources: at least one source is required`);
   if (Object.keys(raw.sinks).length === 0) errors.push(`${loc.at(["sinks"])}: sinks: at least one sink is required`);
   const segment = raw.buffer.segment_size ?? Math.min(16 * 1024 * 1024, Math.max(64 * 1024, Math.floor(raw.buffer.max_size / 8)));
-  if (raw.buffer.max_size < 4 * segment) errors.push(`${loc.at(["buffer", "max_size"])}: buffer.max_size must be at least 4 x buffer.segment_size (${segment} bytes)`);
+  if (raw.buffer.max_size < 4 * segment)
+    errors.push(`${loc.at(["buffer", "max_size"])}: buffer.max_size must be at least 4 x buffer.segment_size (${segment} bytes)`);
   if (errors.length > 0) throw new MeshlogError(AgentErrors.AGENT_CONFIG_INVALID, `Invalid agent config:\n${errors.join("\n")}`);
   return {
     file,
     data_dir: raw.data_dir,
     log_level: raw.log_level,
-    tenant: raw.tenant,
     api: raw.api,
     labels: raw.labels,
     fields: raw.fields,

@@ -86,7 +86,10 @@ test("drop_oldest drops whole segments only when full and counts every dropped r
     const { missing, duplicates } = stub.audit(ids);
     assert.equal(missing.length, dropped, "every missing line is counted as dropped");
     assert.equal(duplicates, 0);
-    assert.ok(missing.every((m) => m < (ids[ids.length - 1] as string)), "the oldest lines are the ones dropped");
+    assert.ok(
+      missing.every((m) => m < (ids[ids.length - 1] as string)),
+      "the oldest lines are the ones dropped",
+    );
   } finally {
     await agent.stop();
     await stub.down().catch(() => undefined);
@@ -100,7 +103,19 @@ test("mTLS: the sink delivers with a CA-signed client certificate; no certificat
   const stub = new IngestStub({ token: "tk", tls: { cert: certs.read(certs.serverCert), key: certs.read(certs.serverKey), ca: certs.read(certs.caCert) } });
   await stub.up();
   const ctx = { name: "server", logger: silentLogger, metrics: new (await import("../runtime/metrics.js")).Metrics() };
-  const record = { timestamp: 1n, observedTimestamp: 1n, severityNumber: 9, severityText: "info", body: "hello over mtls", attributes: {}, resource: {}, traceId: "", spanId: "", tenant: "", labels: { source: "agent" } };
+  const record = {
+    timestamp: 1n,
+    observedTimestamp: 1n,
+    severityNumber: 9,
+    severityText: "info",
+    body: "hello over mtls",
+    attributes: {},
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant: "",
+    labels: { source: "agent" },
+  };
   const make = (tls: Record<string, string>) =>
     meshlogSink.create(meshlogSink.configSchema.parse({ endpoint: stub.url, token: "tk", tls: { ca: certs.caCert, ...tls } }), ctx);
   try {

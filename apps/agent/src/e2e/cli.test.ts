@@ -67,7 +67,11 @@ test("a running agent reloads on SIGHUP without losing lines, logs JSON lines, a
     const last = stub.lines.find((l) => l.body === "reload-1499") as { resource?: Record<string, string>; labels: Record<string, string> };
     assert.equal(last.resource?.cluster, "prod-eu", "the new config applies after the reload");
     assert.equal(last.labels.env, "dev");
-    const started = agent.log.join("").split("\n").find((l) => l.includes('"agent started"')) ?? "";
+    const started =
+      agent.log
+        .join("")
+        .split("\n")
+        .find((l) => l.includes('"agent started"')) ?? "";
     assert.doesNotThrow(() => JSON.parse(started), "the agent's own log is JSON lines");
     agent.child.kill("SIGTERM");
     assert.equal(await exited(agent.child), 0);

@@ -45,7 +45,10 @@ test("RBAC is read-only and bound to the DaemonSet's service account", () => {
 
 test("the DaemonSet mounts host log folders read-only, a persistent data dir, and every mount has a volume", () => {
   const ds = byKind("DaemonSet")[0];
-  const spec = get(ds, "spec.template.spec") as { containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; args: string[] }[]; volumes: { name: string; hostPath?: { path: string } }[] };
+  const spec = get(ds, "spec.template.spec") as {
+    containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; args: string[] }[];
+    volumes: { name: string; hostPath?: { path: string } }[];
+  };
   assert.deepEqual(get(ds, "spec.selector.matchLabels"), get(ds, "spec.template.metadata.labels"));
   const c = spec.containers[0];
   assert.ok(c);
@@ -69,7 +72,11 @@ test("the ConfigMap's agent.yaml is a valid agent config, and the files it names
   const ds = byKind("DaemonSet")[0];
   const mounts = (get(ds, "spec.template.spec.containers") as { volumeMounts: { mountPath: string }[] }[])[0]?.volumeMounts.map((m) => m.mountPath) ?? [];
   const sink = cfg.sinks[0]?.config as { token_file: string; tls: Record<string, string> };
-  for (const f of [sink.token_file, sink.tls.ca, sink.tls.cert, sink.tls.key]) assert.ok(mounts.some((m) => f?.startsWith(m + "/")), `${f} is under a mount`);
+  for (const f of [sink.token_file, sink.tls.ca, sink.tls.cert, sink.tls.key])
+    assert.ok(
+      mounts.some((m) => f?.startsWith(m + "/")),
+      `${f} is under a mount`,
+    );
   const port = (get(ds, "spec.template.spec.containers") as { ports: { containerPort: number }[] }[])[0]?.ports[0]?.containerPort;
   assert.equal(String(port), cfg.api.address.split(":")[1], "probes hit the agent's /health port");
 });
@@ -101,5 +108,8 @@ test("the systemd unit runs the agent, checks the config first, reloads with SIG
   assert.equal(sections.get("Install")?.get("WantedBy")?.[0], "multi-user.target");
   const example = parseConfigText(read("systemd/agent.example.yaml"), "agent.example.yaml", { MESHLOG_TOKEN: "x" }, REGISTRIES);
   assert.equal(example.data_dir, "/var/lib/meshlog-agent", "the example config keeps its data in the unit's StateDirectory");
-  assert.deepEqual(example.sources.map((s) => s.type), ["file", "journald", "syslog"]);
+  assert.deepEqual(
+    example.sources.map((s) => s.type),
+    ["file", "journald", "syslog"],
+  );
 });

@@ -88,7 +88,11 @@ export class Agent {
     }, c.checkpoint_interval);
     this.#timer.unref();
     await this.#startComponents();
-    this.#o.logger.info("agent started", { config: c.file, sources: c.sources.map((s) => `${s.name}:${s.type}`), sinks: c.sinks.map((s) => `${s.name}:${s.type}`) });
+    this.#o.logger.info("agent started", {
+      config: c.file,
+      sources: c.sources.map((s) => `${s.name}:${s.type}`),
+      sinks: c.sinks.map((s) => `${s.name}:${s.type}`),
+    });
   }
 
   #health(): { status: "ok" | "degraded"; [k: string]: unknown } {
@@ -110,8 +114,17 @@ export class Agent {
     });
     for (const s of c.sinks) {
       const sink = s.def.create(s.config as { batch: BatchConfig }, { name: s.name, logger, metrics: this.metrics });
-      const maxRecords = (s.config as { batch: BatchConfig }).batch.max_records;
-      const runner = new SinkRunner({ name: s.name, sink, buffer: this.#buffer, maxRecords, logger, metrics: this.metrics, retry: this.#o.retry ?? { initialMs: c.retry.initial_backoff, maxMs: c.retry.max_backoff } });
+      const { max_records: maxRecords, max_bytes: maxBytes } = (s.config as { batch: BatchConfig }).batch;
+      const runner = new SinkRunner({
+        name: s.name,
+        sink,
+        buffer: this.#buffer,
+        maxRecords,
+        maxBytes,
+        logger,
+        metrics: this.metrics,
+        retry: this.#o.retry ?? { initialMs: c.retry.initial_backoff, maxMs: c.retry.max_backoff },
+      });
       runner.start();
       this.#runners.push(runner);
     }
@@ -144,7 +157,6 @@ export class Agent {
         for (const r of out) {
           r.labels = { source: "agent", ...c.labels, ...r.labels };
           if (Object.keys(c.fields).length > 0) r.resource = { ...c.fields, ...r.resource };
-          if (r.tenant === "" && c.tenant !== "") r.tenant = c.tenant;
         }
         for (const st of this.#stages) {
           try {

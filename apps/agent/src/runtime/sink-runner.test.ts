@@ -13,15 +13,42 @@ import { waitFor } from "../testing/spawn-agent.js";
 import { M, Metrics } from "./metrics.js";
 import { SinkRunner, backoffMs } from "./sink-runner.js";
 
-const rec = (body: string): LogRecord => ({ timestamp: 1n, observedTimestamp: 1n, severityNumber: 0, severityText: "", body, attributes: {}, resource: {}, traceId: "", spanId: "", tenant: "", labels: {} });
+const rec = (body: string): LogRecord => ({
+  timestamp: 1n,
+  observedTimestamp: 1n,
+  severityNumber: 0,
+  severityText: "",
+  body,
+  attributes: {},
+  resource: {},
+  traceId: "",
+  spanId: "",
+  tenant: "",
+  labels: {},
+});
 
 test("backoff doubles with jitter within [d/2, d], caps at the maximum, and Retry-After wins", () => {
   const p = { initialMs: 100, maxMs: 1000 };
-  assert.equal(backoffMs(0, p, undefined, () => 0), 50);
-  assert.equal(backoffMs(0, p, undefined, () => 1), 100);
-  assert.equal(backoffMs(3, p, undefined, () => 1), 800);
-  assert.equal(backoffMs(10, p, undefined, () => 1), 1000);
-  assert.equal(backoffMs(50, p, undefined, () => 0.5), 750);
+  assert.equal(
+    backoffMs(0, p, undefined, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffMs(0, p, undefined, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffMs(3, p, undefined, () => 1),
+    800,
+  );
+  assert.equal(
+    backoffMs(10, p, undefined, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffMs(50, p, undefined, () => 0.5),
+    750,
+  );
   assert.equal(backoffMs(0, p, 3000), 3000);
   assert.equal(backoffMs(0, p, 10 ** 9), 10_000, "an absurd Retry-After is bounded");
 });
@@ -29,8 +56,24 @@ test("backoff doubles with jitter within [d/2, d], caps at the maximum, and Retr
 test("a batch is retried until delivered; a rejected batch is skipped, counted, and not resent", async () => {
   const dir = await mkdtemp(join(tmpdir(), "meshlog-agent-runner-"));
   const metrics = new Metrics();
-  const buffer = await DiskBuffer.open({ dir, maxBytes: 1 << 20, segmentBytes: 1 << 16, whenFull: "block", sync: false, readers: ["s"], checkpoints: await CheckpointStore.load(dir), logger: silentLogger, metrics });
-  const answers: SinkResult[] = [{ status: "retry", reason: "down" }, { status: "retry", reason: "busy", afterMs: 30 }, { status: "delivered" }, { status: "rejected", reason: "400" }, { status: "delivered", rejected: [{ index: 0, error: "bad" }] }];
+  const buffer = await DiskBuffer.open({
+    dir,
+    maxBytes: 1 << 20,
+    segmentBytes: 1 << 16,
+    whenFull: "block",
+    sync: false,
+    readers: ["s"],
+    checkpoints: await CheckpointStore.load(dir),
+    logger: silentLogger,
+    metrics,
+  });
+  const answers: SinkResult[] = [
+    { status: "retry", reason: "down" },
+    { status: "retry", reason: "busy", afterMs: 30 },
+    { status: "delivered" },
+    { status: "rejected", reason: "400" },
+    { status: "delivered", rejected: [{ index: 0, error: "bad" }] },
+  ];
   const seen: string[][] = [];
   const sink: Sink = {
     async send(records) {

@@ -42,17 +42,28 @@ export class SinkRunner {
   readonly #sink: Sink;
   readonly #buffer: DiskBuffer;
   readonly #maxRecords: number;
+  readonly #maxBytes: number;
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #retry: RetryPolicy;
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
 
-  constructor(o: { name: string; sink: Sink; buffer: DiskBuffer; maxRecords: number; logger: Logger; metrics: Metrics; retry?: RetryPolicy }) {
+  constructor(o: {
+    name: string;
+    sink: Sink;
+    buffer: DiskBuffer;
+    maxRecords: number;
+    maxBytes?: number;
+    logger: Logger;
+    metrics: Metrics;
+    retry?: RetryPolicy;
+  }) {
     this.#name = o.name;
     this.#sink = o.sink;
     this.#buffer = o.buffer;
     this.#maxRecords = o.maxRecords;
+    this.#maxBytes = o.maxBytes ?? Number.MAX_SAFE_INTEGER;
     this.#logger = o.logger;
     this.#metrics = o.metrics;
     this.#retry = o.retry ?? DEFAULT_RETRY;
@@ -68,9 +79,10 @@ export class SinkRunner {
     const signal = this.#abort.signal;
     const labels = { sink: this.#name };
     while (!signal.aborted) {
-      const batch = await this.#buffer.read(this.#name, this.#maxRecords);
+      const version = this.#buffer.version;
+      const batch = await this.#buffer.read(this.#name, this.#maxRecords, this.#maxBytes);
       if (batch === undefined) {
-        await this.#buffer.waitForData(signal);
+        await this.#buffer.waitForData(signal, version);
         continue;
       }
       if (batch.records.length === 0) {
@@ -80,11 +92,17 @@ export class SinkRunner {
       for (let attempt = 0; !signal.aborted; attempt++) {
         this.#metrics.inc(...M.sinkRequests, labels);
         const r = await this.#sink.send(batch.records);
-        if (signal.aborted) return;
         if (r.status === "retry") {
+          if (signal.aborted) return;
           this.#metrics.inc(...M.sinkRetries, labels);
           const wait = backoffMs(attempt, this.#retry, r.afterMs);
-          this.#logger.warn("sink send failed; retrying", { sink: this.#name, reason: r.reason, attempt: attempt + 1, retryInMs: wait, records: batch.records.length });
+          this.#logger.warn("sink send failed; retrying", {
+            sink: this.#name,
+            reason: r.reason,
+            attempt: attempt + 1,
+            retryInMs: wait,
+            records: batch.records.length,
+          });
           await sleep(wait, signal);
           continue;
         }
@@ -105,9 +123,15 @@ export class SinkRunner {
     }
   }
 
-  /** Stops the loop; an in-flight batch stays in the buffer. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop. An in-flight request may finish for up to `graceMs` (so a batch the destination took
+   * is acknowledged rather than sent again); after that the sink is closed and the batch stays buffered.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.#abort.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#loop, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
     await this.#sink.close();
     await this.#loop;
   }

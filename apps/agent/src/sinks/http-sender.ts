@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { z } from "zod";
 import { MeshlogError } from "@meshlog/core";
 import { AgentErrors } from "../errors.js";
-import { durationSchema, tlsSchema, type TlsConfig } from "../config/units.js";
+import { durationSchema, sizeSchema, tlsSchema, type TlsConfig } from "../config/units.js";
 import type { SinkResult } from "../contracts.js";
 
 const gzipAsync = promisify(gzip);
@@ -16,6 +16,7 @@ const gzipAsync = promisify(gzip);
 export const batchSchema = z
   .strictObject({
     max_records: z.number().int().min(1).max(1_000_000).default(2000).describe("Records per request at most."),
+    max_bytes: sizeSchema.default(4 * 1024 * 1024).describe("Approximate record bytes per request at most (a single larger record is still sent alone)."),
   })
   .prefault({})
   .describe("Batching.");
@@ -55,7 +56,8 @@ export function resultOfStatus(res: HttpResponse): SinkResult {
   if (s >= 200 && s < 300) return { status: "delivered" };
   const after = retryAfterMs(res.headers["retry-after"]);
   const reason = `HTTP ${s}: ${res.body.slice(0, 300)}`;
-  if (s === 408 || s === 429 || s >= 500 || s === 401 || s === 403) return after === undefined ? { status: "retry", reason } : { status: "retry", reason, afterMs: after };
+  if (s === 408 || s === 429 || s >= 500 || s === 401 || s === 403)
+    return after === undefined ? { status: "retry", reason } : { status: "retry", reason, afterMs: after };
   return { status: "rejected", reason };
 }
 
@@ -67,7 +69,14 @@ export class HttpSender {
   readonly #gzip: boolean;
   readonly #tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean; servername?: string };
 
-  constructor(o: { sink: string; endpoint: string; tls?: TlsConfig | undefined; timeoutMs: number; headers: Record<string, string>; compression: "none" | "gzip" }) {
+  constructor(o: {
+    sink: string;
+    endpoint: string;
+    tls?: TlsConfig | undefined;
+    timeoutMs: number;
+    headers: Record<string, string>;
+    compression: "none" | "gzip";
+  }) {
     this.#url = new URL(o.endpoint);
     this.#timeoutMs = o.timeoutMs;
     this.#headers = o.headers;
@@ -88,7 +97,8 @@ export class HttpSender {
     if (cert !== undefined) this.#tls.cert = cert;
     if (key !== undefined) this.#tls.key = key;
     if (o.tls?.server_name !== undefined) this.#tls.servername = o.tls.server_name;
-    this.#agent = this.#url.protocol === "https:" ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...this.#tls }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+    this.#agent =
+      this.#url.protocol === "https:" ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...this.#tls }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
   }
 
   /** POSTs a body to `path` (appended to the endpoint path). Network errors resolve to `{ error }`. */

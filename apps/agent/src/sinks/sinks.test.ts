@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { silentLogger, type LogRecord } from "@meshlog/core";
-import type { SinkDefinition, SinkResult } from "../contracts.js";
+import type { BatchConfig, SinkDefinition, SinkResult } from "../contracts.js";
 import { Metrics } from "../runtime/metrics.js";
 import { bulkResult, elasticsearchSink } from "./elasticsearch/index.js";
 import { resultOfStatus, retryAfterMs } from "./http-sender.js";
@@ -55,7 +55,8 @@ test("native ingest responses: per-line rejections are read; odd bodies count as
 });
 
 test("Elasticsearch bulk item results: 409 is done, 429 retries, 400 items are rejected", () => {
-  const items = (...st: number[]) => JSON.stringify({ errors: true, items: st.map((s) => ({ create: { status: s, error: s >= 300 ? { type: "x" } : undefined } })) });
+  const items = (...st: number[]) =>
+    JSON.stringify({ errors: true, items: st.map((s) => ({ create: { status: s, error: s >= 300 ? { type: "x" } : undefined } })) });
   assert.deepEqual(bulkResult(JSON.stringify({ errors: false, items: [] })), { status: "delivered" });
   assert.deepEqual(bulkResult(items(201, 409)), { status: "delivered" });
   assert.equal(bulkResult(items(201, 429)).status, "retry");
@@ -90,7 +91,7 @@ async function capture(reply: (c: Captured) => { status: number; body: string })
   return { url, got, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function sendWith<C extends { batch: { max_records: number } }>(def: SinkDefinition<C>, config: Record<string, unknown>, records: LogRecord[]): Promise<SinkResult> {
+async function sendWith<C extends { batch: BatchConfig }>(def: SinkDefinition<C>, config: Record<string, unknown>, records: LogRecord[]): Promise<SinkResult> {
   const sink = def.create(def.configSchema.parse(config), { name: "t", logger: silentLogger, metrics: new Metrics() });
   try {
     return await sink.send(records);
@@ -108,9 +109,21 @@ test("meshlog sink: gzip NDJSON with the bearer token, ns timestamps and partial
     assert.equal(c?.path, "/api/v1/ingest");
     assert.equal(c?.headers.authorization, "Bearer tk");
     assert.equal(c?.headers["content-encoding"], "gzip");
-    const lines = (c?.body ?? "").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (c?.body ?? "")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2);
-    assert.deepEqual(lines[0], { timestamp: "1700000000000000123", body: "a", labels: { source: "agent", service: "api" }, attributes: { "http.status": "500" }, severity: "error", traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", resource: { "host.name": "n1" } });
+    assert.deepEqual(lines[0], {
+      timestamp: "1700000000000000123",
+      body: "a",
+      labels: { source: "agent", service: "api" },
+      attributes: { "http.status": "500" },
+      severity: "error",
+      traceId: "5b8efff798038103d269b633813fc60c",
+      spanId: "eee19b7ec3c1b174",
+      resource: { "host.name": "n1" },
+    });
   } finally {
     await srv.close();
   }
@@ -119,7 +132,11 @@ test("meshlog sink: gzip NDJSON with the bearer token, ns timestamps and partial
 test("loki sink: one stream per label set, [ns, line, metadata] values, tenant header", async () => {
   const srv = await capture(() => ({ status: 204, body: "" }));
   try {
-    const r = await sendWith(lokiSink, { endpoint: srv.url, tenant_id: "team-a", compression: "none" }, [rec("a"), rec("b", { source: "agent", service: "web" }), rec("c")]);
+    const r = await sendWith(lokiSink, { endpoint: srv.url, tenant_id: "team-a", compression: "none" }, [
+      rec("a"),
+      rec("b", { source: "agent", service: "web" }),
+      rec("c"),
+    ]);
     assert.deepEqual(r, { status: "delivered" });
     const c = srv.got[0];
     assert.equal(c?.path, "/loki/api/v1/push");
@@ -127,7 +144,10 @@ test("loki sink: one stream per label set, [ns, line, metadata] values, tenant h
     const body = JSON.parse(c?.body ?? "") as { streams: { stream: Record<string, string>; values: unknown[][] }[] };
     assert.equal(body.streams.length, 2);
     assert.deepEqual(body.streams[0]?.stream, { source: "agent", service: "api", level: "error" });
-    assert.deepEqual(body.streams[0]?.values.map((v) => v[1]), ["a", "c"]);
+    assert.deepEqual(
+      body.streams[0]?.values.map((v) => v[1]),
+      ["a", "c"],
+    );
     assert.deepEqual(body.streams[0]?.values[0], ["1700000000000000123", "a", { "http.status": "500", trace_id: "5b8efff798038103d269b633813fc60c" }]);
   } finally {
     await srv.close();
@@ -157,7 +177,9 @@ test("otlp sink: ExportLogsServiceRequest JSON grouped by resource", async () =>
   const srv = await capture(() => ({ status: 200, body: "{}" }));
   try {
     await sendWith(otlpSink, { endpoint: srv.url }, [rec("a")]);
-    const body = JSON.parse(srv.got[0]?.body ?? "") as { resourceLogs: { resource: { attributes: unknown[] }; scopeLogs: { logRecords: Record<string, unknown>[] }[] }[] };
+    const body = JSON.parse(srv.got[0]?.body ?? "") as {
+      resourceLogs: { resource: { attributes: unknown[] }; scopeLogs: { logRecords: Record<string, unknown>[] }[] }[];
+    };
     assert.equal(srv.got[0]?.path, "/v1/logs");
     assert.deepEqual(body.resourceLogs[0]?.resource.attributes, [{ key: "host.name", value: { stringValue: "n1" } }]);
     const lr = body.resourceLogs[0]?.scopeLogs[0]?.logRecords[0];
@@ -174,7 +196,7 @@ test("network failures answer retry, never throw", async () => {
   const url = srv.url;
   await srv.close();
   for (const def of [meshlogSink, lokiSink, elasticsearchSink, otlpSink] as SinkDefinition<never>[]) {
-    const r = await sendWith(def as SinkDefinition<{ batch: { max_records: number } }>, { endpoint: url }, [rec("x")]);
+    const r = await sendWith(def as SinkDefinition<{ batch: BatchConfig }>, { endpoint: url }, [rec("x")]);
     assert.equal(r.status, "retry", def.type);
   }
 });

@@ -1,4 +1,4 @@
-// Test helper: a SourceContext that collects emitted records and checkpoints in memory.
+// Test support: a SourceContext that collects emitted records and checkpoints in memory.
 
 import { ManualClock, silentLogger, type LogRecord } from "@meshlog/core";
 import type { SourceContext } from "../contracts.js";

@@ -30,7 +30,10 @@ export class IngestStub {
     this.#server =
       o.tls === undefined
         ? createHttp(handler)
-        : createHttps({ cert: o.tls.cert, key: o.tls.key, ...(o.tls.ca === undefined ? {} : { ca: o.tls.ca, requestCert: true, rejectUnauthorized: true }) }, handler);
+        : createHttps(
+            { cert: o.tls.cert, key: o.tls.key, ...(o.tls.ca === undefined ? {} : { ca: o.tls.ca, requestCert: true, rejectUnauthorized: true }) },
+            handler,
+          );
   }
 
   get port(): number {

@@ -1,4 +1,4 @@
-// Test helper: runs `meshlog agent` in a child process (so tests can kill -9 it) and waits for conditions.
+// Test support: runs `meshlog agent` in a child process (so tests can kill -9 it) and waits for conditions.
 
 import { spawn, type ChildProcess } from "node:child_process";
 

@@ -20,7 +20,12 @@ export const labelsCommand: Command = {
     const c = connectionOf(p, io);
     const from = flag(p, "from");
     const path = name === undefined ? "/loki/api/v1/labels" : `/loki/api/v1/label/${encodeURIComponent(name)}/values`;
-    const r = (await getJson(c, path, { since: from === undefined ? (flag(p, "since") ?? "6h") : undefined, start: from, end: flag(p, "to"), query: flag(p, "query") })) as { data: string[] };
+    const r = (await getJson(c, path, {
+      since: from === undefined ? (flag(p, "since") ?? "6h") : undefined,
+      start: from,
+      end: flag(p, "to"),
+      query: flag(p, "query"),
+    })) as { data: string[] };
     io.out(output === "json" ? JSON.stringify(r.data) + "\n" : r.data.map((v) => `${v}\n`).join(""));
     return 0;
   },

@@ -27,7 +27,23 @@ before(async () => {
     } else if (url.pathname === "/loki/api/v1/query_range" && q.startsWith("sum")) {
       res.end(JSON.stringify({ status: "success", data: { resultType: "matrix", result: [{ metric: { level: "error" }, values: [[1700000000, "3"]] }] } }));
     } else if (url.pathname === "/loki/api/v1/query_range") {
-      res.end(JSON.stringify({ status: "success", data: { resultType: "streams", result: [{ stream: { app: "a" }, values: [["1700000000000000002", "second"], ["1700000000000000001", "first"]] }] } }));
+      res.end(
+        JSON.stringify({
+          status: "success",
+          data: {
+            resultType: "streams",
+            result: [
+              {
+                stream: { app: "a" },
+                values: [
+                  ["1700000000000000002", "second"],
+                  ["1700000000000000001", "first"],
+                ],
+              },
+            ],
+          },
+        }),
+      );
     } else if (url.pathname === "/loki/api/v1/query") {
       res.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ metric: { app: "a" }, value: [1700000000, "7"] }] } }));
     } else if (url.pathname === "/loki/api/v1/labels") {
@@ -42,7 +58,20 @@ before(async () => {
   wss = new WebSocketServer({ server });
   wss.on("connection", (ws, req) => {
     seen.push({ path: "tail", params: new URL(req.url ?? "/", "http://x").searchParams, auth: req.headers.authorization, org: undefined });
-    ws.send(JSON.stringify({ streams: [{ stream: { app: "a" }, values: [["1700000000000000001", "live 1"], ["1700000000000000002", "live 2"]] }], dropped_entries: null }));
+    ws.send(
+      JSON.stringify({
+        streams: [
+          {
+            stream: { app: "a" },
+            values: [
+              ["1700000000000000001", "live 1"],
+              ["1700000000000000002", "live 2"],
+            ],
+          },
+        ],
+        dropped_entries: null,
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const a = server.address();
@@ -56,7 +85,13 @@ after(async () => {
 });
 
 function io(env: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", env: { MESHLOG_ADDR: addr, MESHLOG_TOKEN: "tok", ...env } as NodeJS.ProcessEnv, out: (s: string) => void (o.stdout += s), err: (s: string) => void (o.stderr += s) };
+  const o = {
+    stdout: "",
+    stderr: "",
+    env: { MESHLOG_ADDR: addr, MESHLOG_TOKEN: "tok", ...env } as NodeJS.ProcessEnv,
+    out: (s: string) => void (o.stdout += s),
+    err: (s: string) => void (o.stderr += s),
+  };
   return o;
 }
 

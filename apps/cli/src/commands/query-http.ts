@@ -49,7 +49,10 @@ export async function getJson(c: Connection, path: string, params: Record<string
 
 /** Formats a label set as Loki prints it: {a="1", b="2"}. */
 export function fmtLabels(labels: Readonly<Record<string, string>>): string {
-  return `{${Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(", ")}}`;
+  return `{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(", ")}}`;
 }
 
 /** RFC 3339 with nanoseconds from a ns string. */

@@ -4,7 +4,8 @@ import { checkFlags, flag, parseArgs } from "../args.js";
 import type { CliIo, Command } from "../command.js";
 import { QUERY_CONNECTION_FLAGS, connectionOf, fmtLabels, fmtNs, getJson } from "./query-http.js";
 
-const USAGE = "usage: meshlog query [--addr URL] [--token T] [--org-id TENANT] [--since 1h | --from T --to T] [--limit N] [--step D] [--direction backward|forward] [--instant] [--output raw|json|table] 'LOGQL'\n";
+const USAGE =
+  "usage: meshlog query [--addr URL] [--token T] [--org-id TENANT] [--since 1h | --from T --to T] [--limit N] [--step D] [--direction backward|forward] [--instant] [--output raw|json|table] 'LOGQL'\n";
 
 interface LokiResponse {
   data: { resultType: string; result: unknown };
@@ -16,7 +17,9 @@ export function renderQueryResult(r: LokiResponse, output: string, direction: st
   const { resultType, result } = r.data;
   let out = "";
   if (resultType === "streams") {
-    const rows = (result as { stream: Record<string, string>; values: [string, string][] }[]).flatMap((s) => s.values.map((v) => ({ ts: BigInt(v[0]), line: v[1], labels: s.stream })));
+    const rows = (result as { stream: Record<string, string>; values: [string, string][] }[]).flatMap((s) =>
+      s.values.map((v) => ({ ts: BigInt(v[0]), line: v[1], labels: s.stream })),
+    );
     rows.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0) * (direction === "forward" ? 1 : -1));
     for (const row of rows) out += output === "raw" ? `${row.line}\n` : `${fmtNs(row.ts.toString())} ${fmtLabels(row.labels)} ${row.line}\n`;
   } else if (resultType === "matrix") {
@@ -24,7 +27,8 @@ export function renderQueryResult(r: LokiResponse, output: string, direction: st
       for (const [t, v] of s.values) out += output === "raw" ? `${v}\n` : `${fmtLabels(s.metric)} ${new Date(t * 1000).toISOString()} ${v}\n`;
     }
   } else if (resultType === "vector") {
-    for (const s of result as { metric: Record<string, string>; value: [number, string] }[]) out += output === "raw" ? `${s.value[1]}\n` : `${fmtLabels(s.metric)} ${s.value[1]}\n`;
+    for (const s of result as { metric: Record<string, string>; value: [number, string] }[])
+      out += output === "raw" ? `${s.value[1]}\n` : `${fmtLabels(s.metric)} ${s.value[1]}\n`;
   } else if (resultType === "scalar") {
     out += `${(result as [number, string])[1]}\n`;
   }
@@ -33,7 +37,7 @@ export function renderQueryResult(r: LokiResponse, output: string, direction: st
 
 export const queryCommand: Command = {
   name: "query",
-  summary: "run a LogQL query (meshlog query --since 1h '{app=\"api\"} |= \"error\"')",
+  summary: 'run a LogQL query (meshlog query --since 1h \'{app="api"} |= "error"\')',
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseArgs(args, ["instant", "help"]);
     if (p.bools.has("help")) {
@@ -57,7 +61,9 @@ export const queryCommand: Command = {
     } else {
       const from = flag(p, "from");
       r = await getJson(c, "/loki/api/v1/query_range", {
-        query, limit, direction,
+        query,
+        limit,
+        direction,
         since: from === undefined ? (flag(p, "since") ?? "1h") : undefined,
         start: from,
         end: flag(p, "to"),

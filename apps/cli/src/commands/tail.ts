@@ -16,7 +16,9 @@ export const tailCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const p = parseArgs(args, ["help"]);
     if (p.bools.has("help")) {
-      io.out("usage: meshlog tail [--addr URL] [--token T] [--org-id TENANT] [--since 10s] [--limit N] [--delay-for S] [--output raw|json|table] [--max-lines N] 'LOGQL'\n");
+      io.out(
+        "usage: meshlog tail [--addr URL] [--token T] [--org-id TENANT] [--since 10s] [--limit N] [--delay-for S] [--output raw|json|table] [--max-lines N] 'LOGQL'\n",
+      );
       return 0;
     }
     checkFlags(p, [...QUERY_CONNECTION_FLAGS, "since", "limit", "delay-for", "output", "max-lines", "help"]);
@@ -61,7 +63,8 @@ export const tailCommand: Command = {
               printed++;
             }
           }
-          if ((msg.dropped_entries?.length ?? 0) > 0) io.err(`meshlog tail: the server dropped ${msg.dropped_entries?.length ?? 0} entries (raise --limit or narrow the query)\n`);
+          if ((msg.dropped_entries?.length ?? 0) > 0)
+            io.err(`meshlog tail: the server dropped ${msg.dropped_entries?.length ?? 0} entries (raise --limit or narrow the query)\n`);
         }
         if (printed >= maxLines) ws.close();
       });

@@ -38,9 +38,10 @@ export const serverConfigSchema = z
         maxSeries: z.number().int().positive().default(500).describe("Most series a metric query may return. Env MESHLOG_QUERY_MAX_SERIES."),
         maxQueryLengthHours: z.number().positive().default(721).describe("Longest time range one query may cover, hours. Env MESHLOG_QUERY_MAX_LENGTH_HOURS."),
         maxConcurrentPerPrincipal: z.number().int().positive().default(8).describe("Queries one principal may run at once. Env MESHLOG_QUERY_MAX_CONCURRENT."),
+        maxSamples: z.number().int().positive().default(20_000_000).describe("Memory bound of one query: most buffered samples plus (series x steps) cells. Env MESHLOG_QUERY_MAX_SAMPLES."),
       })
       .strict()
-      .default({ maxEntries: 5000, timeoutSeconds: 60, maxSeries: 500, maxQueryLengthHours: 721, maxConcurrentPerPrincipal: 8 }),
+      .default({ maxEntries: 5000, timeoutSeconds: 60, maxSeries: 500, maxQueryLengthHours: 721, maxConcurrentPerPrincipal: 8, maxSamples: 20_000_000 }),
     ingest: z
       .object({
         maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024).describe("Largest request body accepted, after decompression. Env MESHLOG_INGEST_MAX_BODY_BYTES."),
@@ -97,6 +98,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_QUERY_MAX_SERIES: "query.maxSeries",
   MESHLOG_QUERY_MAX_LENGTH_HOURS: "query.maxQueryLengthHours",
   MESHLOG_QUERY_MAX_CONCURRENT: "query.maxConcurrentPerPrincipal",
+  MESHLOG_QUERY_MAX_SAMPLES: "query.maxSamples",
   MESHLOG_INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
   MESHLOG_INGEST_MAX_LINE_BYTES: "ingest.maxLineBytes",
   MESHLOG_INGEST_RATE_LIMIT: "ingest.rateLimitBytesPerSecond",

@@ -27,17 +27,40 @@ const nowNs = BigInt(Date.now()) * 1_000_000n;
 const S = 1_000_000_000n;
 
 function rec(tenant: string, agoSec: number, labels: Record<string, string>, body: string, severityNumber = 9): LogRecord {
-  return { timestamp: nowNs - BigInt(agoSec) * S, observedTimestamp: nowNs, severityNumber, severityText: "", body, attributes: { pod: "p1" }, resource: {}, traceId: "", spanId: "", tenant, labels };
+  return {
+    timestamp: nowNs - BigInt(agoSec) * S,
+    observedTimestamp: nowNs,
+    severityNumber,
+    severityText: "",
+    body,
+    attributes: { pod: "p1" },
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant,
+    labels,
+  };
 }
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "meshlog-query-api-"));
-  server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "bootstrap-token-for-tests" }), { print: () => {}, logWrite: () => {} });
+  server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "bootstrap-token-for-tests" }), {
+    print: () => {},
+    logWrite: () => {},
+  });
   server.ctx.auth = testAuth;
   base = server.ctx.services.get("http.address") as string;
   const t1: LogRecord[] = [];
   for (let i = 50; i > 0; i--) {
-    t1.push(rec("t1", i, { app: "api", env: "prod", level: i % 5 === 0 ? "error" : "info" }, `level=${i % 5 === 0 ? "error" : "info"} msg="prod ${i}" status=${i % 5 === 0 ? 500 : 200}`, i % 5 === 0 ? 17 : 9));
+    t1.push(
+      rec(
+        "t1",
+        i,
+        { app: "api", env: "prod", level: i % 5 === 0 ? "error" : "info" },
+        `level=${i % 5 === 0 ? "error" : "info"} msg="prod ${i}" status=${i % 5 === 0 ? 500 : 200}`,
+        i % 5 === 0 ? 17 : 9,
+      ),
+    );
     t1.push(rec("t1", i, { app: "api", env: "dev" }, `{"level":"debug","msg":"dev secret ${i}"}`, 5));
   }
   await server.ctx.store.append("t1", t1);
@@ -49,7 +72,12 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function get(path: string, params: Record<string, string | string[]>, token = "analyst", headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string; json: () => any }> {
+async function get(
+  path: string,
+  params: Record<string, string | string[]>,
+  token = "analyst",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string; text: string; json: () => any }> {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x);
   const res = await fetch(`${base}${path}?${qs.toString()}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
@@ -60,7 +88,19 @@ async function get(path: string, params: Record<string, string | string[]>, toke
 const lines = (body: any): string[] => body.data.result.flatMap((s: any) => s.values.map((v: [string, string]) => v[1]));
 
 test("query_range returns Loki's streams shape with stats, as Grafana's logs panel asks", async () => {
-  const r = await get("/loki/api/v1/query_range", { query: '{app="api", env="prod"} |= "error"', limit: "3", start: String(nowNs - 3600n * S), end: String(nowNs + S), step: "60000ms", direction: "backward" }, "analyst", { "x-query-tags": "Source=logsample" });
+  const r = await get(
+    "/loki/api/v1/query_range",
+    {
+      query: '{app="api", env="prod"} |= "error"',
+      limit: "3",
+      start: String(nowNs - 3600n * S),
+      end: String(nowNs + S),
+      step: "60000ms",
+      direction: "backward",
+    },
+    "analyst",
+    { "x-query-tags": "Source=logsample" },
+  );
   assert.equal(r.status, 200, r.text);
   const body = r.json();
   assert.equal(body.status, "success");
@@ -68,11 +108,22 @@ test("query_range returns Loki's streams shape with stats, as Grafana's logs pan
   assert.equal(lines(body).length, 3);
   assert.equal(typeof body.data.result[0].values[0][0], "string");
   assert.equal(body.data.result[0].stream.env, "prod");
-  for (const k of ["bytesProcessedPerSecond", "linesProcessedPerSecond", "totalBytesProcessed", "totalLinesProcessed", "execTime", "totalEntriesReturned"]) assert.equal(typeof body.data.stats.summary[k], "number", k);
+  for (const k of ["bytesProcessedPerSecond", "linesProcessedPerSecond", "totalBytesProcessed", "totalLinesProcessed", "execTime", "totalEntriesReturned"])
+    assert.equal(typeof body.data.stats.summary[k], "number", k);
 });
 
 test("the logs volume query Grafana runs returns a matrix grouped by level and detected_level", async () => {
-  const r = await get("/loki/api/v1/query_range", { query: 'sum by (level, detected_level) (count_over_time({app="api"} | drop __error__ [1m]))', start: String(nowNs - 600n * S), end: String(nowNs), step: "60000ms" }, "analyst", { "x-query-tags": "Source=logvolhist" });
+  const r = await get(
+    "/loki/api/v1/query_range",
+    {
+      query: 'sum by (level, detected_level) (count_over_time({app="api"} | drop __error__ [1m]))',
+      start: String(nowNs - 600n * S),
+      end: String(nowNs),
+      step: "60000ms",
+    },
+    "analyst",
+    { "x-query-tags": "Source=logvolhist" },
+  );
   assert.equal(r.status, 200, r.text);
   const body = r.json();
   assert.equal(body.data.resultType, "matrix");
@@ -88,7 +139,10 @@ test("the logs volume query Grafana runs returns a matrix grouped by level and d
 test("instant queries return vector and scalar results", async () => {
   const v = (await get("/loki/api/v1/query", { query: 'sum by (env) (count_over_time({app="api"}[5m]))', time: String(nowNs) })).json();
   assert.equal(v.data.resultType, "vector");
-  assert.deepEqual(v.data.result.map((s: any) => [s.metric.env, s.value[1]]).sort(), [["dev", "50"], ["prod", "50"]]);
+  assert.deepEqual(v.data.result.map((s: any) => [s.metric.env, s.value[1]]).sort(), [
+    ["dev", "50"],
+    ["prod", "50"],
+  ]);
   const s = (await get("/loki/api/v1/query", { query: "2 * 21" })).json();
   assert.equal(s.data.resultType, "scalar");
   assert.equal(s.data.result[1], "42");
@@ -101,13 +155,26 @@ test("the label browser calls return names, values and series", async () => {
   assert.deepEqual((await get("/loki/api/v1/label/level/values", { ...range, query: '{env="prod"}' })).json().data, ["error", "info"]);
   const series = (await get("/loki/api/v1/series", { ...range, "match[]": '{app="api"}' })).json();
   assert.equal(series.data.length, 3);
-  const form = await fetch(`${base}/loki/api/v1/series`, { method: "POST", headers: { authorization: "Bearer analyst", "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams([["match[]", '{env="dev"}'], ["start", range.start], ["end", range.end]]).toString() });
+  const form = await fetch(`${base}/loki/api/v1/series`, {
+    method: "POST",
+    headers: { authorization: "Bearer analyst", "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams([
+      ["match[]", '{env="dev"}'],
+      ["start", range.start],
+      ["end", range.end],
+    ]).toString(),
+  });
   assert.deepEqual(((await form.json()) as { data: unknown }).data, [{ app: "api", env: "dev" }]);
 });
 
 test("stats, volume, detected fields/labels, patterns, format_query and buildinfo have Loki's shapes", async () => {
   const range = { start: String(nowNs - 3600n * S), end: String(nowNs) };
-  assert.deepEqual((await get("/loki/api/v1/index/stats", { ...range, query: '{app="api"}' })).json(), { streams: 3, chunks: 3, bytes: (await get("/loki/api/v1/index/stats", { ...range, query: '{app="api"}' })).json().bytes, entries: 100 });
+  assert.deepEqual((await get("/loki/api/v1/index/stats", { ...range, query: '{app="api"}' })).json(), {
+    streams: 3,
+    chunks: 3,
+    bytes: (await get("/loki/api/v1/index/stats", { ...range, query: '{app="api"}' })).json().bytes,
+    entries: 100,
+  });
   const vol = (await get("/loki/api/v1/index/volume", { ...range, query: '{app="api"}', targetLabels: "env" })).json();
   assert.equal(vol.data.resultType, "vector");
   assert.deepEqual(vol.data.result.map((s: any) => s.metric.env).sort(), ["dev", "prod"]);
@@ -121,7 +188,10 @@ test("stats, volume, detected fields/labels, patterns, format_query and buildinf
   const dl = (await get("/loki/api/v1/detected_labels", { ...range, query: '{app="api"}' })).json();
   assert.ok(dl.detectedLabels.some((l: any) => l.label === "env" && l.cardinality === 2));
   assert.deepEqual((await get("/loki/api/v1/patterns", { ...range, query: '{app="api"}' })).json(), { status: "success", data: [] });
-  assert.deepEqual((await get("/loki/api/v1/format_query", { query: 'sum(rate({app="api"}[1m]))by(env)' })).json(), { status: "success", data: 'sum by (env) (rate({app="api"}[1m]))' });
+  assert.deepEqual((await get("/loki/api/v1/format_query", { query: 'sum(rate({app="api"}[1m]))by(env)' })).json(), {
+    status: "success",
+    data: 'sum by (env) (rate({app="api"}[1m]))',
+  });
   assert.equal(typeof (await get("/loki/api/v1/status/buildinfo", {})).json().version, "string");
 });
 
@@ -143,6 +213,24 @@ test("bad queries get Loki's plain-text 400 errors", async () => {
   }
 });
 
+test("hostile requests (1 MB query, catastrophic regex, deep nesting, huge range) fail or finish promptly", async () => {
+  const big = await fetch(`${base}/loki/api/v1/query_range`, {
+    method: "POST",
+    headers: { authorization: "Bearer analyst", "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ query: `{app="api"} |= "${"x".repeat(1 << 20)}"` }).toString(),
+  });
+  assert.equal(big.status, 400);
+  assert.match(await big.text(), /characters long, the limit is/);
+  const evil = await get("/loki/api/v1/query_range", { query: '{app="api"} |~ "(a+)+$" |~ "(.*.*)*x"', limit: "10" });
+  assert.equal(evil.status, 200);
+  const deep = await get("/loki/api/v1/query", { query: "(".repeat(1000) + "1" + ")".repeat(1000) });
+  assert.equal(deep.status, 400);
+  assert.match(deep.text, /nests deeper than 64/);
+  const long = await get("/loki/api/v1/query_range", { query: '{app="api"}', start: "0", end: String(nowNs) });
+  assert.equal(long.status, 400);
+  assert.match(long.text, /time range exceeds the limit/);
+});
+
 test("a scoped principal never sees a line, label value or count outside its scope", async () => {
   const range = { start: String(nowNs - 3600n * S), end: String(nowNs + S) };
   const logs = (await get("/loki/api/v1/query_range", { ...range, query: '{app="api"}', limit: "1000" }, "scoped")).json();
@@ -156,7 +244,10 @@ test("a scoped principal never sees a line, label value or count outside its sco
   assert.equal((await get("/loki/api/v1/series", { ...range, "match[]": '{app="api"}' }, "scoped")).json().data.length, 2);
   assert.equal((await get("/loki/api/v1/index/stats", { ...range, query: '{app="api"}' }, "scoped")).json().entries, 50);
   const vol = (await get("/loki/api/v1/index/volume", { ...range, query: '{app="api"}', targetLabels: "env" }, "scoped")).json();
-  assert.deepEqual(vol.data.result.map((s: any) => s.metric.env), ["prod"]);
+  assert.deepEqual(
+    vol.data.result.map((s: any) => s.metric.env),
+    ["prod"],
+  );
   const dv = (await get("/loki/api/v1/detected_field/msg/values", { ...range, query: '{app="api"}' }, "scoped")).json();
   assert.ok(!dv.values.some((v: string) => v.includes("secret")));
   const dl = (await get("/loki/api/v1/detected_labels", { ...range, query: '{app="api"}' }, "scoped")).json();
@@ -200,7 +291,11 @@ async function waitFor(cond: () => boolean): Promise<void> {
 test("the WebSocket tail streams new matching lines inside the scope and rejects bad upgrades", async () => {
   const t = await openTail("scoped", '{app="api"} |= "live"', `&start=${nowNs}`);
   assert.ok("ws" in t);
-  await server.ctx.store.append("t1", [rec("t1", 0, { app: "api", env: "dev" }, "live dev secret"), rec("t1", 0, { app: "api", env: "prod" }, "live prod line"), rec("t1", 0, { app: "api", env: "prod" }, "not matching")]);
+  await server.ctx.store.append("t1", [
+    rec("t1", 0, { app: "api", env: "dev" }, "live dev secret"),
+    rec("t1", 0, { app: "api", env: "prod" }, "live prod line"),
+    rec("t1", 0, { app: "api", env: "prod" }, "not matching"),
+  ]);
   await waitFor(() => t.messages.some((m) => m.streams.length > 0));
   const got = t.messages.flatMap((m) => m.streams.flatMap((s: any) => s.values.map((v: [string, string]) => v[1])));
   assert.deepEqual(got, ["live prod line"]);
@@ -219,7 +314,10 @@ test("the tail replays from start and reports entries dropped over the limit", a
   const t = await openTail("analyst", '{env="prod"} |= "burst"', `&limit=2&start=${nowNs - 3600n * S}`);
   assert.ok("ws" in t);
   await new Promise((r) => setTimeout(r, 50));
-  await server.ctx.store.append("t1", [0, 1, 2, 3, 4].map((i) => rec("t1", 0, { app: "api", env: "prod" }, `burst ${i}`)));
+  await server.ctx.store.append(
+    "t1",
+    [0, 1, 2, 3, 4].map((i) => rec("t1", 0, { app: "api", env: "prod" }, `burst ${i}`)),
+  );
   await waitFor(() => t.messages.some((m) => m.dropped_entries !== null && m.dropped_entries !== undefined));
   const dropped = t.messages.flatMap((m) => m.dropped_entries ?? []);
   assert.equal(dropped.length, 3);

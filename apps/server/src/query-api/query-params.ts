@@ -46,13 +46,15 @@ export function requireQuery(p: Params): string {
 export function intParam(p: Params, name: string, dflt: number): number {
   const s = str(p, name);
   if (s === undefined) return dflt;
-  if (!/^\d+$/.test(s.trim())) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid ${name}: ${JSON.stringify(s.slice(0, 32))} is not a non-negative integer`);
+  if (!/^\d+$/.test(s.trim()))
+    throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid ${name}: ${JSON.stringify(s.slice(0, 32))} is not a non-negative integer`);
   return Number(s);
 }
 
 export function directionParam(p: Params): "forward" | "backward" {
   const d = (str(p, "direction") ?? "backward").toLowerCase();
-  if (d !== "forward" && d !== "backward") throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid direction: ${JSON.stringify(d.slice(0, 32))} (use forward or backward)`);
+  if (d !== "forward" && d !== "backward")
+    throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid direction: ${JSON.stringify(d.slice(0, 32))} (use forward or backward)`);
   return d;
 }
 
@@ -76,7 +78,8 @@ export function stepParam(p: Params, start: bigint, end: bigint): bigint {
     return d < NS ? NS : (d / NS) * NS;
   }
   const step = parseStepParam(s, "step");
-  if (step <= 0n) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (step <= 0n)
+    throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "zero or negative query resolution step widths are not accepted. Try a positive integer");
   return step;
 }
 

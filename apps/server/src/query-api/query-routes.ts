@@ -7,7 +7,7 @@ import { QueryEngine, QueryErrors, formatExpr, parseExpr, parseStepParam, parseT
 import type { ServerContext } from "../context.js";
 import type { RouteModule } from "../http/route-module.js";
 import { requireRole } from "../http/request-auth.js";
-import { HOUR_NS, directionParam, intParam, list, paramsOf, parseForm, rangeParams, requireQuery, stepParam, str} from "./query-params.js";
+import { HOUR_NS, directionParam, intParam, list, paramsOf, parseForm, rangeParams, requireQuery, stepParam, str } from "./query-params.js";
 import { attachTail } from "./tail-socket.js";
 
 /** Version reported by buildinfo; Grafana uses it for feature detection. */
@@ -19,7 +19,13 @@ export function engineFor(ctx: ServerContext): QueryEngine {
   const q = ctx.config.query;
   const engine = new QueryEngine(
     ctx.store,
-    { maxEntries: q.maxEntries, maxSeries: q.maxSeries, maxQueryLengthNs: BigInt(Math.round(q.maxQueryLengthHours * 3600)) * 1_000_000_000n, timeoutMs: q.timeoutSeconds * 1000 },
+    {
+      maxEntries: q.maxEntries,
+      maxSeries: q.maxSeries,
+      maxQueryLengthNs: BigInt(Math.round(q.maxQueryLengthHours * 3600)) * 1_000_000_000n,
+      timeoutMs: q.timeoutSeconds * 1000,
+      maxSamples: q.maxSamples,
+    },
     { clock: ctx.clock, logger: ctx.log },
   );
   ctx.services.set("queryEngine", engine);
@@ -32,15 +38,23 @@ export function readerOf(request: FastifyRequest): { tenant: string; scope: stri
   return { tenant: request.tenant, scope: p.scope };
 }
 
-const inflight = new Map<string, number>();
-
 /** Runs a handler with Loki's error style (plain-text 400 for query errors), per-principal concurrency and cancellation. */
-async function guarded<T>(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, fn: (signal: AbortSignal) => Promise<T>): Promise<T | FastifyReply> {
+async function guarded<T>(
+  ctx: ServerContext,
+  inflight: Map<string, number>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T | FastifyReply> {
   const id = request.principal?.id ?? "anonymous";
   const running = inflight.get(id) ?? 0;
   try {
     if (running >= ctx.config.query.maxConcurrentPerPrincipal) {
-      throw new MeshlogError(QueryErrors.QUERY_CONCURRENCY_LIMIT, `too many concurrent queries for this principal (limit ${ctx.config.query.maxConcurrentPerPrincipal}, query.maxConcurrentPerPrincipal)`, { details: { retryAfterSeconds: 1 } });
+      throw new MeshlogError(
+        QueryErrors.QUERY_CONCURRENCY_LIMIT,
+        `too many concurrent queries for this principal (limit ${ctx.config.query.maxConcurrentPerPrincipal}, query.maxConcurrentPerPrincipal)`,
+        { details: { retryAfterSeconds: 1 } },
+      );
     }
   } catch (err) {
     return sendError(reply, err as MeshlogError);
@@ -54,7 +68,8 @@ async function guarded<T>(ctx: ServerContext, request: FastifyRequest, reply: Fa
   try {
     return await fn(ac.signal);
   } catch (err) {
-    if (err instanceof MeshlogError && (err.code.startsWith("QUERY_") || err.code === "TIME_INVALID" || err.code === "REQUEST_INVALID")) return sendError(reply, err);
+    if (err instanceof MeshlogError && (err.code.startsWith("QUERY_") || err.code === "TIME_INVALID" || err.code === "REQUEST_INVALID"))
+      return sendError(reply, err);
     throw err;
   } finally {
     reply.raw.off("close", onClose);
@@ -76,7 +91,12 @@ function categorize(request: FastifyRequest): boolean {
 }
 
 function dataOf(r: QueryResult, categorized: boolean): Record<string, unknown> {
-  return { resultType: r.resultType, result: r.result, stats: r.stats, ...(categorized && r.resultType === "streams" ? { encodingFlags: ["categorize-labels"] } : {}) };
+  return {
+    resultType: r.resultType,
+    result: r.result,
+    stats: r.stats,
+    ...(categorized && r.resultType === "streams" ? { encodingFlags: ["categorize-labels"] } : {}),
+  };
 }
 
 export const queryApiRoutes: RouteModule = {
@@ -84,13 +104,15 @@ export const queryApiRoutes: RouteModule = {
   body: "json",
   register(app: FastifyInstance, ctx: ServerContext) {
     const engine = engineFor(ctx);
+    /** Queries running per principal id (query.maxConcurrentPerPrincipal). */
+    const inflight = new Map<string, number>();
     app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 4 * 1024 * 1024 }, (_req, body, done) => {
       done(null, parseForm(String(body)));
     });
 
     const queryRange = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const query = requireQuery(p);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
@@ -98,7 +120,14 @@ export const queryApiRoutes: RouteModule = {
         const intervalText = str(p, "interval");
         const categorized = categorize(request);
         const r = await engine.query({
-          tenant, query, start, end, step, limit: intParam(p, "limit", 100), direction: directionParam(p), signal,
+          tenant,
+          query,
+          start,
+          end,
+          step,
+          limit: intParam(p, "limit", 100),
+          direction: directionParam(p),
+          signal,
           ...(scope !== undefined ? { scope } : {}),
           ...(intervalText !== undefined ? { interval: parseStepParam(intervalText, "interval") } : {}),
           ...(categorized ? { categorizeLabels: true } : {}),
@@ -108,18 +137,27 @@ export const queryApiRoutes: RouteModule = {
     };
     const instant = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const query = requireQuery(p);
         const t = str(p, "time");
         const time = t !== undefined ? parseTimeParam(t, "time") : ctx.clock.nowNs();
-        const r = await engine.query({ tenant, query, start: time, end: time, limit: intParam(p, "limit", 100), direction: directionParam(p), signal, ...(scope !== undefined ? { scope } : {}) });
+        const r = await engine.query({
+          tenant,
+          query,
+          start: time,
+          end: time,
+          limit: intParam(p, "limit", 100),
+          direction: directionParam(p),
+          signal,
+          ...(scope !== undefined ? { scope } : {}),
+        });
         return { status: "success", data: dataOf(r, false) };
       });
     };
     const labels = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const { start, end } = rangeParams(p, ctx.clock, 6n * HOUR_NS);
         const query = str(p, "query");
@@ -129,17 +167,25 @@ export const queryApiRoutes: RouteModule = {
     };
     const labelValues = async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const { start, end } = rangeParams(p, ctx.clock, 6n * HOUR_NS);
         const query = str(p, "query");
-        const data = await engine.labelValues({ tenant, name: request.params.name, start, end, signal, ...(query !== undefined ? { query } : {}), ...(scope !== undefined ? { scope } : {}) });
+        const data = await engine.labelValues({
+          tenant,
+          name: request.params.name,
+          start,
+          end,
+          signal,
+          ...(query !== undefined ? { query } : {}),
+          ...(scope !== undefined ? { scope } : {}),
+        });
         return { status: "success", data };
       });
     };
     const series = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const { start, end } = rangeParams(p, ctx.clock, 6n * HOUR_NS);
         const match = [...list(p, "match[]"), ...list(p, "match")];
@@ -149,15 +195,27 @@ export const queryApiRoutes: RouteModule = {
     };
     const volume = (ranged: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const query = requireQuery(p);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
         const targets = str(p, "targetLabels");
         const r = await engine.volume({
-          tenant, query, start, end, signal, limit: intParam(p, "limit", 100),
+          tenant,
+          query,
+          start,
+          end,
+          signal,
+          limit: intParam(p, "limit", 100),
           ...(ranged ? { step: stepParam(p, start, end) } : {}),
-          ...(targets !== undefined ? { targetLabels: targets.split(",").map((s) => s.trim()).filter((s) => s !== "") } : {}),
+          ...(targets !== undefined
+            ? {
+                targetLabels: targets
+                  .split(",")
+                  .map((s) => s.trim())
+                  .filter((s) => s !== ""),
+              }
+            : {}),
           ...(scope !== undefined ? { scope } : {}),
         });
         return { status: "success", data: { resultType: r.resultType, result: r.result, stats: r.stats } };
@@ -165,25 +223,44 @@ export const queryApiRoutes: RouteModule = {
     };
     const detectedFields = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const query = requireQuery(p);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
-        return engine.detectedFields({ tenant, query, start, end, signal, lineLimit: intParam(p, "line_limit", 1000), limit: intParam(p, "limit", 1000), ...(scope !== undefined ? { scope } : {}) });
+        return engine.detectedFields({
+          tenant,
+          query,
+          start,
+          end,
+          signal,
+          lineLimit: intParam(p, "line_limit", 1000),
+          limit: intParam(p, "limit", 1000),
+          ...(scope !== undefined ? { scope } : {}),
+        });
       });
     };
     const detectedFieldValues = async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const query = requireQuery(p);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
-        return engine.detectedFieldValues({ tenant, query, name: request.params.name, start, end, signal, lineLimit: intParam(p, "line_limit", 1000), limit: intParam(p, "limit", 1000), ...(scope !== undefined ? { scope } : {}) });
+        return engine.detectedFieldValues({
+          tenant,
+          query,
+          name: request.params.name,
+          start,
+          end,
+          signal,
+          lineLimit: intParam(p, "line_limit", 1000),
+          limit: intParam(p, "limit", 1000),
+          ...(scope !== undefined ? { scope } : {}),
+        });
       });
     };
     const detectedLabels = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
         const query = str(p, "query");
@@ -192,7 +269,7 @@ export const queryApiRoutes: RouteModule = {
     };
     const indexStats = async (request: FastifyRequest, reply: FastifyReply) => {
       const { tenant, scope } = readerOf(request);
-      return guarded(ctx, request, reply, async (signal) => {
+      return guarded(ctx, inflight, request, reply, async (signal) => {
         const p = paramsOf(request);
         const query = requireQuery(p);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
@@ -201,7 +278,7 @@ export const queryApiRoutes: RouteModule = {
     };
     const formatQuery = async (request: FastifyRequest, reply: FastifyReply) => {
       readerOf(request);
-      return guarded(ctx, request, reply, async () => ({ status: "success", data: formatExpr(parseExpr(requireQuery(paramsOf(request)))) }));
+      return guarded(ctx, inflight, request, reply, async () => ({ status: "success", data: formatExpr(parseExpr(requireQuery(paramsOf(request)))) }));
     };
 
     const both = (path: string, audit: string, handler: (req: FastifyRequest<never>, reply: FastifyReply) => Promise<unknown>): void => {
@@ -225,17 +302,37 @@ export const queryApiRoutes: RouteModule = {
       readerOf(request);
       return { status: "success", data: [] };
     });
-    app.get("/loki/api/v1/status/buildinfo", { config: { audit: "status" } }, async () => ({
-      version: LOKI_COMPAT_VERSION, revision: "meshlog", branch: "main", buildUser: "meshlog", buildDate: "", goVersion: "",
-    }));
+    app.get(
+      "/loki/api/v1/status/buildinfo",
+      { config: { audit: "status" } },
+      async (request: FastifyRequest) => (
+        readerOf(request),
+        {
+          version: LOKI_COMPAT_VERSION,
+          revision: "meshlog",
+          branch: "main",
+          buildUser: "meshlog",
+          buildDate: "",
+          goVersion: "",
+        }
+      ),
+    );
     app.get("/loki/api/v1/drilldown-limits", { config: { audit: "status" } }, async (request: FastifyRequest) => {
       readerOf(request);
       const q = ctx.config.query;
       return {
         limits: {
-          discover_log_levels: true, discover_service_name: [], log_level_fields: ["level", "LEVEL", "Level", "severity", "SEVERITY", "Severity", "lvl", "LVL", "Lvl"],
-          max_entries_limit_per_query: q.maxEntries, max_query_length: `${q.maxQueryLengthHours}h`, max_query_series: q.maxSeries, query_timeout: `${q.timeoutSeconds}s`,
-          volume_enabled: true, volume_max_series: 1000, pattern_persistence_enabled: false, metric_aggregation_enabled: false,
+          discover_log_levels: true,
+          discover_service_name: [],
+          log_level_fields: ["level", "LEVEL", "Level", "severity", "SEVERITY", "Severity", "lvl", "LVL", "Lvl"],
+          max_entries_limit_per_query: q.maxEntries,
+          max_query_length: `${q.maxQueryLengthHours}h`,
+          max_query_series: q.maxSeries,
+          query_timeout: `${q.timeoutSeconds}s`,
+          volume_enabled: true,
+          volume_max_series: 1000,
+          pattern_persistence_enabled: false,
+          metric_aggregation_enabled: false,
         },
         pattern_ingester_enabled: false,
         version: LOKI_COMPAT_VERSION,
@@ -244,4 +341,3 @@ export const queryApiRoutes: RouteModule = {
     attachTail(app, ctx, engine);
   },
 };
-

@@ -27,7 +27,9 @@ interface TailMessage {
 
 function reject(socket: Duplex, status: number, text: string): void {
   const body = Buffer.from(text);
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : "Bad Request"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : "Bad Request"}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }
 
 /** Registers the upgrade handler on the app's server; closes live tails when the app closes. */
@@ -44,14 +46,25 @@ export function attachTail(app: FastifyInstance, ctx: ServerContext, engine: Que
         if (cred === undefined) return reject(socket, 401, "authentication required: send Authorization: Bearer <token>");
         principal = await ctx.auth.authenticate(cred.secret, cred.kind);
         if (principal === undefined) {
-          ctx.audit.record({ action: "auth.failed", principal: "anonymous", tenant: "", remoteAddress: req.socket.remoteAddress ?? "", method: "GET", route: TAIL_PATH, result: "denied", details: { credential: cred.kind } });
+          ctx.audit.record({
+            action: "auth.failed",
+            principal: "anonymous",
+            tenant: "",
+            remoteAddress: req.socket.remoteAddress ?? "",
+            method: "GET",
+            route: TAIL_PATH,
+            result: "denied",
+            details: { credential: cred.kind },
+          });
           return reject(socket, 401, "the token is unknown, expired or revoked");
         }
         tenant = resolveTenant(principal, req.headers["x-scope-orgid"]);
-        if (!hasRole(principal, tenant === AUDIT_TENANT ? "auditor" : "analyst")) throw new MeshlogError("AUTH_FORBIDDEN", "this action needs the role analyst");
+        if (!hasRole(principal, tenant === AUDIT_TENANT ? "auditor" : "analyst"))
+          throw new MeshlogError("AUTH_FORBIDDEN", "this action needs the role analyst");
       } catch (err) {
         const status = err instanceof MeshlogError && err.code === "AUTH_FORBIDDEN" ? 403 : 400;
-        if (principal !== undefined) ctx.audit.record({ action: "tail", principal: principal.id, tenant, method: "GET", route: TAIL_PATH, status, result: "denied" });
+        if (principal !== undefined)
+          ctx.audit.record({ action: "tail", principal: principal.id, tenant, method: "GET", route: TAIL_PATH, status, result: "denied" });
         return reject(socket, status, (err as Error).message);
       }
       const p = principal;
@@ -63,7 +76,17 @@ export function attachTail(app: FastifyInstance, ctx: ServerContext, engine: Que
         return reject(socket, 400, (err as Error).message);
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        ctx.audit.record({ action: "tail", principal: p.id, tenant, remoteAddress: req.socket.remoteAddress ?? "", method: "GET", route: TAIL_PATH, status: 101, result: "ok", details: { query: session.query.slice(0, 1024) } });
+        ctx.audit.record({
+          action: "tail",
+          principal: p.id,
+          tenant,
+          remoteAddress: req.socket.remoteAddress ?? "",
+          method: "GET",
+          route: TAIL_PATH,
+          status: 101,
+          result: "ok",
+          details: { query: session.query.slice(0, 1024) },
+        });
         session.run(ws);
       });
     })();
@@ -99,12 +122,17 @@ class TailSession {
     if (query === "") throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "query parameter is required");
     this.query = query;
     const expr = engine.parse(query);
-    if (expr.kind !== "log") throw new MeshlogError(QueryErrors.QUERY_INVALID, "tail needs a log query (a stream selector with an optional pipeline), not a metric query");
+    if (expr.kind !== "log")
+      throw new MeshlogError(QueryErrors.QUERY_INVALID, "tail needs a log query (a stream selector with an optional pipeline), not a metric query");
     const limitText = params.get("limit");
     this.#limit = limitText !== null && limitText !== "" ? Number(limitText) : 100;
-    if (!Number.isInteger(this.#limit) || this.#limit <= 0) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid limit ${JSON.stringify(limitText)}`);
+    if (!Number.isInteger(this.#limit) || this.#limit <= 0)
+      throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid limit ${JSON.stringify(limitText)}`);
     if (this.#limit > engine.limits.maxEntries) {
-      throw new MeshlogError(QueryErrors.QUERY_LIMIT_ENTRIES, `max entries limit per query exceeded, limit > max_entries_limit (${this.#limit} > ${engine.limits.maxEntries}); the limit is the setting query.maxEntries (MESHLOG_QUERY_MAX_ENTRIES)`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_LIMIT_ENTRIES,
+        `max entries limit per query exceeded, limit > max_entries_limit (${this.#limit} > ${engine.limits.maxEntries}); the limit is the setting query.maxEntries (MESHLOG_QUERY_MAX_ENTRIES)`,
+      );
     }
     const delay = params.get("delay_for");
     const delaySec = delay !== null && delay !== "" ? Number(parseStepParam(delay, "delay_for")) / 1e9 : 0;
@@ -149,7 +177,17 @@ class TailSession {
       try {
         const now = this.#ctx.clock.nowNs();
         if (this.#start < now) {
-          const r = await this.#engine.query({ tenant: this.#tenant, query: this.query, start: this.#start, end: now + 1n, step: 1_000_000_000n, limit: this.#limit, direction: "backward", signal: ac.signal, ...(this.#scope !== undefined ? { scope: this.#scope } : {}) });
+          const r = await this.#engine.query({
+            tenant: this.#tenant,
+            query: this.query,
+            start: this.#start,
+            end: now + 1n,
+            step: 1_000_000_000n,
+            limit: this.#limit,
+            direction: "backward",
+            signal: ac.signal,
+            ...(this.#scope !== undefined ? { scope: this.#scope } : {}),
+          });
           if (r.resultType === "streams" && r.result.length > 0 && !closed) {
             const entries = r.result.flatMap((s) => s.values.map((v) => ({ stream: s.stream, ts: BigInt(v[0]), line: v[1] })));
             entries.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));

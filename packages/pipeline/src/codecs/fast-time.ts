@@ -2,6 +2,8 @@
 
 import { parseRfc3339Ns } from "@meshlog/core";
 
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
 const d2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
 
 /**
@@ -21,8 +23,8 @@ export function parseRfc3339Fast(s: string): bigint | undefined {
     s.charCodeAt(16) === 58
   ) {
     let ok = true;
-    for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) {
-      const c = s.charCodeAt(i);
+    for (let k = 0; k < DIGIT_POSITIONS.length; k++) {
+      const c = s.charCodeAt(DIGIT_POSITIONS[k] as number);
       if (c < 48 || c > 57) ok = false;
     }
     let frac = 0;

@@ -87,3 +87,10 @@ test("flattenJson respects the field limit", () => {
   for (let i = 0; i < 1000; i++) obj[`k${i}`] = i;
   assert.equal(Object.keys(flattenJson(obj, { maxDepth: 4, maxFields: 10 })).length, 10);
 });
+
+test("__proto__ keys in JSON, logfmt and Docker attrs are stored as _proto_", () => {
+  assert.deepEqual(parseBody('{"__proto__":{"x":1},"a":"b"}').fields, { "_proto_.x": "1", a: "b" });
+  assert.deepEqual(parseBody("__proto__=1 toString=2 level=info").fields, { _proto_: "1", toString: "2", level: "info" });
+  assert.equal(parseBody('{"log":"x\\n","stream":"stdout","time":"2019-01-01T00:00:00Z","attrs":{"__proto__":"p"}}').fields["docker.attrs._proto_"], "p");
+  assert.equal(({} as Record<string, unknown>).x, undefined);
+});

@@ -131,7 +131,7 @@ export class LabelRules {
     if (this.#keepSender) Object.assign(out, r.labels);
     else if (r.labels.source !== undefined) out.source = r.labels.source;
     for (const rule of this.#rules) {
-      if (out[rule.label] !== undefined && out[rule.label] !== "") continue;
+      if (Object.hasOwn(out, rule.label) && out[rule.label] !== "") continue;
       for (const get of rule.getters) {
         const v = get(r);
         if (v === undefined) continue;

@@ -35,6 +35,13 @@ export function plausibleCard(d: string): boolean {
   return false;
 }
 
+// 16-digit span ids (and all-digit trace ids) pass the card checks one time in ten: not after such keys.
+const ID_KEY_BEFORE = /(?:trace|span|parent)[_.-]?id\W{0,4}$/i;
+
+function afterIdKey(text: string, start: number): boolean {
+  return ID_KEY_BEFORE.test(text.slice(Math.max(0, start - 16), start));
+}
+
 interface Group {
   start: number;
   end: number;
@@ -77,7 +84,7 @@ function findCards(text: string): Span[] {
         for (let b = a; b < groups.length; b++) {
           digits += (groups[b] as Group).digits;
           if (digits.length > 19) break;
-          if (digits.length >= 13 && plausibleCard(digits) && luhnValid(digits)) {
+          if (digits.length >= 13 && plausibleCard(digits) && luhnValid(digits) && !afterIdKey(text, (groups[a] as Group).start)) {
             out.push({ start: (groups[a] as Group).start, end: (groups[b] as Group).end });
             a = b;
             break;

@@ -3,6 +3,9 @@
 import { z } from "zod";
 import { BUILTIN_RULE_NAMES } from "./builtin-detectors.js";
 
+/** Keys holding random trace context ids, never redacted unless skipKeys is set explicitly. */
+export const DEFAULT_SKIP_KEYS = ["trace_id", "span_id", "traceId", "spanId", "trace.id", "span.id", "parent_id", "parentId"] as const;
+
 export const REDACTION_MODES = ["mask", "hash", "drop"] as const;
 export type RedactionMode = (typeof REDACTION_MODES)[number];
 
@@ -46,7 +49,10 @@ export const redactionConfigSchema = z
     body: z.boolean().default(true).describe("Redact the body."),
     attributes: z.boolean().default(true).describe("Redact attribute values (and whole values of secret-named keys like password or api_key)."),
     resource: z.boolean().default(true).describe("Redact resource values."),
-    skipKeys: z.array(z.string()).default([]).describe("Attribute/resource keys never redacted (e.g. trace_id)."),
+    skipKeys: z
+      .array(z.string())
+      .default([...DEFAULT_SKIP_KEYS])
+      .describe("Attribute/resource keys never redacted; default: the trace and span id keys (random hex that can look like card numbers)."),
   })
   .strict();
 

@@ -47,6 +47,8 @@ const negatives: string[] = [
   "ts 1700000000000000000 is a timestamp",
   "4111111111111111111111 too long",
   "ref ab4111111111111111",
+  '"span_id":"4969315346863320"',
+  "trace_id=4969315346863320",
   "area 000-12-3456",
   "area 666-12-3456",
   "area 912-12-3456",
@@ -136,6 +138,14 @@ test("redactRecord covers body, attributes (including secret-named keys) and res
   assert.deepEqual(rec.resource, { "host.name": "web-1", owner: "[REDACTED:email]" });
   assert.equal(n, 6);
   assert.deepEqual(r.counts(), { email: 3, credit_card: 1, password: 1, url_password: 1 });
+});
+
+test("attribute values not found verbatim in a clean body are still scanned; values copied from it are not", () => {
+  const r = new Redactor();
+  const rec = { ...record(), resource: {}, body: "user logged in from idx4111111111111111", attributes: { email: "a@example.com", n: "4111111111111111" } };
+  assert.equal(r.redactRecord(rec), 1);
+  assert.deepEqual(rec.attributes, { email: "[REDACTED:email]", n: "4111111111111111" });
+  assert.equal(rec.body, "user logged in from idx4111111111111111");
 });
 
 test("drop mode removes attributes and replaces the whole body", () => {

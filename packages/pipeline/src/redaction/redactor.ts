@@ -118,15 +118,18 @@ export class Redactor {
   redactRecord(r: LogRecord): number {
     let n = 0;
     const c = this.#config;
+    // A body no rule matched: attribute values copied verbatim out of it (what parsers extract, between
+    // delimiters) are clean too and are not scanned again.
+    let cleanBody: string | undefined;
     if (c.body && r.body !== "") {
       const res = this.redactText(r.body);
       if (res.count > 0) {
         r.body = res.text;
         n += res.count;
-      }
+      } else cleanBody = r.body;
     }
-    if (c.attributes) n += this.#redactMap(r.attributes, true);
-    if (c.resource) n += this.#redactMap(r.resource, false);
+    if (c.attributes) n += this.#redactMap(r.attributes, true, cleanBody);
+    if (c.resource) n += this.#redactMap(r.resource, false, undefined);
     return n;
   }
 
@@ -135,7 +138,7 @@ export class Redactor {
     return Object.fromEntries(this.#counts);
   }
 
-  #redactMap(map: Record<string, string>, byKey: boolean): number {
+  #redactMap(map: Record<string, string>, byKey: boolean, cleanBody: string | undefined): number {
     let n = 0;
     for (const key of Object.keys(map)) {
       if (this.#skipKeys.has(key)) continue;
@@ -148,6 +151,7 @@ export class Redactor {
         else map[key] = this.#replacement("password", this.#keyRuleMode, value);
         continue;
       }
+      if (cleanBody !== undefined && cleanBody.includes(value)) continue;
       const res = this.redactText(value);
       if (res.count === 0) continue;
       n += res.count;

@@ -27,40 +27,49 @@ export async function runLogQuery(ctx: QueryContext, expr: LogExpr, p: LogQueryP
   if (p.limit <= 0) return { streams: [], entries: 0 };
   const prefilter = pipeline.prefilter;
   const lineOnly = pipeline.lineOnly;
-  await ctx.scan(streams, p.start, p.end, p.direction, pipeline.requiredSubstrings, (batch: readonly StoredEntry[]) => {
-    for (const { streamId, record } of batch) {
-      if (prefilter !== undefined && !prefilter(record.body)) continue;
-      const info = byId.get(streamId);
-      if (info === undefined) continue;
-      const lb = new LabelsBuilder(info.labels, () => metadataOf(record, info.labels));
-      const entry = { ts: record.timestamp, line: record.body, labels: lb };
-      if (!lineOnly && !pipeline.process(entry)) continue;
-      ctx.postFilterLines++;
-      let stream: Record<string, string>;
-      let extra: StreamValue[2] | undefined;
-      if (p.categorizeLabels === true) {
-        stream = { ...info.labels };
-        const meta = lb.meta();
-        const parsed = lb.parsed();
-        const sm = Object.keys(meta).length > 0 ? meta : undefined;
-        const ps = Object.keys(parsed).length > 0 ? parsed : undefined;
-        if (sm !== undefined || ps !== undefined) extra = { ...(sm !== undefined ? { structuredMetadata: sm } : {}), ...(ps !== undefined ? { parsed: ps } : {}) };
-      } else stream = lb.all();
-      const key = labelsKey(stream);
-      let s = out.get(key);
-      if (s === undefined) {
-        s = { stream, values: [] };
-        out.set(key, s);
+  await ctx.scan(
+    streams,
+    p.start,
+    p.end,
+    p.direction,
+    pipeline.requiredSubstrings,
+    (batch: readonly StoredEntry[]) => {
+      for (const { streamId, record } of batch) {
+        if (prefilter !== undefined && !prefilter(record.body)) continue;
+        const info = byId.get(streamId);
+        if (info === undefined) continue;
+        const lb = new LabelsBuilder(info.labels, () => metadataOf(record, info.labels));
+        const entry = { ts: record.timestamp, line: record.body, labels: lb };
+        if (!lineOnly && !pipeline.process(entry)) continue;
+        ctx.postFilterLines++;
+        let stream: Record<string, string>;
+        let extra: StreamValue[2] | undefined;
+        if (p.categorizeLabels === true) {
+          stream = { ...info.labels };
+          const meta = lb.meta();
+          const parsed = lb.parsed();
+          const sm = Object.keys(meta).length > 0 ? meta : undefined;
+          const ps = Object.keys(parsed).length > 0 ? parsed : undefined;
+          if (sm !== undefined || ps !== undefined)
+            extra = { ...(sm !== undefined ? { structuredMetadata: sm } : {}), ...(ps !== undefined ? { parsed: ps } : {}) };
+        } else stream = lb.all();
+        const key = labelsKey(stream);
+        let s = out.get(key);
+        if (s === undefined) {
+          s = { stream, values: [] };
+          out.set(key, s);
+        }
+        if (p.interval !== undefined && p.interval > 0n && s.lastTs !== undefined) {
+          const gap = p.direction === "forward" ? entry.ts - s.lastTs : s.lastTs - entry.ts;
+          if (gap < p.interval) continue;
+        }
+        s.lastTs = entry.ts;
+        s.values.push(extra !== undefined ? [entry.ts.toString(), entry.line, extra] : [entry.ts.toString(), entry.line]);
+        if (++count >= p.limit) return false;
       }
-      if (p.interval !== undefined && p.interval > 0n && s.lastTs !== undefined) {
-        const gap = p.direction === "forward" ? entry.ts - s.lastTs : s.lastTs - entry.ts;
-        if (gap < p.interval) continue;
-      }
-      s.lastTs = entry.ts;
-      s.values.push(extra !== undefined ? [entry.ts.toString(), entry.line, extra] : [entry.ts.toString(), entry.line]);
-      if (++count >= p.limit) return false;
-    }
-    return true;
-  });
+      return true;
+    },
+    expr.stages.length === 0 && p.interval === undefined ? p.limit : undefined,
+  );
   return { streams: [...out.values()].map(({ stream, values }) => ({ stream, values })), entries: count };
 }

@@ -14,14 +14,19 @@ import { labelsKey, projectLabels } from "./series-key.js";
 /** The stream matchers of the first selector of an expression. */
 export function selectorOf(e: Expr): readonly Matcher[] {
   switch (e.kind) {
-    case "log": return e.matchers;
-    case "rangeAgg": return e.range.log.matchers;
-    case "vectorAgg": case "labelReplace": return selectorOf(e.inner);
+    case "log":
+      return e.matchers;
+    case "rangeAgg":
+      return e.range.log.matchers;
+    case "vectorAgg":
+    case "labelReplace":
+      return selectorOf(e.inner);
     case "binary": {
       const l = selectorOf(e.left);
       return l.length > 0 ? l : selectorOf(e.right);
     }
-    default: return [];
+    default:
+      return [];
   }
 }
 
@@ -105,7 +110,10 @@ export async function volume(
       g.total += b;
     }
   });
-  return [...groups.values()].filter((g) => g.total > 0).sort((a, b) => b.total - a.total).slice(0, opts.limit);
+  return [...groups.values()]
+    .filter((g) => g.total > 0)
+    .sort((a, b) => b.total - a.total)
+    .slice(0, opts.limit);
 }
 
 export interface DetectedField {
@@ -184,7 +192,12 @@ export function describeFields(fields: Map<string, { values: Set<string>; parser
     .slice(0, limit);
 }
 
-export async function detectedLabels(ctx: QueryContext, matchers: readonly Matcher[], start: bigint, end: bigint): Promise<{ label: string; cardinality: number }[]> {
+export async function detectedLabels(
+  ctx: QueryContext,
+  matchers: readonly Matcher[],
+  start: bigint,
+  end: bigint,
+): Promise<{ label: string; cardinality: number }[]> {
   const values = new Map<string, Set<string>>();
   const streams: StreamInfo[] = await ctx.streams(matchers, start, end);
   for (const s of streams) {

@@ -4,7 +4,7 @@ import { MeshlogError } from "@meshlog/core";
 import { QueryErrors } from "../errors.js";
 import type { MetricExpr } from "../language/ast.js";
 import type { QueryContext } from "./query-context.js";
-import { evalRangeAgg, type EvalGrid, type Matrix } from "./range-aggregation.js";
+import { SUMMABLE, evalRangeAgg, type EvalGrid, type Matrix } from "./range-aggregation.js";
 import { labelReplace, scalarBinary, vectorAggregate, vectorBinary, vectorScalarBinary } from "./vector-ops.js";
 
 export type MetricValue = { kind: "scalar"; values: Float64Array } | { kind: "vector"; matrix: Matrix };
@@ -45,7 +45,11 @@ export async function evalMetric(ctx: QueryContext, e: MetricExpr, grid: EvalGri
     case "rangeAgg":
       return { kind: "vector", matrix: await evalRangeAgg(ctx, e, grid, keepMeta) };
     case "vectorAgg": {
-      const inner = await evalMetric(ctx, e.inner, grid, keepMeta);
+      const ri = e.inner;
+      const pushdown = e.op === "sum" && ri.kind === "rangeAgg" && ri.grouping === undefined && SUMMABLE.has(ri.op);
+      const inner: MetricValue = pushdown
+        ? { kind: "vector", matrix: await evalRangeAgg(ctx, ri, grid, keepMeta, e.grouping ?? { without: false, labels: [] }) }
+        : await evalMetric(ctx, e.inner, grid, keepMeta);
       if (inner.kind !== "vector") throw new MeshlogError(QueryErrors.QUERY_INVALID, `${e.op}: expected a vector expression, got a scalar`);
       return { kind: "vector", matrix: vectorAggregate(e, inner.matrix, n) };
     }

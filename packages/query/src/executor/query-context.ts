@@ -8,9 +8,16 @@ import { compileMatchers } from "../pipeline/label-filter.js";
 import { sanitizeLabelName } from "../pipeline/labels-builder.js";
 import type { QueryLimits, QueryStats } from "./query-types.js";
 
-/** Structured metadata of a record as labels: attributes (sanitized names), trace_id, span_id, detected_level. */
+/**
+ * Structured metadata of a record as labels: resource attributes, then record attributes (winning on clashes),
+ * names sanitized to label syntax (`k8s.pod.name` -> `k8s_pod_name`); trace_id, span_id, detected_level.
+ */
 export function metadataOf(r: LogRecord, stream: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const k in r.resource) {
+    const v = r.resource[k];
+    if (v !== undefined && v !== "") out[sanitizeLabelName(k)] = v;
+  }
   const a = r.attributes;
   for (const k in a) {
     const v = a[k];
@@ -30,6 +37,9 @@ export function metadataValue(r: LogRecord, name: string, stream: Readonly<Recor
   const direct = r.attributes[name];
   if (direct !== undefined) return direct;
   for (const k in r.attributes) if (k !== name && sanitizeLabelName(k) === name) return r.attributes[k];
+  const res = r.resource[name];
+  if (res !== undefined) return res;
+  for (const k in r.resource) if (k !== name && sanitizeLabelName(k) === name) return r.resource[k];
   return undefined;
 }
 
@@ -48,7 +58,14 @@ export class QueryContext {
   readonly #startedMs: number;
   #streamCache = new Map<string, Promise<readonly StreamInfo[]>>();
 
-  constructor(opts: { store: LogStore; tenant: string; limits: QueryLimits; scope: readonly Matcher[] | undefined; clock: Clock; signal: AbortSignal | undefined }) {
+  constructor(opts: {
+    store: LogStore;
+    tenant: string;
+    limits: QueryLimits;
+    scope: readonly Matcher[] | undefined;
+    clock: Clock;
+    signal: AbortSignal | undefined;
+  }) {
     this.store = opts.store;
     this.tenant = opts.tenant;
     this.limits = opts.limits;
@@ -63,7 +80,10 @@ export class QueryContext {
   check(): void {
     if (this.#signal?.aborted === true) throw new MeshlogError(QueryErrors.QUERY_CANCELED, "the query was cancelled");
     if (this.#clock.nowMs() > this.#deadline) {
-      throw new MeshlogError(QueryErrors.QUERY_TIMEOUT, `the query ran longer than the timeout of ${this.limits.timeoutMs / 1000}s (query.timeoutSeconds); narrow the time range or add filters`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_TIMEOUT,
+        `the query ran longer than the timeout of ${this.limits.timeoutMs / 1000}s (query.timeoutSeconds); narrow the time range or add filters`,
+      );
     }
   }
 
@@ -92,6 +112,7 @@ export class QueryContext {
     direction: "forward" | "backward",
     requiredSubstrings: readonly string[],
     onBatch: (batch: readonly StoredEntry[]) => boolean | void,
+    limit?: number,
   ): Promise<void> {
     if (streams.length === 0 || end <= start) return;
     this.check();
@@ -100,7 +121,16 @@ export class QueryContext {
     this.#signal?.addEventListener("abort", onAbort, { once: true });
     try {
       for await (const batch of this.store.select(
-        { tenant: this.tenant, streamIds: streams.map((s) => s.id), start, end, direction, ...(requiredSubstrings.length > 0 ? { requiredSubstrings } : {}), signal: ac.signal },
+        {
+          tenant: this.tenant,
+          streamIds: streams.map((s) => s.id),
+          start,
+          end,
+          direction,
+          ...(requiredSubstrings.length > 0 ? { requiredSubstrings } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          signal: ac.signal,
+        },
         this.selectStats,
       )) {
         this.linesProcessed += batch.length;
@@ -139,7 +169,14 @@ export class QueryContext {
           totalChunksRef: s.blocksTotal,
           totalChunksDownloaded: s.blocksScanned,
           chunksDownloadTime: 0,
-          chunk: { headChunkBytes: 0, headChunkLines: s.headRecordsScanned, decompressedBytes: s.bytesDecompressed, decompressedLines: this.linesProcessed - s.headRecordsScanned, compressedBytes: 0, totalDuplicates: 0 },
+          chunk: {
+            headChunkBytes: 0,
+            headChunkLines: s.headRecordsScanned,
+            decompressedBytes: s.bytesDecompressed,
+            decompressedLines: this.linesProcessed - s.headRecordsScanned,
+            compressedBytes: 0,
+            totalDuplicates: 0,
+          },
           blocksPrunedByTime: s.blocksPrunedByTime,
           blocksPrunedByBloom: s.blocksPrunedByBloom,
         },

@@ -11,7 +11,20 @@ const S = 1_000_000_000n;
 const T0 = 1_700_000_000n * S;
 
 function rec(tenant: string, sec: number, labels: Record<string, string>, body: string, extra: Partial<LogRecord> = {}): LogRecord {
-  return { timestamp: T0 + BigInt(sec) * S, observedTimestamp: T0, severityNumber: 0, severityText: "", body, attributes: {}, resource: {}, traceId: "", spanId: "", tenant, labels, ...extra };
+  return {
+    timestamp: T0 + BigInt(sec) * S,
+    observedTimestamp: T0,
+    severityNumber: 0,
+    severityText: "",
+    body,
+    attributes: {},
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant,
+    labels,
+    ...extra,
+  };
 }
 
 async function fixture(): Promise<MemoryStore> {
@@ -19,16 +32,29 @@ async function fixture(): Promise<MemoryStore> {
   const a: LogRecord[] = [];
   for (let i = 0; i < 60; i++) {
     const err = i % 4 === 0;
-    a.push(rec("t1", i, { app: "api", env: "prod", source: "native" }, `level=${err ? "error" : "info"} status=${i % 10 === 0 ? 500 : 200} latency=${i}ms path=/p${i % 3}`, {
-      severityNumber: err ? 17 : 9,
-      attributes: { pod: `pod-${i % 2}`, "http.method": "GET" },
-    }));
+    a.push(
+      rec(
+        "t1",
+        i,
+        { app: "api", env: "prod", source: "native" },
+        `level=${err ? "error" : "info"} status=${i % 10 === 0 ? 500 : 200} latency=${i}ms path=/p${i % 3}`,
+        {
+          severityNumber: err ? 17 : 9,
+          attributes: { pod: `pod-${i % 2}`, "http.method": "GET" },
+          resource: { "k8s.namespace.name": i < 30 ? "ns-a" : "ns-b" },
+        },
+      ),
+    );
   }
-  for (let i = 0; i < 30; i++) a.push(rec("t1", 2 * i, { app: "web", env: "dev" }, JSON.stringify({ level: "warn", msg: `hello ${i}`, dur: `${i}ms`, nested: { k: `v${i % 2}` } })));
+  for (let i = 0; i < 30; i++)
+    a.push(rec("t1", 2 * i, { app: "web", env: "dev" }, JSON.stringify({ level: "warn", msg: `hello ${i}`, dur: `${i}ms`, nested: { k: `v${i % 2}` } })));
   for (let i = 0; i < 10; i++) a.push(rec("t1", 5 * i, { app: "db", env: "prod" }, `\x1b[31mconn from 10.0.0.${i} ok\x1b[0m`));
   a.sort((x, y) => (x.timestamp < y.timestamp ? -1 : 1));
   await store.append("t1", a);
-  await store.append("t2", [0, 1, 2, 3, 4].map((i) => rec("t2", i, { app: "api", env: "prod" }, `secret t2 line ${i}`)));
+  await store.append(
+    "t2",
+    [0, 1, 2, 3, 4].map((i) => rec("t2", i, { app: "api", env: "prod" }, `secret t2 line ${i}`)),
+  );
   await store.append("t3", [rec("t3", 1, { app: "evil" }, "a".repeat(200_000) + "!")]);
   return store;
 }
@@ -40,8 +66,17 @@ async function engine(limits = {}): Promise<QueryEngine> {
 
 type Patch = { [K in keyof QueryRequest]?: QueryRequest[K] | undefined };
 const strip = (o: Record<string, unknown>): QueryRequest => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as unknown as QueryRequest;
-const logReq = (query: string, extra: Patch = {}): QueryRequest => strip({ tenant: "t1", query, start: T0, end: T0 + 60n * S, step: S, limit: 1000, direction: "forward", ...extra });
-const instant = (query: string, extra: Partial<QueryRequest> = {}): QueryRequest => ({ tenant: "t1", query, start: T0 + 59n * S, end: T0 + 59n * S, limit: 100, direction: "backward", ...extra });
+const logReq = (query: string, extra: Patch = {}): QueryRequest =>
+  strip({ tenant: "t1", query, start: T0, end: T0 + 60n * S, step: S, limit: 1000, direction: "forward", ...extra });
+const instant = (query: string, extra: Partial<QueryRequest> = {}): QueryRequest => ({
+  tenant: "t1",
+  query,
+  start: T0 + 59n * S,
+  end: T0 + 59n * S,
+  limit: 100,
+  direction: "backward",
+  ...extra,
+});
 
 function lines(r: QueryResult): string[] {
   assert.equal(r.resultType, "streams");
@@ -64,6 +99,7 @@ const logCases: [string, number][] = [
   ['{app="api"} | pod="pod-1"', 30],
   ['{app="api"} | http_method="GET"', 60],
   ['{app="api"} | detected_level="error"', 15],
+  ['{app="api"} | k8s_namespace_name="ns-b"', 30],
   ['{app="web"} | json | nested_k="v1"', 15],
   ['{app="web"} | json d="dur" | d > 20ms', 9],
   ['{app="web"} | json | msg=~"hello 1.?"', 11],
@@ -96,10 +132,17 @@ test("log queries return the expected lines for every filter, parser and label f
 
 test("line_format, label_format templates and keep shape the output", async () => {
   const e = await engine();
-  const r = await e.query(logReq('{app="api"} | logfmt | status != 200 | line_format "{{.path}} {{.latency | ToUpper}} {{ if eq .level \\"error\\" }}E{{ else }}I{{ end }}"', { limit: 2 }));
+  const r = await e.query(
+    logReq('{app="api"} | logfmt | status != 200 | line_format "{{.path}} {{.latency | ToUpper}} {{ if eq .level \\"error\\" }}E{{ else }}I{{ end }}"', {
+      limit: 2,
+    }),
+  );
   assert.deepEqual(lines(r), ["/p0 0MS E", "/p1 10MS I"]);
   const k = await e.query(logReq('{app="api"} | logfmt | keep status'));
-  assert.deepEqual((k.result as { stream: Record<string, string> }[]).map((s) => s.stream).sort((x, y) => (x.status! < y.status! ? -1 : 1)), [{ status: "200" }, { status: "500" }]);
+  assert.deepEqual(
+    (k.result as { stream: Record<string, string> }[]).map((s) => s.stream).sort((x, y) => (x.status! < y.status! ? -1 : 1)),
+    [{ status: "200" }, { status: "500" }],
+  );
   const f = await e.query(logReq('{app="api"} | logfmt | label_format combo="{{.level}}-{{.path}}" | line_format "{{.combo}}"', { limit: 1 }));
   assert.deepEqual(lines(f), ["error-/p0"]);
   const u = await e.query(logReq('{app="web"} | json | line_format "{{.nested_k | upper}}:{{ __timestamp__ | unixEpoch }}"', { limit: 1 }));
@@ -108,19 +151,71 @@ test("line_format, label_format templates and keep shape the output", async () =
 
 test("limit and direction pick the newest or oldest lines", async () => {
   const e = await engine();
-  assert.deepEqual(lines(await e.query(logReq('{app="api"} | logfmt | line_format "{{.latency}}"', { limit: 3, direction: "backward" }))), ["59ms", "58ms", "57ms"]);
-  assert.deepEqual(lines(await e.query(logReq('{app="api"} | logfmt | line_format "{{.latency}}"', { limit: 3, direction: "forward" }))), ["0ms", "1ms", "2ms"]);
+  assert.deepEqual(lines(await e.query(logReq('{app="api"} | logfmt | line_format "{{.latency}}"', { limit: 3, direction: "backward" }))), [
+    "59ms",
+    "58ms",
+    "57ms",
+  ]);
+  assert.deepEqual(lines(await e.query(logReq('{app="api"} | logfmt | line_format "{{.latency}}"', { limit: 3, direction: "forward" }))), [
+    "0ms",
+    "1ms",
+    "2ms",
+  ]);
+});
+
+test("interval keeps at most one entry per interval and categorize-labels splits label kinds", async () => {
+  const e = await engine();
+  assert.equal(lines(await e.query(logReq('{app="api"} | keep app', { interval: 10n * S }))).length, 6);
+  const c = await e.query(logReq('{app="api"} | logfmt', { limit: 1, categorizeLabels: true }));
+  const s = (c.result as { stream: Record<string, string>; values: unknown[][] }[])[0];
+  assert.deepEqual(s?.stream, { app: "api", env: "prod", source: "native" });
+  const meta = s?.values[0]?.[2] as { structuredMetadata: Record<string, string>; parsed: Record<string, string> };
+  assert.equal(meta.structuredMetadata.pod, "pod-0");
+  assert.equal(meta.parsed.status, "500");
 });
 
 type Expected = [Record<string, string>, number][];
 const metricCases: [string, Expected][] = [
   ['count_over_time({app="api"}[1m])', [[{ app: "api", env: "prod", source: "native" }, 60]]],
-  ['sum by (level) (count_over_time({app="api"} | logfmt [1m]))', [[{ level: "error" }, 15], [{ level: "info" }, 45]]],
-  ['sum by (pod) (count_over_time({app="api"}[1m]))', [[{ pod: "pod-0" }, 30], [{ pod: "pod-1" }, 30]]],
-  ['sum by (detected_level) (count_over_time({app="api"}[1m]))', [[{ detected_level: "error" }, 15], [{ detected_level: "info" }, 45]]],
-  ['sum by (level, detected_level) (count_over_time({app=~".+"} | drop __error__ [1m]))', [[{}, 40], [{ detected_level: "error" }, 15], [{ detected_level: "info" }, 45]]],
+  [
+    'sum by (level) (count_over_time({app="api"} | logfmt [1m]))',
+    [
+      [{ level: "error" }, 15],
+      [{ level: "info" }, 45],
+    ],
+  ],
+  [
+    'sum by (pod) (count_over_time({app="api"}[1m]))',
+    [
+      [{ pod: "pod-0" }, 30],
+      [{ pod: "pod-1" }, 30],
+    ],
+  ],
+  [
+    'sum by (detected_level) (count_over_time({app="api"}[1m]))',
+    [
+      [{ detected_level: "error" }, 15],
+      [{ detected_level: "info" }, 45],
+    ],
+  ],
+  [
+    'sum by (level, detected_level) (count_over_time({app=~".+"} | drop __error__ [1m]))',
+    [
+      [{}, 40],
+      [{ detected_level: "error" }, 15],
+      [{ detected_level: "info" }, 45],
+    ],
+  ],
   ['sum(rate({app="api"}[1m]))', [[{}, 1]]],
-  ['sum(bytes_over_time({app="api"} |= "status=500" [1m]))', [[{}, [0, 10, 20, 30, 40, 50].reduce((n, i) => n + Buffer.byteLength(`level=${i % 4 === 0 ? "error" : "info"} status=500 latency=${i}ms path=/p${i % 3}`), 0)]]],
+  [
+    'sum(bytes_over_time({app="api"} |= "status=500" [1m]))',
+    [
+      [
+        {},
+        [0, 10, 20, 30, 40, 50].reduce((n, i) => n + Buffer.byteLength(`level=${i % 4 === 0 ? "error" : "info"} status=500 latency=${i}ms path=/p${i % 3}`), 0),
+      ],
+    ],
+  ],
   ['max_over_time({app="api"} | logfmt | unwrap duration(latency) [1m]) by (app)', [[{ app: "api" }, 0.059]]],
   ['min_over_time({app="api"} | logfmt | unwrap duration(latency) [1m]) by (app)', [[{ app: "api" }, 0]]],
   ['sum_over_time({app="api"} | logfmt | unwrap duration(latency) [1m]) by (app)', [[{ app: "api" }, 1.77]]],
@@ -136,17 +231,47 @@ const metricCases: [string, Expected][] = [
   ['bottomk(1, sum by (level) (count_over_time({app="api"} | logfmt [1m])))', [[{ level: "error" }, 15]]],
   ['sum(count_over_time({app="api"}[1m])) / sum(count_over_time({env="prod"}[1m]))', [[{}, 60 / 70]]],
   ['sum by (level) (count_over_time({app="api"} | logfmt [1m])) > 20', [[{ level: "info" }, 45]]],
-  ['sum by (level) (count_over_time({app="api"} | logfmt [1m])) > bool 20', [[{ level: "error" }, 0], [{ level: "info" }, 1]]],
-  ['sum by (level) (count_over_time({app="api"} | logfmt [1m])) * 2 - 10', [[{ level: "error" }, 20], [{ level: "info" }, 80]]],
+  [
+    'sum by (level) (count_over_time({app="api"} | logfmt [1m])) > bool 20',
+    [
+      [{ level: "error" }, 0],
+      [{ level: "info" }, 1],
+    ],
+  ],
+  [
+    'sum by (level) (count_over_time({app="api"} | logfmt [1m])) * 2 - 10',
+    [
+      [{ level: "error" }, 20],
+      [{ level: "info" }, 80],
+    ],
+  ],
   ['2 * sum(count_over_time({app="api"}[1m])) ^ 1', [[{}, 120]]],
   ['count_over_time({app="nope"}[1m]) or vector(0)', [[{}, 0]]],
   ['sum(count_over_time({app="api"}[1m])) and vector(1)', [[{}, 60]]],
   ['sum(count_over_time({app="api"}[1m])) unless vector(1)', []],
   ['absent_over_time({app="nope"}[1m])', [[{ app: "nope" }, 1]]],
   ['absent_over_time({app="api"}[1m])', []],
-  ['label_replace(sum by (level) (count_over_time({app="api"} | logfmt [1m])), "sev", "S-$1", "level", "(.*)")', [[{ level: "error", sev: "S-error" }, 15], [{ level: "info", sev: "S-info" }, 45]]],
-  ['sum by (level) (count_over_time({app="api"} | logfmt [1m])) / on (level) group_left sum by (level) (count_over_time({app="api"} | logfmt [1m]))', [[{ level: "error" }, 1], [{ level: "info" }, 1]]],
-  ['sum by (env) (count_over_time({env=~".+"}[1m])) / ignoring (env) group_left sum(count_over_time({env=~".+"}[1m]))', [[{ env: "prod" }, 0.7], [{ env: "dev" }, 0.3]]],
+  [
+    'label_replace(sum by (level) (count_over_time({app="api"} | logfmt [1m])), "sev", "S-$1", "level", "(.*)")',
+    [
+      [{ level: "error", sev: "S-error" }, 15],
+      [{ level: "info", sev: "S-info" }, 45],
+    ],
+  ],
+  [
+    'sum by (level) (count_over_time({app="api"} | logfmt [1m])) / on (level) group_left sum by (level) (count_over_time({app="api"} | logfmt [1m]))',
+    [
+      [{ level: "error" }, 1],
+      [{ level: "info" }, 1],
+    ],
+  ],
+  [
+    'sum by (env) (count_over_time({env=~".+"}[1m])) / ignoring (env) group_left sum(count_over_time({env=~".+"}[1m]))',
+    [
+      [{ env: "prod" }, 0.7],
+      [{ env: "dev" }, 0.3],
+    ],
+  ],
   ['count(sum by (path) (count_over_time({app="api"} | logfmt [1m])))', [[{}, 3]]],
   ['avg(sum by (level) (count_over_time({app="api"} | logfmt [1m])))', [[{}, 30]]],
   ['max without (level) (sum by (level, app) (count_over_time({app="api"} | logfmt [1m])))', [[{ app: "api" }, 45]]],
@@ -157,7 +282,9 @@ const metricCases: [string, Expected][] = [
 
 function samples(r: QueryResult): [Record<string, string>, number][] {
   assert.equal(r.resultType, "vector");
-  return (r.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => [s.metric, Number(s.value[1])] as [Record<string, string>, number]).sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1));
+  return (r.result as { metric: Record<string, string>; value: [number, string] }[])
+    .map((s) => [s.metric, Number(s.value[1])] as [Record<string, string>, number])
+    .sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1));
 }
 
 test("metric queries compute the expected samples for every aggregation and operator", async () => {
@@ -175,7 +302,10 @@ test("metric queries compute the expected samples for every aggregation and oper
 
 test("one-to-one matching with several matches on one side is refused", async () => {
   const e = await engine();
-  await assert.rejects(e.query(instant('sum by (env) (count_over_time({env=~".+"}[1m])) / ignoring (env) sum(count_over_time({env=~".+"}[1m]))')), /many-to-one matching must be explicit/);
+  await assert.rejects(
+    e.query(instant('sum by (env) (count_over_time({env=~".+"}[1m])) / ignoring (env) sum(count_over_time({env=~".+"}[1m]))')),
+    /many-to-one matching must be explicit/,
+  );
 });
 
 test("scalar queries return a scalar and sort_desc orders an instant vector", async () => {
@@ -184,21 +314,49 @@ test("scalar queries return a scalar and sort_desc orders an instant vector", as
   assert.equal(r.resultType, "scalar");
   assert.equal(r.result[1], "7");
   const s = await e.query(instant('sort_desc(sum by (level) (count_over_time({app="api"} | logfmt [1m])))'));
-  assert.deepEqual((s.result as { metric: Record<string, string> }[]).map((x) => x.metric.level), ["info", "error"]);
+  assert.deepEqual(
+    (s.result as { metric: Record<string, string> }[]).map((x) => x.metric.level),
+    ["info", "error"],
+  );
   const a = await e.query(instant('sort(sum by (level) (count_over_time({app="api"} | logfmt [1m])))'));
-  assert.deepEqual((a.result as { metric: Record<string, string> }[]).map((x) => x.metric.level), ["error", "info"]);
+  assert.deepEqual(
+    (a.result as { metric: Record<string, string> }[]).map((x) => x.metric.level),
+    ["error", "info"],
+  );
 });
 
 test("range queries evaluate every step on aligned windows", async () => {
   const e = await engine();
-  const r = await e.query({ tenant: "t1", query: 'sum(count_over_time({app="api"}[10s]))', start: T0 + 9n * S, end: T0 + 59n * S, step: 10n * S, limit: 100, direction: "backward" });
+  const r = await e.query({
+    tenant: "t1",
+    query: 'sum(count_over_time({app="api"}[10s]))',
+    start: T0 + 9n * S,
+    end: T0 + 59n * S,
+    step: 10n * S,
+    limit: 100,
+    direction: "backward",
+  });
   assert.equal(r.resultType, "matrix");
   const series = r.result as { metric: Record<string, string>; values: [number, string][] }[];
   assert.equal(series.length, 1);
-  assert.deepEqual(series[0]?.values, [9, 19, 29, 39, 49, 59].map((s) => [Number(T0 / S) + s, "10"]));
-  const w = await e.query({ tenant: "t1", query: 'count_over_time({app="web"}[5s])', start: T0, end: T0 + 10n * S, step: 5n * S, limit: 100, direction: "backward" });
+  assert.deepEqual(
+    series[0]?.values,
+    [9, 19, 29, 39, 49, 59].map((s) => [Number(T0 / S) + s, "10"]),
+  );
+  const w = await e.query({
+    tenant: "t1",
+    query: 'count_over_time({app="web"}[5s])',
+    start: T0,
+    end: T0 + 10n * S,
+    step: 5n * S,
+    limit: 100,
+    direction: "backward",
+  });
   // web lines every 2 s: windows (T0-5,T0] (T0,T0+5] (T0+5,T0+10] hold 1, 2 and 3 lines.
-  assert.deepEqual((w.result as { values: [number, string][] }[])[0]?.values.map((v) => v[1]), ["1", "2", "3"]);
+  assert.deepEqual(
+    (w.result as { values: [number, string][] }[])[0]?.values.map((v) => v[1]),
+    ["1", "2", "3"],
+  );
 });
 
 test("a scope hides every stream outside it and tenants never mix", async () => {
@@ -212,7 +370,10 @@ test("a scope hides every stream outside it and tenants never mix", async () => 
   assert.deepEqual(await e.series({ tenant: "t1", match: ['{app=~".+"}'], start: T0, end: T0 + 60n * S, scope: '{app="web"}' }), [{ app: "web", env: "dev" }]);
   assert.deepEqual(await e.indexStats({ tenant: "t1", query: '{app=~".+"}', start: T0, end: T0 + 60n * S, scope: '{app="web"}' }).then((s) => s.entries), 30);
   const v = await e.volume({ tenant: "t1", query: '{app=~".+"}', start: T0, end: T0 + 60n * S, scope: '{app="db"}' });
-  assert.deepEqual((v.result as { metric: Record<string, string> }[]).map((x) => x.metric), [{ app: "db" }]);
+  assert.deepEqual(
+    (v.result as { metric: Record<string, string> }[]).map((x) => x.metric),
+    [{ app: "db" }],
+  );
   const t1 = lines(await e.query(logReq('{app="api"}')));
   assert.ok(!t1.some((l) => l.includes("secret")));
   const t2 = lines(await e.query(logReq('{app="api"}', { tenant: "t2" })));
@@ -231,7 +392,10 @@ test("metadata endpoints describe labels, fields and volume", async () => {
   assert.equal(stats.streams, 1);
   assert.equal(stats.entries, 60);
   const vol = await e.volume({ ...range, query: '{env=~".+"}' });
-  assert.deepEqual((vol.result as { metric: Record<string, string> }[]).map((x) => x.metric.env), ["prod", "dev"]);
+  assert.deepEqual(
+    (vol.result as { metric: Record<string, string> }[]).map((x) => x.metric.env),
+    ["prod", "dev"],
+  );
   const vr = await e.volume({ ...range, query: '{app="api"}', step: 30n * S });
   assert.equal(vr.resultType, "matrix");
   const df = await e.detectedFields({ ...range, query: '{app="api"}' });
@@ -242,18 +406,45 @@ test("metadata endpoints describe labels, fields and volume", async () => {
   assert.equal(byName.get("pod")?.parsers, null);
   assert.deepEqual((await e.detectedFieldValues({ ...range, query: '{app="api"}', name: "status" })).values, ["200", "500"]);
   const dl = await e.detectedLabels({ ...range, query: '{app=~".+"}' });
-  assert.deepEqual(dl.detectedLabels.find((l) => l.label === "app"), { label: "app", cardinality: 3 });
+  assert.deepEqual(
+    dl.detectedLabels.find((l) => l.label === "app"),
+    { label: "app", cardinality: 3 },
+  );
 });
 
 const limitCases: [string, Patch, Record<string, unknown>, string, RegExp][] = [
-  ["limit over max entries", { limit: 6000 }, {}, "QUERY_LIMIT_ENTRIES", /max entries limit per query exceeded, limit > max_entries_limit \(6000 > 5000\).*query\.maxEntries/],
+  [
+    "limit over max entries",
+    { limit: 6000 },
+    {},
+    "QUERY_LIMIT_ENTRIES",
+    /max entries limit per query exceeded, limit > max_entries_limit \(6000 > 5000\).*query\.maxEntries/,
+  ],
   ["a 1 MB query", { query: `{app="api"} |= "${"x".repeat(1 << 20)}"` }, {}, "QUERY_TOO_LARGE", /characters long/],
   ["a huge time range", { start: 0n }, {}, "QUERY_LIMIT_LENGTH", /exceeds the limit/],
   ["too many series", { query: 'count_over_time({env=~".+"}[1m])' }, { maxSeries: 2 }, "QUERY_LIMIT_SERIES", /maximum of series \(2\)/],
   ["too many steps", { query: 'count_over_time({app="api"}[1m])', step: 1_000_000n }, {}, "QUERY_LIMIT_POINTS", /maximum resolution of 11,000 points/],
-  ["a memory bound", { query: 'max_over_time({app="api"} | logfmt | unwrap duration(latency) [1m]) by (app)' }, { maxSamples: 10 }, "QUERY_LIMIT_POINTS", /samples in memory/],
-  ["a pipeline error in a metric query", { query: 'count_over_time({app="web"} | logfmt --strict [1m])' }, {}, "QUERY_PIPELINE_ERROR", /pipeline error: 'LogfmtParserErr'/],
-  ["an unwrap of a non-number", { query: 'sum_over_time({app="api"} | logfmt | unwrap latency [1m]) by (app)' }, {}, "QUERY_PIPELINE_ERROR", /SampleExtractionErr/],
+  [
+    "a memory bound",
+    { query: 'max_over_time({app="api"} | logfmt | unwrap duration(latency) [1m]) by (app)' },
+    { maxSamples: 10 },
+    "QUERY_LIMIT_POINTS",
+    /samples in memory/,
+  ],
+  [
+    "a pipeline error in a metric query",
+    { query: 'count_over_time({app="web"} | logfmt --strict [1m])' },
+    {},
+    "QUERY_PIPELINE_ERROR",
+    /pipeline error: 'LogfmtParserErr'/,
+  ],
+  [
+    "an unwrap of a non-number",
+    { query: 'sum_over_time({app="api"} | logfmt | unwrap latency [1m]) by (app)' },
+    {},
+    "QUERY_PIPELINE_ERROR",
+    /SampleExtractionErr/,
+  ],
   ["an instant log query", { query: '{app="api"}', step: undefined, start: T0, end: T0 }, {}, "QUERY_INVALID", /not supported as an instant query/],
   ["an invalid regex", { query: '{app="api"} |~ "(a"' }, {}, "QUERY_REGEX_INVALID", /invalid regular expression/],
   ["an invalid template", { query: '{app="api"} | line_format "{{.a"' }, {}, "QUERY_TEMPLATE_INVALID", /unclosed action/],
@@ -270,7 +461,13 @@ test("limits and invalid queries fail with precise errors", async () => {
 
 test("catastrophic regexes over long lines finish (linear-time engine)", async () => {
   const e = await engine();
-  for (const q of ['{app="evil"} |~ "(a+)+$"', '{app="evil"} |~ "(a|aa)*b"', '{app="evil"} | regexp "(?P<x>(a*)*b)"', '{app="evil"} | x=~"(a+)+$"', '{app=~"(e+)+vil"} |~ "(.*a){20}"']) {
+  for (const q of [
+    '{app="evil"} |~ "(a+)+$"',
+    '{app="evil"} |~ "(a|aa)*b"',
+    '{app="evil"} | regexp "(?P<x>(a*)*b)"',
+    '{app="evil"} | x=~"(a+)+$"',
+    '{app=~"(e+)+vil"} |~ "(.*a){20}"',
+  ]) {
     const r = await e.query(logReq(q, { tenant: "t3" }));
     assert.equal(r.resultType, "streams", q);
   }
@@ -297,7 +494,10 @@ function slowStore(inner: LogStore): LogStore {
 
 test("a query past its timeout or cancelled by the client stops with a clear error", async () => {
   const e = new QueryEngine(slowStore(await storePromise), { timeoutMs: 5 });
-  await assert.rejects(e.query(logReq('{app=~".+"}')), (err: unknown) => err instanceof MeshlogError && err.code === "QUERY_TIMEOUT" && /timeout of 0.005s/.test(err.message));
+  await assert.rejects(
+    e.query(logReq('{app=~".+"}')),
+    (err: unknown) => err instanceof MeshlogError && err.code === "QUERY_TIMEOUT" && /timeout of 0.005s/.test(err.message),
+  );
   const ac = new AbortController();
   ac.abort();
   const e2 = new QueryEngine(await storePromise);
@@ -317,6 +517,8 @@ test("line filters before any line change are passed to the store for bloom prun
   const e = new QueryEngine(spy);
   await e.query(logReq('{app="api"} |= "status=500" |= "p0" | logfmt | line_format "x" |= "x"'));
   assert.deepEqual(seen.at(-1)?.requiredSubstrings, ["status=500", "p0"]);
+  await e.query(logReq('{app="api"}', { limit: 7 }));
+  assert.equal(seen.at(-1)?.limit, 7);
   await e.query(logReq('{app="api"} |= "a" or "b" != "c"'));
   assert.equal(seen.at(-1)?.requiredSubstrings, undefined);
   await e.query(instant('sum(count_over_time({app="api"} |= "status=500" [1m]))'));

@@ -10,9 +10,29 @@ import { runLogQuery } from "./log-query.js";
 import { evalMetric, referencedLabels } from "./metric-eval.js";
 import { QueryContext } from "./query-context.js";
 import type { EvalGrid } from "./range-aggregation.js";
-import { DEFAULT_QUERY_LIMITS, type QueryEngineOptions, type QueryLimits, type QueryRequest, type QueryResult, type SampleResult, type SeriesResult } from "./query-types.js";
+import {
+  DEFAULT_QUERY_LIMITS,
+  type QueryEngineOptions,
+  type QueryLimits,
+  type QueryRequest,
+  type QueryResult,
+  type SampleResult,
+  type SeriesResult,
+} from "./query-types.js";
 import { formatSampleValue } from "./sample-format.js";
-import { describeFields, detectedFields, detectedLabels, indexStats, labelNames, labelValues, selectorOf, seriesOf, volume, type DetectedField, type IndexStats } from "./metadata.js";
+import {
+  describeFields,
+  detectedFields,
+  detectedLabels,
+  indexStats,
+  labelNames,
+  labelValues,
+  selectorOf,
+  seriesOf,
+  volume,
+  type DetectedField,
+  type IndexStats,
+} from "./metadata.js";
 
 /** Common fields of metadata requests; `end` is inclusive. */
 export interface MetadataRequest {
@@ -66,7 +86,10 @@ export class QueryEngine {
     if (end < start) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "end timestamp must not be before start time");
     if (end - start > this.limits.maxQueryLengthNs) {
       const hours = (n: bigint): string => `${(Number(n) / Number(NS_PER_HOUR)).toFixed(0)}h`;
-      throw new MeshlogError(QueryErrors.QUERY_LIMIT_LENGTH, `the query time range exceeds the limit (query length: ${hours(end - start)}, limit: ${hours(this.limits.maxQueryLengthNs)}); set query.maxQueryLengthHours (MESHLOG_QUERY_MAX_LENGTH_HOURS) to allow more`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_LIMIT_LENGTH,
+        `the query time range exceeds the limit (query length: ${hours(end - start)}, limit: ${hours(this.limits.maxQueryLengthNs)}); set query.maxQueryLengthHours (MESHLOG_QUERY_MAX_LENGTH_HOURS) to allow more`,
+      );
     }
   }
 
@@ -78,14 +101,24 @@ export class QueryEngine {
     try {
       if (expr.kind === "log") {
         if (req.step === undefined && req.start === req.end) {
-          throw new MeshlogError(QueryErrors.QUERY_INVALID, "log queries are not supported as an instant query type, please change your query to a range query type");
+          throw new MeshlogError(
+            QueryErrors.QUERY_INVALID,
+            "log queries are not supported as an instant query type, please change your query to a range query type",
+          );
         }
         if (req.limit > this.limits.maxEntries) {
-          throw new MeshlogError(QueryErrors.QUERY_LIMIT_ENTRIES, `max entries limit per query exceeded, limit > max_entries_limit (${req.limit} > ${this.limits.maxEntries}); the limit is the setting query.maxEntries (MESHLOG_QUERY_MAX_ENTRIES)`);
+          throw new MeshlogError(
+            QueryErrors.QUERY_LIMIT_ENTRIES,
+            `max entries limit per query exceeded, limit > max_entries_limit (${req.limit} > ${this.limits.maxEntries}); the limit is the setting query.maxEntries (MESHLOG_QUERY_MAX_ENTRIES)`,
+          );
         }
-        if (req.limit < 0 || !Number.isInteger(req.limit)) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `limit must be a non-negative integer, got ${req.limit}`);
+        if (req.limit < 0 || !Number.isInteger(req.limit))
+          throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `limit must be a non-negative integer, got ${req.limit}`);
         const { streams, entries } = await runLogQuery(ctx, expr, {
-          start: req.start, end: req.end, limit: req.limit, direction: req.direction,
+          start: req.start,
+          end: req.end,
+          limit: req.limit,
+          direction: req.direction,
           ...(req.interval !== undefined ? { interval: req.interval } : {}),
           ...(req.categorizeLabels === true ? { categorizeLabels: true } : {}),
         });
@@ -102,7 +135,10 @@ export class QueryEngine {
       }
       const series = [...value.matrix.values()];
       if (series.length > this.limits.maxSeries) {
-        throw new MeshlogError(QueryErrors.QUERY_LIMIT_SERIES, `maximum of series (${this.limits.maxSeries}) reached for a single query; the limit is the setting query.maxSeries (MESHLOG_QUERY_MAX_SERIES); add a by () clause or narrower selectors`);
+        throw new MeshlogError(
+          QueryErrors.QUERY_LIMIT_SERIES,
+          `maximum of series (${this.limits.maxSeries}) reached for a single query; the limit is the setting query.maxSeries (MESHLOG_QUERY_MAX_SERIES); add a by () clause or narrower selectors`,
+        );
       }
       if (req.step === undefined) {
         const result: SampleResult[] = [];
@@ -160,7 +196,9 @@ export class QueryEngine {
   }
 
   /** Bytes per label group (index/volume), or per step with `step` (index/volume_range). */
-  async volume(req: MetadataRequest & { readonly query: string; readonly step?: bigint; readonly limit?: number; readonly targetLabels?: readonly string[] }): Promise<QueryResult> {
+  async volume(
+    req: MetadataRequest & { readonly query: string; readonly step?: bigint; readonly limit?: number; readonly targetLabels?: readonly string[] },
+  ): Promise<QueryResult> {
     this.checkRange(req.start, req.end);
     const ctx = this.context(req.tenant, req.scope, req.signal);
     const grid = req.step !== undefined ? this.#grid({ ...req, limit: 0, direction: "forward", step: req.step }) : undefined;
@@ -171,7 +209,11 @@ export class QueryEngine {
     });
     if (grid === undefined) {
       const t = Number(req.end) / 1e9;
-      return { resultType: "vector", result: groups.map((g) => ({ metric: g.labels, value: [t, formatSampleValue(g.values[0] as number)] })), stats: ctx.stats(groups.length) };
+      return {
+        resultType: "vector",
+        result: groups.map((g) => ({ metric: g.labels, value: [t, formatSampleValue(g.values[0] as number)] })),
+        stats: ctx.stats(groups.length),
+      };
     }
     const result: SeriesResult[] = groups.map((g) => ({
       metric: g.labels,
@@ -180,17 +222,33 @@ export class QueryEngine {
     return { resultType: "matrix", result, stats: ctx.stats(result.length) };
   }
 
-  async detectedFields(req: MetadataRequest & { readonly query: string; readonly lineLimit?: number; readonly limit?: number }): Promise<{ fields: DetectedField[]; limit: number }> {
+  async detectedFields(
+    req: MetadataRequest & { readonly query: string; readonly lineLimit?: number; readonly limit?: number },
+  ): Promise<{ fields: DetectedField[]; limit: number }> {
     this.checkRange(req.start, req.end);
     const limit = req.limit ?? 1000;
-    const fields = await detectedFields(this.context(req.tenant, req.scope, req.signal), this.parse(req.query), req.start, req.end + 1n, Math.min(req.lineLimit ?? 1000, this.limits.maxEntries));
+    const fields = await detectedFields(
+      this.context(req.tenant, req.scope, req.signal),
+      this.parse(req.query),
+      req.start,
+      req.end + 1n,
+      Math.min(req.lineLimit ?? 1000, this.limits.maxEntries),
+    );
     return { fields: describeFields(fields, limit), limit };
   }
 
-  async detectedFieldValues(req: MetadataRequest & { readonly query: string; readonly name: string; readonly lineLimit?: number; readonly limit?: number }): Promise<{ values: string[]; limit: number }> {
+  async detectedFieldValues(
+    req: MetadataRequest & { readonly query: string; readonly name: string; readonly lineLimit?: number; readonly limit?: number },
+  ): Promise<{ values: string[]; limit: number }> {
     this.checkRange(req.start, req.end);
     const limit = req.limit ?? 1000;
-    const fields = await detectedFields(this.context(req.tenant, req.scope, req.signal), this.parse(req.query), req.start, req.end + 1n, Math.min(req.lineLimit ?? 1000, this.limits.maxEntries));
+    const fields = await detectedFields(
+      this.context(req.tenant, req.scope, req.signal),
+      this.parse(req.query),
+      req.start,
+      req.end + 1n,
+      Math.min(req.lineLimit ?? 1000, this.limits.maxEntries),
+    );
     return { values: [...(fields.get(req.name)?.values ?? [])].sort().slice(0, limit), limit };
   }
 
@@ -201,10 +259,14 @@ export class QueryEngine {
 
   #grid(req: QueryRequest): EvalGrid {
     if (req.step === undefined) return { start: req.end, step: 1n, n: 1 };
-    if (req.step <= 0n) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    if (req.step <= 0n)
+      throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "zero or negative query resolution step widths are not accepted. Try a positive integer");
     const n = Number((req.end - req.start) / req.step) + 1;
     if (n > this.limits.maxPoints) {
-      throw new MeshlogError(QueryErrors.QUERY_LIMIT_POINTS, `exceeded maximum resolution of ${this.limits.maxPoints.toLocaleString("en-US")} points per timeseries. Try increasing the value of the step parameter`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_LIMIT_POINTS,
+        `exceeded maximum resolution of ${this.limits.maxPoints.toLocaleString("en-US")} points per timeseries. Try increasing the value of the step parameter`,
+      );
     }
     return { start: req.start, step: req.step, n };
   }

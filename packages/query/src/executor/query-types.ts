@@ -90,7 +90,14 @@ export interface QueryStats {
       totalChunksRef: number;
       totalChunksDownloaded: number;
       chunksDownloadTime: number;
-      chunk: { headChunkBytes: number; headChunkLines: number; decompressedBytes: number; decompressedLines: number; compressedBytes: number; totalDuplicates: number };
+      chunk: {
+        headChunkBytes: number;
+        headChunkLines: number;
+        decompressedBytes: number;
+        decompressedLines: number;
+        compressedBytes: number;
+        totalDuplicates: number;
+      };
       blocksPrunedByTime: number;
       blocksPrunedByBloom: number;
     };

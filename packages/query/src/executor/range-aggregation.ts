@@ -5,7 +5,7 @@
 import { MeshlogError, parseDurationNs } from "@meshlog/core";
 import type { StoredEntry, StreamInfo } from "@meshlog/storage";
 import { QueryErrors } from "../errors.js";
-import type { LabelFilterExpr, MetricExpr, RangeOp } from "../language/ast.js";
+import type { Grouping, LabelFilterExpr, MetricExpr, RangeOp } from "../language/ast.js";
 import { compileLabelFilter } from "../pipeline/label-filter.js";
 import { compilePipeline } from "../pipeline/log-pipeline.js";
 import { LabelsBuilder, PipelineErrors } from "../pipeline/labels-builder.js";
@@ -43,12 +43,31 @@ interface PointAcc {
 }
 
 function pipelineError(err: string, labels: Record<string, string>): MeshlogError {
-  const shown = Object.entries(labels).filter(([k]) => !k.startsWith("__error")).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
-  return new MeshlogError(QueryErrors.QUERY_PIPELINE_ERROR, `pipeline error: '${err}' for series: '{${shown}}'. Use a label filter to intentionally skip this error. (e.g | __error__!="${err}"). To skip all potential errors you can match empty errors.(e.g __error__="") The label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )`);
+  const shown = Object.entries(labels)
+    .filter(([k]) => !k.startsWith("__error"))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(", ");
+  return new MeshlogError(
+    QueryErrors.QUERY_PIPELINE_ERROR,
+    `pipeline error: '${err}' for series: '{${shown}}'. Use a label filter to intentionally skip this error. (e.g | __error__!="${err}"). To skip all potential errors you can match empty errors.(e.g __error__="") The label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )`,
+  );
 }
 
-/** Evaluates one range aggregation over the grid. `keepMeta` names metadata labels kept on series. */
-export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, { kind: "rangeAgg" }>, grid: EvalGrid, keepMeta: ReadonlySet<string>): Promise<Matrix> {
+/** Range aggregations whose per-series results may be summed early (sum of sums). */
+export const SUMMABLE: ReadonlySet<RangeOp> = new Set(["count_over_time", "rate", "bytes_over_time", "bytes_rate", "sum_over_time"]);
+
+/**
+ * Evaluates one range aggregation over the grid. `keepMeta` names metadata labels kept on series.
+ * `pushdown` (only for SUMMABLE ops under a `sum`) projects series labels early, so high-cardinality
+ * parsed labels never become intermediate series.
+ */
+export async function evalRangeAgg(
+  ctx: QueryContext,
+  node: Extract<MetricExpr, { kind: "rangeAgg" }>,
+  grid: EvalGrid,
+  keepMeta: ReadonlySet<string>,
+  pushdown?: Grouping,
+): Promise<Matrix> {
   const { op, range: lr } = node;
   const rangeNs = parseDurationNs(lr.range, "range");
   const offsetNs = lr.offset !== undefined ? parseDurationNs(lr.offset, "offset") : 0n;
@@ -77,8 +96,10 @@ export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, 
   let points = 0;
   const budget = ctx.limits.maxSamples;
   const overBudget = (): MeshlogError =>
-    new MeshlogError(QueryErrors.QUERY_LIMIT_POINTS, `the query needs more than ${budget} samples in memory; use a larger step, a shorter range or fewer series`);
-  const streamLabels = new Map<string, Record<string, string>>();
+    new MeshlogError(
+      QueryErrors.QUERY_LIMIT_POINTS,
+      `the query needs more than ${budget} samples in memory; use a larger step, a shorter range or fewer series`,
+    );
   const prefilter = pipeline.prefilter;
 
   await ctx.scan(streams, selStart, selEnd, "forward", pipeline.requiredSubstrings, (batch: readonly StoredEntry[]) => {
@@ -95,31 +116,21 @@ export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, 
           names = [...keepMeta].filter((m) => info.labels[m] === undefined);
           metaNamesByStream.set(streamId, names);
         }
-        if (names.length === 0) {
-          key = streamId;
-          labels = streamLabels.get(streamId) ?? { ...info.labels };
-          streamLabels.set(streamId, labels);
-        } else {
-          key = streamId;
-          const vals: string[] = [];
+        let rawKey = streamId;
+        for (const m of names) rawKey += `\u0000${metadataValue(record, m, info.labels) ?? ""}`;
+        let hit = fastLabels.get(rawKey);
+        if (hit === undefined) {
+          const l: Record<string, string> = { ...info.labels };
           for (const m of names) {
-            const v = metadataValue(record, m, info.labels) ?? "";
-            vals.push(v);
-            key += `\u0000${v}`;
+            const v = metadataValue(record, m, info.labels);
+            if (v !== undefined && v !== "") l[m] = v;
           }
-          let hit = fastLabels.get(key);
-          if (hit === undefined) {
-            const l: Record<string, string> = { ...info.labels };
-            names.forEach((m, i) => {
-              const v = vals[i] as string;
-              if (v !== "") l[m] = v;
-            });
-            hit = { key: labelsKey(l), labels: l };
-            fastLabels.set(key, hit);
-          }
-          key = hit.key;
-          labels = hit.labels;
+          const projected = pushdown !== undefined ? projectLabels(l, pushdown.labels, pushdown.without) : l;
+          hit = { key: labelsKey(projected), labels: projected };
+          fastLabels.set(rawKey, hit);
         }
+        key = hit.key;
+        labels = hit.labels;
       } else {
         const lb = new LabelsBuilder(info.labels, () => metadataOf(record, info.labels));
         const entry = { ts: record.timestamp, line: record.body, labels: lb };
@@ -132,7 +143,10 @@ export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, 
           else if (unwrap.conv === "bytes") v = parseBytes(raw);
           else v = parseGoDurationSeconds(raw);
           if (v === undefined || Number.isNaN(v)) {
-            lb.setError(PipelineErrors.sample, raw === undefined ? `label ${unwrap.label} is missing` : `cannot convert ${JSON.stringify(raw.slice(0, 64))} of label ${unwrap.label}`);
+            lb.setError(
+              PipelineErrors.sample,
+              raw === undefined ? `label ${unwrap.label} is missing` : `cannot convert ${JSON.stringify(raw.slice(0, 64))} of label ${unwrap.label}`,
+            );
             value = NaN;
           } else value = v;
           let keep = true;
@@ -141,12 +155,14 @@ export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, 
         } else if (bytes) value = Buffer.byteLength(entry.line, "utf8");
         const all = lb.all({ withMeta: false });
         if (lb.error !== undefined) throw pipelineError(lb.error, all);
-        for (const m of keepMeta) if (all[m] === undefined) {
-          const v = lb.get(m);
-          if (v !== undefined && v !== "") all[m] = v;
-        }
+        for (const m of keepMeta)
+          if (all[m] === undefined) {
+            const v = lb.get(m);
+            if (v !== undefined && v !== "") all[m] = v;
+          }
         if (unwrap !== undefined) delete all[unwrap.label];
-        labels = grouping !== undefined ? projectLabels(all, grouping.labels, grouping.without) : all;
+        const g = grouping ?? pushdown;
+        labels = g !== undefined ? projectLabels(all, g.labels, g.without) : all;
         key = labelsKey(labels);
       }
       if (fast && bytes) value = Buffer.byteLength(record.body, "utf8");
@@ -197,10 +213,11 @@ export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, 
     }
     const values = new Float64Array(n).fill(NaN);
     let any = false;
-    for (let i = 0; i < n; i++) if ((total[i] as number) <= 0) {
-      values[i] = 1;
-      any = true;
-    }
+    for (let i = 0; i < n; i++)
+      if ((total[i] as number) <= 0) {
+        values[i] = 1;
+        any = true;
+      }
     if (any) {
       const labels: Record<string, string> = {};
       for (const m of lr.log.matchers) if (m.op === "=") labels[m.name] = m.value;
@@ -222,18 +239,31 @@ export async function evalRangeAgg(ctx: QueryContext, node: Extract<MetricExpr, 
         continue;
       }
       switch (op) {
-        case "count_over_time": values[i] = Math.round(c); break;
-        case "rate": values[i] = (unwrap !== undefined ? s : Math.round(c)) / rangeSec; break;
-        case "bytes_over_time": case "sum_over_time": values[i] = s; break;
-        case "bytes_rate": values[i] = s / rangeSec; break;
-        case "avg_over_time": values[i] = s / c; break;
-        case "stdvar_over_time": case "stddev_over_time": {
+        case "count_over_time":
+          values[i] = Math.round(c);
+          break;
+        case "rate":
+          values[i] = (unwrap !== undefined ? s : Math.round(c)) / rangeSec;
+          break;
+        case "bytes_over_time":
+        case "sum_over_time":
+          values[i] = s;
+          break;
+        case "bytes_rate":
+          values[i] = s / rangeSec;
+          break;
+        case "avg_over_time":
+          values[i] = s / c;
+          break;
+        case "stdvar_over_time":
+        case "stddev_over_time": {
           const mean = s / c;
           const v = Math.max(0, q / c - mean * mean);
           values[i] = op === "stdvar_over_time" ? v : Math.sqrt(v);
           break;
         }
-        default: values[i] = NaN;
+        default:
+          values[i] = NaN;
       }
     }
     out.set(key, { labels: acc.labels, values });

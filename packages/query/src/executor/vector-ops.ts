@@ -81,14 +81,29 @@ export function vectorAggregate(node: Extract<MetricExpr, { kind: "vectorAgg" }>
       if (cnt === 0) continue;
       any = true;
       switch (op) {
-        case "sum": values[i] = sum; break;
-        case "avg": values[i] = sum / cnt; break;
-        case "min": values[i] = min; break;
-        case "max": values[i] = max; break;
-        case "count": values[i] = cnt; break;
-        case "stdvar": values[i] = m2 / cnt; break;
-        case "stddev": values[i] = Math.sqrt(m2 / cnt); break;
-        default: break;
+        case "sum":
+          values[i] = sum;
+          break;
+        case "avg":
+          values[i] = sum / cnt;
+          break;
+        case "min":
+          values[i] = min;
+          break;
+        case "max":
+          values[i] = max;
+          break;
+        case "count":
+          values[i] = cnt;
+          break;
+        case "stdvar":
+          values[i] = m2 / cnt;
+          break;
+        case "stddev":
+          values[i] = Math.sqrt(m2 / cnt);
+          break;
+        default:
+          break;
       }
     }
     if (any) out.set(key, { labels: g.labels, values });
@@ -100,19 +115,32 @@ const COMPARISON = new Set<BinaryOp>(["==", "!=", ">", ">=", "<", "<="]);
 
 function arith(op: BinaryOp, a: number, b: number): number {
   switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "/": return a / b;
-    case "%": return a % b;
-    case "^": return a ** b;
-    case "==": return a === b ? 1 : 0;
-    case "!=": return a !== b ? 1 : 0;
-    case ">": return a > b ? 1 : 0;
-    case ">=": return a >= b ? 1 : 0;
-    case "<": return a < b ? 1 : 0;
-    case "<=": return a <= b ? 1 : 0;
-    default: return NaN;
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      return a / b;
+    case "%":
+      return a % b;
+    case "^":
+      return a ** b;
+    case "==":
+      return a === b ? 1 : 0;
+    case "!=":
+      return a !== b ? 1 : 0;
+    case ">":
+      return a > b ? 1 : 0;
+    case ">=":
+      return a >= b ? 1 : 0;
+    case "<":
+      return a < b ? 1 : 0;
+    case "<=":
+      return a <= b ? 1 : 0;
+    default:
+      return NaN;
   }
 }
 
@@ -245,7 +273,10 @@ export function vectorBinary(op: BinaryOp, bool: boolean, matching: VectorMatchi
         const key = labelsKey(labels);
         const existing = out.get(key);
         if (existing !== undefined && side === undefined && !(comparison && !bool)) {
-          throw new MeshlogError(QueryErrors.QUERY_INVALID, `multiple matches for labels ${JSON.stringify(labels)}: many-to-one matching must be explicit (group_left/group_right)`);
+          throw new MeshlogError(
+            QueryErrors.QUERY_INVALID,
+            `multiple matches for labels ${JSON.stringify(labels)}: many-to-one matching must be explicit (group_left/group_right)`,
+          );
         }
         if (existing === undefined) out.set(key, { labels, values });
         else for (let i = 0; i < n; i++) if (Number.isNaN(existing.values[i] as number)) existing.values[i] = values[i] as number;

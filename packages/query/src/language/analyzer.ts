@@ -11,8 +11,16 @@ const invalid = (msg: string): never => {
 
 /** Range aggregations that need `| unwrap`. */
 const UNWRAP_REQUIRED: ReadonlySet<RangeOp> = new Set([
-  "sum_over_time", "avg_over_time", "min_over_time", "max_over_time", "stddev_over_time", "stdvar_over_time",
-  "first_over_time", "last_over_time", "quantile_over_time", "rate_counter",
+  "sum_over_time",
+  "avg_over_time",
+  "min_over_time",
+  "max_over_time",
+  "stddev_over_time",
+  "stdvar_over_time",
+  "first_over_time",
+  "last_over_time",
+  "quantile_over_time",
+  "rate_counter",
 ]);
 /** Range aggregations that may not unwrap. */
 const UNWRAP_FORBIDDEN: ReadonlySet<RangeOp> = new Set(["count_over_time", "bytes_over_time", "bytes_rate"]);
@@ -20,19 +28,29 @@ const UNWRAP_FORBIDDEN: ReadonlySet<RangeOp> = new Set(["count_over_time", "byte
 /** True when a matcher matches the empty string (so it alone would select every stream). */
 export function matchesEmpty(m: Matcher): boolean {
   switch (m.op) {
-    case "=": return m.value === "";
-    case "!=": return m.value !== "";
-    case "=~": return SafeRegex.compile(m.value, { anchored: true, where: `matcher ${m.name}` }).test("");
-    case "!~": return !SafeRegex.compile(m.value, { anchored: true, where: `matcher ${m.name}` }).test("");
+    case "=":
+      return m.value === "";
+    case "!=":
+      return m.value !== "";
+    case "=~":
+      return SafeRegex.compile(m.value, { anchored: true, where: `matcher ${m.name}` }).test("");
+    case "!~":
+      return !SafeRegex.compile(m.value, { anchored: true, where: `matcher ${m.name}` }).test("");
   }
 }
 
 /** Validates a selector: at least one matcher that does not match the empty string; regexes compile. */
 export function validateSelector(ms: readonly Matcher[]): void {
-  if (ms.length === 0) invalid("queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will");
+  if (ms.length === 0)
+    invalid(
+      'queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~".*" does not meet this requirement, but app=~".+" will',
+    );
   let ok = false;
   for (const m of ms) if (!matchesEmpty(m)) ok = true;
-  if (!ok) invalid("queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will");
+  if (!ok)
+    invalid(
+      'queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~".*" does not meet this requirement, but app=~".+" will',
+    );
 }
 
 function validateLog(e: LogExpr): void {

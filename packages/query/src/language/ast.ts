@@ -86,9 +86,21 @@ export interface Grouping {
 }
 
 export const RANGE_OPS = [
-  "count_over_time", "rate", "bytes_over_time", "bytes_rate", "absent_over_time", "rate_counter",
-  "sum_over_time", "avg_over_time", "min_over_time", "max_over_time", "stddev_over_time", "stdvar_over_time",
-  "first_over_time", "last_over_time", "quantile_over_time",
+  "count_over_time",
+  "rate",
+  "bytes_over_time",
+  "bytes_rate",
+  "absent_over_time",
+  "rate_counter",
+  "sum_over_time",
+  "avg_over_time",
+  "min_over_time",
+  "max_over_time",
+  "stddev_over_time",
+  "stdvar_over_time",
+  "first_over_time",
+  "last_over_time",
+  "quantile_over_time",
 ] as const;
 export type RangeOp = (typeof RANGE_OPS)[number];
 
@@ -108,10 +120,24 @@ export interface VectorMatching {
 export type MetricExpr =
   | { readonly kind: "rangeAgg"; readonly op: RangeOp; readonly param?: number; readonly range: LogRange; readonly grouping?: Grouping }
   | { readonly kind: "vectorAgg"; readonly op: VectorOp; readonly param?: number; readonly grouping?: Grouping; readonly inner: MetricExpr }
-  | { readonly kind: "binary"; readonly op: BinaryOp; readonly bool: boolean; readonly matching?: VectorMatching; readonly left: MetricExpr; readonly right: MetricExpr }
+  | {
+      readonly kind: "binary";
+      readonly op: BinaryOp;
+      readonly bool: boolean;
+      readonly matching?: VectorMatching;
+      readonly left: MetricExpr;
+      readonly right: MetricExpr;
+    }
   | { readonly kind: "number"; readonly value: number }
   | { readonly kind: "vector"; readonly value: number }
-  | { readonly kind: "labelReplace"; readonly inner: MetricExpr; readonly dst: string; readonly replacement: string; readonly src: string; readonly regex: string };
+  | {
+      readonly kind: "labelReplace";
+      readonly inner: MetricExpr;
+      readonly dst: string;
+      readonly replacement: string;
+      readonly src: string;
+      readonly regex: string;
+    };
 
 export type Expr = LogExpr | MetricExpr;
 

@@ -69,16 +69,36 @@ export function tokenize(src: string): Token[] {
           const e = src[i + 1];
           i += 2;
           switch (e) {
-            case "n": s += "\n"; break;
-            case "t": s += "\t"; break;
-            case "r": s += "\r"; break;
-            case "a": s += "\x07"; break;
-            case "b": s += "\b"; break;
-            case "f": s += "\f"; break;
-            case "v": s += "\v"; break;
-            case "\\": s += "\\"; break;
-            case '"': s += '"'; break;
-            case "'": s += "'"; break;
+            case "n":
+              s += "\n";
+              break;
+            case "t":
+              s += "\t";
+              break;
+            case "r":
+              s += "\r";
+              break;
+            case "a":
+              s += "\x07";
+              break;
+            case "b":
+              s += "\b";
+              break;
+            case "f":
+              s += "\f";
+              break;
+            case "v":
+              s += "\v";
+              break;
+            case "\\":
+              s += "\\";
+              break;
+            case '"':
+              s += '"';
+              break;
+            case "'":
+              s += "'";
+              break;
             case "x": {
               const h = src.slice(i, i + 2);
               if (!/^[0-9a-fA-F]{2}$/.test(h)) throw syntaxError(line, col, "syntax error: invalid \\x escape in string");
@@ -126,7 +146,7 @@ export function tokenize(src: string): Token[] {
       i = end + 1;
       continue;
     }
-    if (c >= "0" && c <= "9" || (c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
+    if ((c >= "0" && c <= "9") || (c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
       let j = i;
       if (c === "0" && (src[i + 1] === "x" || src[i + 1] === "X")) {
         j += 2;

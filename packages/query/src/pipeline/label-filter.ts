@@ -39,12 +39,18 @@ export function compileMatchers(ms: readonly Matcher[]): (labels: Readonly<Recor
 
 const cmp = (op: CompareOp, a: number, b: number): boolean => {
   switch (op) {
-    case "==": return a === b;
-    case "!=": return a !== b;
-    case ">": return a > b;
-    case ">=": return a >= b;
-    case "<": return a < b;
-    case "<=": return a <= b;
+    case "==":
+      return a === b;
+    case "!=":
+      return a !== b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
   }
 };
 

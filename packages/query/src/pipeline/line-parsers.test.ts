@@ -5,7 +5,17 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MeshlogError } from "@meshlog/core";
 import { LabelsBuilder } from "./labels-builder.js";
-import { compilePattern, jsonParser, logfmtParser, matchPattern, parseJsonPath, patternParser, regexpParser, unpackParser, type LineParser } from "./line-parsers.js";
+import {
+  compilePattern,
+  jsonParser,
+  logfmtParser,
+  matchPattern,
+  parseJsonPath,
+  patternParser,
+  regexpParser,
+  unpackParser,
+  type LineParser,
+} from "./line-parsers.js";
 import { IpMatcher, parseIp } from "./ip-match.js";
 import { parseBytes, parseGoDurationSeconds } from "./units.js";
 
@@ -21,7 +31,15 @@ test("json flattens nested objects, skips arrays and suffixes clashing names", (
 });
 
 test("json field expressions pick nested values and array elements", () => {
-  const r = run(jsonParser([{ label: "first", expr: "servers[0]" }, { label: "ua", expr: 'headers["User-Agent"]' }, { label: "obj", expr: "o" }, { label: "deep", expr: "o.p" }]), '{"servers":["a","b"],"headers":{"User-Agent":"curl"},"o":{"p":1}}');
+  const r = run(
+    jsonParser([
+      { label: "first", expr: "servers[0]" },
+      { label: "ua", expr: 'headers["User-Agent"]' },
+      { label: "obj", expr: "o" },
+      { label: "deep", expr: "o.p" },
+    ]),
+    '{"servers":["a","b"],"headers":{"User-Agent":"curl"},"o":{"p":1}}',
+  );
   assert.deepEqual(r.labels, { first: "a", ua: "curl", obj: '{"p":1}', deep: "1" });
   assert.deepEqual(parseJsonPath('a.b[2]["c d"]'), ["a", "b", 2, "c d"]);
   for (const bad of ["", ".a", "a[", "a[x]"]) assert.throws(() => parseJsonPath(bad), MeshlogError, bad);
@@ -42,13 +60,20 @@ test("logfmt parses quoted values and escapes; strict mode reports syntax errors
   assert.deepEqual(run(logfmtParser(false, false, []), 'a=1 b="two words" c="q\\"uote" d= e flag'.trim()).labels, { a: "1", b: "two words", c: 'q"uote' });
   assert.deepEqual(run(logfmtParser(false, true, []), "a=1 d= flag").labels, { a: "1" });
   assert.deepEqual(run(logfmtParser(false, false, [{ label: "x", expr: "a" }]), "a=1 b=2").labels, { x: "1" });
-  for (const line of ['a="unterminated', 'a=1 "b"=2', 'k=v"x']) assert.equal(run(logfmtParser(true, false, []), line).labels.__error__, "LogfmtParserErr", line);
+  for (const line of ['a="unterminated', 'a=1 "b"=2', 'k=v"x'])
+    assert.equal(run(logfmtParser(true, false, []), line).labels.__error__, "LogfmtParserErr", line);
   assert.equal(run(logfmtParser(false, false, []), 'a="unterminated').labels.__error__, undefined);
 });
 
 test("pattern captures between literals and rejects bad patterns", () => {
   const p = compilePattern('<ip> - <_> [<ts>] "<method> <path> <_>" <status>', 1);
-  assert.deepEqual(matchPattern(p, '1.2.3.4 - - [01/Jan] "GET /a HTTP/1.1" 200'), [["ip", "1.2.3.4"], ["ts", "01/Jan"], ["method", "GET"], ["path", "/a"], ["status", "200"]]);
+  assert.deepEqual(matchPattern(p, '1.2.3.4 - - [01/Jan] "GET /a HTTP/1.1" 200'), [
+    ["ip", "1.2.3.4"],
+    ["ts", "01/Jan"],
+    ["method", "GET"],
+    ["path", "/a"],
+    ["status", "200"],
+  ]);
   assert.equal(matchPattern(p, "garbage"), undefined);
   assert.deepEqual(run(patternParser("<a>:<b>"), "x:y:z").labels, { a: "x", b: "y:z" });
   for (const bad of ["<a><b>", "no captures", "<a> <a>", ""]) assert.throws(() => compilePattern(bad, 1), MeshlogError, bad);
@@ -68,10 +93,20 @@ test("unpack restores packed labels and the original line", () => {
 });
 
 test("parsers never throw on arbitrary input", () => {
-  const parsers = [jsonParser([]), logfmtParser(true, true, []), logfmtParser(false, false, []), unpackParser, patternParser("<a> <b>"), regexpParser("(?P<a>.*)=(?P<b>.*)")];
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
-    for (const p of parsers) run(p, s);
-  }), { numRuns: 1000 });
+  const parsers = [
+    jsonParser([]),
+    logfmtParser(true, true, []),
+    logfmtParser(false, false, []),
+    unpackParser,
+    patternParser("<a> <b>"),
+    regexpParser("(?P<a>.*)=(?P<b>.*)"),
+  ];
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), (s) => {
+      for (const p of parsers) run(p, s);
+    }),
+    { numRuns: 1000 },
+  );
   const big = "k=" + "v".repeat(1 << 20);
   assert.equal(run(logfmtParser(false, false, []), big).labels.k?.length, 1 << 20);
 });
@@ -89,8 +124,24 @@ test("ip matching handles v4, v6, CIDR and ranges", () => {
 });
 
 test("durations and byte sizes convert like Go and humanize", () => {
-  const d: [string, number | undefined][] = [["1m30s", 90], ["250ms", 0.25], ["-2h", -7200], ["0", 0], ["1.5h", 5400], ["1x", undefined], ["", undefined], ["s", undefined]];
+  const d: [string, number | undefined][] = [
+    ["1m30s", 90],
+    ["250ms", 0.25],
+    ["-2h", -7200],
+    ["0", 0],
+    ["1.5h", 5400],
+    ["1x", undefined],
+    ["", undefined],
+    ["s", undefined],
+  ];
   for (const [t, want] of d) assert.equal(parseGoDurationSeconds(t), want, t);
-  const b: [string, number | undefined][] = [["20MB", 20e6], ["1KiB", 1024], ["42", 42], ["1.5 GB", 1.5e9], ["5b", 5], ["3xb", undefined]];
+  const b: [string, number | undefined][] = [
+    ["20MB", 20e6],
+    ["1KiB", 1024],
+    ["42", 42],
+    ["1.5 GB", 1.5e9],
+    ["5b", 5],
+    ["3xb", undefined],
+  ];
   for (const [t, want] of b) assert.equal(parseBytes(t), want, t);
 });

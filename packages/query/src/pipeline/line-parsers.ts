@@ -103,7 +103,7 @@ export function logfmtParser(strict: boolean, keepEmpty: boolean, params: readon
     let i = 0;
     const n = line.length;
     while (i < n) {
-      while (i < n && (line.charCodeAt(i) <= 32)) i++;
+      while (i < n && line.charCodeAt(i) <= 32) i++;
       if (i >= n) break;
       const ks = i;
       while (i < n && line[i] !== "=" && line.charCodeAt(i) > 32 && line[i] !== '"') i++;
@@ -182,15 +182,20 @@ export function compilePattern(pattern: string, minCaptures: number, where = "pa
     if (m.index > last) parts.push({ kind: "lit", text: pattern.slice(last, m.index) });
     const name = m[1] as string;
     if (parts.length > 0 && parts[parts.length - 1]?.kind === "cap") {
-      throw new MeshlogError(QueryErrors.QUERY_INVALID, `${where}: ${JSON.stringify(pattern)} has consecutive captures at position ${m.index}; put a literal between them`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_INVALID,
+        `${where}: ${JSON.stringify(pattern)} has consecutive captures at position ${m.index}; put a literal between them`,
+      );
     }
-    if (name !== "_" && names.has(name)) throw new MeshlogError(QueryErrors.QUERY_INVALID, `${where}: duplicate capture <${name}> in ${JSON.stringify(pattern)}`);
+    if (name !== "_" && names.has(name))
+      throw new MeshlogError(QueryErrors.QUERY_INVALID, `${where}: duplicate capture <${name}> in ${JSON.stringify(pattern)}`);
     if (name !== "_") names.add(name);
     parts.push({ kind: "cap", name });
     last = m.index + m[0].length;
   }
   if (last < pattern.length) parts.push({ kind: "lit", text: pattern.slice(last) });
-  if (names.size < minCaptures) throw new MeshlogError(QueryErrors.QUERY_INVALID, `${where}: ${JSON.stringify(pattern)} needs at least ${minCaptures} named capture like <name>`);
+  if (names.size < minCaptures)
+    throw new MeshlogError(QueryErrors.QUERY_INVALID, `${where}: ${JSON.stringify(pattern)} needs at least ${minCaptures} named capture like <name>`);
   if (parts.length === 0) throw new MeshlogError(QueryErrors.QUERY_INVALID, `${where}: the pattern is empty`);
   return parts;
 }
@@ -232,7 +237,9 @@ export function regexpParser(pattern: string): LineParser {
   const re = SafeRegex.compile(pattern, { where: "regexp" });
   const names = re.groupNames();
   if (names.length === 0) throw new MeshlogError(QueryErrors.QUERY_INVALID, `regexp: ${JSON.stringify(pattern)} has no named capture group like (?P<name>...)`);
-  for (const n of names) if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)) throw new MeshlogError(QueryErrors.QUERY_INVALID, `regexp: capture name ${JSON.stringify(n)} is not a valid label name`);
+  for (const n of names)
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n))
+      throw new MeshlogError(QueryErrors.QUERY_INVALID, `regexp: capture name ${JSON.stringify(n)} is not a valid label name`);
   return (line, lb) => {
     const g = re.namedGroups(line);
     if (g !== undefined) for (const [k, v] of Object.entries(g)) if (v !== "") lb.setParsed(k, v);

@@ -92,11 +92,15 @@ export function compilePipeline(stages: readonly Stage[]): LogPipeline {
       case "regexp":
       case "unpack": {
         const p: LineParser =
-          s.kind === "json" ? jsonParser(s.params)
-          : s.kind === "logfmt" ? logfmtParser(s.strict, s.keepEmpty, s.params)
-          : s.kind === "pattern" ? patternParser(s.pattern)
-          : s.kind === "regexp" ? regexpParser(s.pattern)
-          : unpackParser;
+          s.kind === "json"
+            ? jsonParser(s.params)
+            : s.kind === "logfmt"
+              ? logfmtParser(s.strict, s.keepEmpty, s.params)
+              : s.kind === "pattern"
+                ? patternParser(s.pattern)
+                : s.kind === "regexp"
+                  ? regexpParser(s.pattern)
+                  : unpackParser;
         fns.push((e) => {
           const replaced = p(e.line, e.labels);
           if (replaced !== undefined) e.line = replaced;
@@ -125,7 +129,9 @@ export function compilePipeline(stages: readonly Stage[]): LogPipeline {
         break;
       }
       case "labelFormat": {
-        const items = s.items.map((i) => ("src" in i ? { dst: i.dst, src: i.src, t: undefined } : { dst: i.dst, src: undefined, t: GoTemplate.parse(i.template, "label_format") }));
+        const items = s.items.map((i) =>
+          "src" in i ? { dst: i.dst, src: i.src, t: undefined } : { dst: i.dst, src: undefined, t: GoTemplate.parse(i.template, "label_format") },
+        );
         const seen = new Set<string>();
         for (const i of items) {
           if (seen.has(i.dst)) throw new MeshlogError(QueryErrors.QUERY_INVALID, `label_format: label ${i.dst} is set more than once in the same stage`);
@@ -154,7 +160,10 @@ export function compilePipeline(stages: readonly Stage[]): LogPipeline {
       }
       case "drop":
       case "keep": {
-        const items = s.items.map((i) => ({ name: i.name, f: i.op !== undefined ? compileValueMatcher(i.op, i.value ?? "", `${s.kind} ${i.name}`) : undefined }));
+        const items = s.items.map((i) => ({
+          name: i.name,
+          f: i.op !== undefined ? compileValueMatcher(i.op, i.value ?? "", `${s.kind} ${i.name}`) : undefined,
+        }));
         if (s.kind === "drop") {
           fns.push((e) => {
             for (const i of items) {

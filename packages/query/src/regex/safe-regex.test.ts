@@ -28,18 +28,31 @@ const cases: [string, boolean, string, boolean][] = [
 ];
 
 test("patterns match with RE2 semantics, anchored or not", () => {
-  for (const [p, anchored, input, want] of cases) assert.equal(SafeRegex.compile(p, { anchored }).test(input), want, `${p} ${anchored} ${JSON.stringify(input)}`);
+  for (const [p, anchored, input, want] of cases)
+    assert.equal(SafeRegex.compile(p, { anchored }).test(input), want, `${p} ${anchored} ${JSON.stringify(input)}`);
 });
 
 test("invalid and oversized patterns are rejected with QUERY_REGEX_INVALID", () => {
   for (const p of ["(a", "a{2,1}", "(?<!x)y", "\\", "[z-a]", "a**", "x".repeat(MAX_REGEX_LENGTH + 1)]) {
-    assert.throws(() => SafeRegex.compile(p, { where: "test" }), (err: unknown) => err instanceof MeshlogError && err.code === "QUERY_REGEX_INVALID" && err.message.startsWith("test:"), p);
+    assert.throws(
+      () => SafeRegex.compile(p, { where: "test" }),
+      (err: unknown) => err instanceof MeshlogError && err.code === "QUERY_REGEX_INVALID" && err.message.startsWith("test:"),
+      p,
+    );
   }
 });
 
 test("catastrophic patterns run in linear time on long inputs", () => {
   const input = "a".repeat(100_000) + "!";
-  const expect: [string, boolean][] = [["(a+)+$", false], ["(a|a)*$", true], ["(a*)*b", false], ["(.*a){30}!$", true], ["^(a|aa)+$", false], ["(x+x+)+y", false], ["(a|aa)*c", false]];
+  const expect: [string, boolean][] = [
+    ["(a+)+$", false],
+    ["(a|a)*$", true],
+    ["(a*)*b", false],
+    ["(.*a){30}!$", true],
+    ["^(a|aa)+$", false],
+    ["(x+x+)+y", false],
+    ["(a|aa)*c", false],
+  ];
   for (const [p, want] of expect) assert.equal(SafeRegex.compile(p).test(input), want, p);
   assert.equal(SafeRegex.compile("(a+)+!$").test(input), true);
 });
@@ -57,11 +70,16 @@ test("named groups, exec and replaceAll follow Go's semantics", () => {
 test("the fast paths agree with the RE2 engine on random inputs", () => {
   const patterns = ["abc", "(?i)AbC", "a.c", "^ab", "bc$", "a|bc", "[a-c]b", "\\d\\w", "(ab)c", "x\\.y"];
   fc.assert(
-    fc.property(fc.constantFrom(...patterns), fc.boolean(), fc.string({ unit: fc.constantFrom("a", "b", "c", "A", "B", "x", ".", "y", "1", "\n"), maxLength: 12 }), (p, anchored, s) => {
-      const ours = SafeRegex.compile(p, { anchored }).test(s);
-      const ref = RE2JS.compile(anchored ? `^(?:${p})$` : p).test(s);
-      assert.equal(ours, ref, `${p} ${anchored} ${JSON.stringify(s)}`);
-    }),
+    fc.property(
+      fc.constantFrom(...patterns),
+      fc.boolean(),
+      fc.string({ unit: fc.constantFrom("a", "b", "c", "A", "B", "x", ".", "y", "1", "\n"), maxLength: 12 }),
+      (p, anchored, s) => {
+        const ours = SafeRegex.compile(p, { anchored }).test(s);
+        const ref = RE2JS.compile(anchored ? `^(?:${p})$` : p).test(s);
+        assert.equal(ours, ref, `${p} ${anchored} ${JSON.stringify(s)}`);
+      },
+    ),
     { numRuns: 3000 },
   );
 });

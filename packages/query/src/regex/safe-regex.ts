@@ -10,10 +10,7 @@ import { QueryErrors } from "../errors.js";
 /** Longest pattern accepted, in characters. */
 export const MAX_REGEX_LENGTH = 8192;
 
-type Engine =
-  | { kind: "literal"; needle: string; fold: boolean; anchored: boolean }
-  | { kind: "js"; re: RegExp }
-  | { kind: "re2"; re: RE2JS };
+type Engine = { kind: "literal"; needle: string; fold: boolean; anchored: boolean } | { kind: "js"; re: RegExp } | { kind: "re2"; re: RE2JS };
 
 const META = /[\\.+*?()|[\]{}^$]/;
 
@@ -37,7 +34,10 @@ export class SafeRegex {
     const anchored = opts.anchored === true;
     const where = opts.where ?? "regex";
     if (pattern.length > MAX_REGEX_LENGTH) {
-      throw new MeshlogError(QueryErrors.QUERY_REGEX_INVALID, `${where}: the regular expression is ${pattern.length} characters, the limit is ${MAX_REGEX_LENGTH}`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_REGEX_INVALID,
+        `${where}: the regular expression is ${pattern.length} characters, the limit is ${MAX_REGEX_LENGTH}`,
+      );
     }
     const full = anchored ? `^(?:${pattern})$` : pattern;
     let re2: RE2JS;
@@ -45,7 +45,10 @@ export class SafeRegex {
       re2 = RE2JS.compile(full);
     } catch (err) {
       const msg = (err as Error).message;
-      throw new MeshlogError(QueryErrors.QUERY_REGEX_INVALID, `${where}: invalid regular expression ${JSON.stringify(pattern.length > 200 ? pattern.slice(0, 200) + "…" : pattern)}: ${msg}`);
+      throw new MeshlogError(
+        QueryErrors.QUERY_REGEX_INVALID,
+        `${where}: invalid regular expression ${JSON.stringify(pattern.length > 200 ? pattern.slice(0, 200) + "…" : pattern)}: ${msg}`,
+      );
     }
     let body = pattern;
     let fold = false;

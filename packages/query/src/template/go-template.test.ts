@@ -5,7 +5,11 @@ import assert from "node:assert/strict";
 import { MeshlogError } from "@meshlog/core";
 import { GoTemplate, TemplateExecError } from "./go-template.js";
 
-const data = { labels: { a: "Hello World", n: "42", d: "1m30s", b: "2KiB", empty: "", path: "/api/v1/users" }, line: "the line", timestampNs: 1_700_000_000_123_000_000n };
+const data = {
+  labels: { a: "Hello World", n: "42", d: "1m30s", b: "2KiB", empty: "", path: "/api/v1/users" },
+  line: "the line",
+  timestampNs: 1_700_000_000_123_000_000n,
+};
 
 const cases: [string, string][] = [
   ["{{.a}}", "Hello World"],
@@ -37,7 +41,7 @@ const cases: [string, string][] = [
   ["{{/* a comment */}}x", "x"],
   ["{{ if and .a .n }}both{{ end }}{{ if or .empty .n }}one{{ end }}{{ if not .empty }}none{{ end }}", "bothonenone"],
   ["{{ len .a }} {{ if gt (len .a) 5 }}long{{ end }}", "11 long"],
-  ['{{ alignLeft 5 .a }}|{{ alignRight 5 .a }}|', "Hello|World|"],
+  ["{{ alignLeft 5 .a }}|{{ alignRight 5 .a }}|", "Hello|World|"],
   ['{{ .a | b64enc }} {{ "aGk=" | b64dec }} {{ "a b" | urlencode }}', "SGVsbG8gV29ybGQ= hi a%20b"],
   ['{{ count "l" .a }} {{ repeat 3 "ab" }}', "3 ababab"],
 ];
@@ -47,8 +51,23 @@ test("templates render fields, pipelines and every documented function", () => {
 });
 
 test("malformed templates are rejected at parse time with QUERY_TEMPLATE_INVALID", () => {
-  for (const src of ["{{.a", "{{ if .a }}x", "{{ end }}", "{{ nosuchfn .a }}", '{{ "unterminated }}', "{{ range .a }}{{ end }}", "{{ .a | }}", "{{}}", "{{ .a.b }}", "x".repeat(70_000)]) {
-    assert.throws(() => GoTemplate.parse(src), (err: unknown) => err instanceof MeshlogError && err.code === "QUERY_TEMPLATE_INVALID", src.slice(0, 40));
+  for (const src of [
+    "{{.a",
+    "{{ if .a }}x",
+    "{{ end }}",
+    "{{ nosuchfn .a }}",
+    '{{ "unterminated }}',
+    "{{ range .a }}{{ end }}",
+    "{{ .a | }}",
+    "{{}}",
+    "{{ .a.b }}",
+    "x".repeat(70_000),
+  ]) {
+    assert.throws(
+      () => GoTemplate.parse(src),
+      (err: unknown) => err instanceof MeshlogError && err.code === "QUERY_TEMPLATE_INVALID",
+      src.slice(0, 40),
+    );
   }
 });
 

@@ -6,18 +6,12 @@ import { QueryErrors } from "../errors.js";
 import { callTemplateFunction, isTemplateFunction, type TemplateValue } from "./template-functions.js";
 
 type Operand =
-  | { kind: "field"; name: string }
-  | { kind: "dot" }
-  | { kind: "lit"; value: TemplateValue }
-  | { kind: "call"; name: string }
-  | { kind: "pipe"; pipe: Pipeline };
+  { kind: "field"; name: string } | { kind: "dot" } | { kind: "lit"; value: TemplateValue } | { kind: "call"; name: string } | { kind: "pipe"; pipe: Pipeline };
 type Command = Operand[];
 type Pipeline = Command[];
 
 type Node =
-  | { kind: "text"; text: string }
-  | { kind: "action"; pipe: Pipeline }
-  | { kind: "if"; branches: { cond: Pipeline; body: Node[] }[]; otherwise: Node[] };
+  { kind: "text"; text: string } | { kind: "action"; pipe: Pipeline } | { kind: "if"; branches: { cond: Pipeline; body: Node[] }[]; otherwise: Node[] };
 
 /** Data a template sees: labels as `.name`, plus the line and timestamp for `__line__`/`__timestamp__`. */
 export interface TemplateData {

@@ -53,24 +53,44 @@ function compare(a: TemplateValue, b: TemplateValue): number {
 
 function sprintf(fmt: string, args: TemplateValue[]): string {
   let k = 0;
-  return fmt.replace(/%([-+ 0#]*)(\d+)?(?:\.(\d+))?([sdvfqxXtge%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === "%") return "%";
-    const a = args[k++];
-    let s: string;
-    switch (verb) {
-      case "d": s = String(int(a)); break;
-      case "f": s = num(a).toFixed(prec !== undefined ? Number(prec) : 6); break;
-      case "g": case "e": s = String(num(a)); break;
-      case "q": s = JSON.stringify(str(a)); break;
-      case "x": s = typeof a === "number" ? Math.trunc(a).toString(16) : Buffer.from(str(a)).toString("hex"); break;
-      case "X": s = (typeof a === "number" ? Math.trunc(a).toString(16) : Buffer.from(str(a)).toString("hex")).toUpperCase(); break;
-      case "t": s = String(Boolean(a)); break;
-      default: s = str(a); if (prec !== undefined) s = s.slice(0, Number(prec));
-    }
-    const w = width !== undefined ? Number(width) : 0;
-    if (s.length < w) s = flags.includes("-") ? s.padEnd(w) : s.padStart(w, flags.includes("0") && verb !== "s" ? "0" : " ");
-    return s;
-  });
+  return fmt.replace(
+    /%([-+ 0#]*)(\d+)?(?:\.(\d+))?([sdvfqxXtge%])/g,
+    (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
+      if (verb === "%") return "%";
+      const a = args[k++];
+      let s: string;
+      switch (verb) {
+        case "d":
+          s = String(int(a));
+          break;
+        case "f":
+          s = num(a).toFixed(prec !== undefined ? Number(prec) : 6);
+          break;
+        case "g":
+        case "e":
+          s = String(num(a));
+          break;
+        case "q":
+          s = JSON.stringify(str(a));
+          break;
+        case "x":
+          s = typeof a === "number" ? Math.trunc(a).toString(16) : Buffer.from(str(a)).toString("hex");
+          break;
+        case "X":
+          s = (typeof a === "number" ? Math.trunc(a).toString(16) : Buffer.from(str(a)).toString("hex")).toUpperCase();
+          break;
+        case "t":
+          s = String(Boolean(a));
+          break;
+        default:
+          s = str(a);
+          if (prec !== undefined) s = s.slice(0, Number(prec));
+      }
+      const w = width !== undefined ? Number(width) : 0;
+      if (s.length < w) s = flags.includes("-") ? s.padEnd(w) : s.padStart(w, flags.includes("0") && verb !== "s" ? "0" : " ");
+      return s;
+    },
+  );
 }
 
 type Fn = (args: TemplateValue[], data: TemplateData) => TemplateValue;
@@ -96,8 +116,18 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
   trimAll: (a) => (argc("trimAll", a, 2), trimCut(str(a[1]), str(a[0]), true, true)),
   trimLeft: (a) => (argc("trimLeft", a, 2), trimCut(str(a[1]), str(a[0]), true, false)),
   trimRight: (a) => (argc("trimRight", a, 2), trimCut(str(a[1]), str(a[0]), false, true)),
-  trimPrefix: (a) => { argc("trimPrefix", a, 2); const p = str(a[0]); const s = str(a[1]); return s.startsWith(p) ? s.slice(p.length) : s; },
-  trimSuffix: (a) => { argc("trimSuffix", a, 2); const p = str(a[0]); const s = str(a[1]); return p !== "" && s.endsWith(p) ? s.slice(0, -p.length) : s; },
+  trimPrefix: (a) => {
+    argc("trimPrefix", a, 2);
+    const p = str(a[0]);
+    const s = str(a[1]);
+    return s.startsWith(p) ? s.slice(p.length) : s;
+  },
+  trimSuffix: (a) => {
+    argc("trimSuffix", a, 2);
+    const p = str(a[0]);
+    const s = str(a[1]);
+    return p !== "" && s.endsWith(p) ? s.slice(0, -p.length) : s;
+  },
   replace: (a) => (argc("replace", a, 3), str(a[2]).split(str(a[0])).join(str(a[1]))),
   substr: (a) => {
     argc("substr", a, 3);
@@ -111,22 +141,50 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
   regexReplaceAll: (a) => (argc("regexReplaceAll", a, 3), regex(str(a[0])).replaceAll(str(a[1]), str(a[2]))),
   regexReplaceAllLiteral: (a) => (argc("regexReplaceAllLiteral", a, 3), regex(str(a[0])).replaceAll(str(a[1]), str(a[2]).replace(/\$/g, "\\$"))),
   default: (a) => (argc("default", a, 2), a[1] === undefined || a[1] === null || a[1] === "" || a[1] === 0 || a[1] === false ? a[0] : a[1]),
-  printf: (a) => { if (a.length < 1) throw new TemplateExecError("printf needs a format"); return sprintf(str(a[0]), a.slice(1)); },
+  printf: (a) => {
+    if (a.length < 1) throw new TemplateExecError("printf needs a format");
+    return sprintf(str(a[0]), a.slice(1));
+  },
   print: (a) => a.map(str).join(""),
   println: (a) => a.map(str).join(" ") + "\n",
   contains: (a) => (argc("contains", a, 2), str(a[1]).includes(str(a[0]))),
   hasPrefix: (a) => (argc("hasPrefix", a, 2), str(a[1]).startsWith(str(a[0]))),
   hasSuffix: (a) => (argc("hasSuffix", a, 2), str(a[1]).endsWith(str(a[0]))),
-  repeat: (a) => { argc("repeat", a, 2); const n = int(a[0]); if (n < 0 || n * str(a[1]).length > 65536) throw new TemplateExecError("repeat count out of range"); return str(a[1]).repeat(n); },
+  repeat: (a) => {
+    argc("repeat", a, 2);
+    const n = int(a[0]);
+    if (n < 0 || n * str(a[1]).length > 65536) throw new TemplateExecError("repeat count out of range");
+    return str(a[1]).repeat(n);
+  },
   len: (a) => (argc("len", a, 1), str(a[0]).length),
   count: (a) => (argc("count", a, 2), (str(a[1]).match(new RegExp(str(a[0]).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "g")) ?? []).length),
-  alignLeft: (a) => { argc("alignLeft", a, 2); const n = int(a[0]); const s = str(a[1]); return s.length >= n ? s.slice(0, n) : s.padEnd(n); },
-  alignRight: (a) => { argc("alignRight", a, 2); const n = int(a[0]); const s = str(a[1]); return s.length >= n ? s.slice(s.length - n) : s.padStart(n); },
+  alignLeft: (a) => {
+    argc("alignLeft", a, 2);
+    const n = int(a[0]);
+    const s = str(a[1]);
+    return s.length >= n ? s.slice(0, n) : s.padEnd(n);
+  },
+  alignRight: (a) => {
+    argc("alignRight", a, 2);
+    const n = int(a[0]);
+    const s = str(a[1]);
+    return s.length >= n ? s.slice(s.length - n) : s.padStart(n);
+  },
   add: (a) => a.reduce<number>((s, v) => s + int(v), 0),
   sub: (a) => (argc("sub", a, 2), int(a[0]) - int(a[1])),
   mul: (a) => a.reduce<number>((s, v) => s * int(v), 1),
-  div: (a) => { argc("div", a, 2); const d = int(a[1]); if (d === 0) throw new TemplateExecError("division by zero"); return Math.trunc(int(a[0]) / d); },
-  mod: (a) => { argc("mod", a, 2); const d = int(a[1]); if (d === 0) throw new TemplateExecError("division by zero"); return int(a[0]) % d; },
+  div: (a) => {
+    argc("div", a, 2);
+    const d = int(a[1]);
+    if (d === 0) throw new TemplateExecError("division by zero");
+    return Math.trunc(int(a[0]) / d);
+  },
+  mod: (a) => {
+    argc("mod", a, 2);
+    const d = int(a[1]);
+    if (d === 0) throw new TemplateExecError("division by zero");
+    return int(a[0]) % d;
+  },
   addf: (a) => a.reduce<number>((s, v) => s + num(v), 0),
   subf: (a) => a.slice(1).reduce<number>((s, v) => s - num(v), num(a[0])),
   mulf: (a) => a.reduce<number>((s, v) => s * num(v), 1),
@@ -137,7 +195,11 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
   minf: (a) => Math.min(...a.map(num)),
   ceil: (a) => (argc("ceil", a, 1), Math.ceil(num(a[0]))),
   floor: (a) => (argc("floor", a, 1), Math.floor(num(a[0]))),
-  round: (a) => { const p = a.length > 1 ? int(a[1]) : 0; const f = 10 ** p; return Math.round(num(a[0]) * f) / f; },
+  round: (a) => {
+    const p = a.length > 1 ? int(a[1]) : 0;
+    const f = 10 ** p;
+    return Math.round(num(a[0]) * f) / f;
+  },
   int: (a) => (argc("int", a, 1), int(a[0])),
   float64: (a) => (argc("float64", a, 1), num(a[0])),
   eq: (a) => a.slice(1).some((b) => compare(a[0], b) === 0),
@@ -146,12 +208,23 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
   le: (a) => (argc("le", a, 2), compare(a[0], a[1]) <= 0),
   gt: (a) => (argc("gt", a, 2), compare(a[0], a[1]) > 0),
   ge: (a) => (argc("ge", a, 2), compare(a[0], a[1]) >= 0),
-  and: (a) => { for (const v of a) if (!truthyValue(v)) return v; return a[a.length - 1]; },
-  or: (a) => { for (const v of a) if (truthyValue(v)) return v; return a[a.length - 1]; },
+  and: (a) => {
+    for (const v of a) if (!truthyValue(v)) return v;
+    return a[a.length - 1];
+  },
+  or: (a) => {
+    for (const v of a) if (truthyValue(v)) return v;
+    return a[a.length - 1];
+  },
   not: (a) => (argc("not", a, 1), !truthyValue(a[0])),
   duration: (a) => (argc("duration", a, 1), goDuration(str(a[0]))),
   duration_seconds: (a) => (argc("duration_seconds", a, 1), goDuration(str(a[0]))),
-  bytes: (a) => { argc("bytes", a, 1); const b = parseBytes(str(a[0])); if (b === undefined) throw new TemplateExecError(`invalid bytes ${str(a[0])}`); return b; },
+  bytes: (a) => {
+    argc("bytes", a, 1);
+    const b = parseBytes(str(a[0]));
+    if (b === undefined) throw new TemplateExecError(`invalid bytes ${str(a[0])}`);
+    return b;
+  },
   unixEpoch: (a) => (argc("unixEpoch", a, 1), Number(time(a[0]) / 1_000_000_000n)),
   unixEpochMillis: (a) => (argc("unixEpochMillis", a, 1), Number(time(a[0]) / 1_000_000n)),
   unixEpochNanos: (a) => (argc("unixEpochNanos", a, 1), Number(time(a[0]))),
@@ -169,7 +242,14 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
   b64enc: (a) => (argc("b64enc", a, 1), Buffer.from(str(a[0])).toString("base64")),
   b64dec: (a) => (argc("b64dec", a, 1), Buffer.from(str(a[0]), "base64").toString("utf8")),
   urlencode: (a) => (argc("urlencode", a, 1), encodeURIComponent(str(a[0]))),
-  urldecode: (a) => { argc("urldecode", a, 1); try { return decodeURIComponent(str(a[0])); } catch { throw new TemplateExecError("urldecode: invalid escape"); } },
+  urldecode: (a) => {
+    argc("urldecode", a, 1);
+    try {
+      return decodeURIComponent(str(a[0]));
+    } catch {
+      throw new TemplateExecError("urldecode: invalid escape");
+    }
+  },
 };
 
 function truthyValue(v: TemplateValue): boolean {
@@ -203,7 +283,11 @@ export function formatGoLayout(ns: bigint, layout: string): string {
   const h = d.getUTCHours();
   const tokens: [string, () => string][] = [
     ["2006", () => String(d.getUTCFullYear())],
-    ["January", () => ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"][d.getUTCMonth()] as string],
+    [
+      "January",
+      () =>
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"][d.getUTCMonth()] as string,
+    ],
     ["Monday", () => ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][d.getUTCDay()] as string],
     ["Jan", () => MONTHS[d.getUTCMonth()] as string],
     ["Mon", () => DAYS[d.getUTCDay()] as string],
@@ -251,4 +335,3 @@ export function parseGoLayout(layout: string, value: string): bigint {
   }
   throw new TemplateExecError(`toDate: cannot parse ${JSON.stringify(value)} as ${JSON.stringify(layout)}`);
 }
-

@@ -87,6 +87,7 @@ test("appends racing with seals lose and duplicate nothing", async () => {
     }
   })();
   await Promise.all([appender, flusher]);
+  await store.sealsIdle();
   assert.ok(flushes >= 2, `only ${flushes} flushes ran during the appends`);
   const got = await bodies(store);
   assert.equal(got.length, 300);

@@ -121,7 +121,7 @@ test("buffers are sealed by size and by age", async () => {
   const store = await w.open({ sealMaxBytes: 20_000, sealMaxAgeMs: 60_000 });
   const rnd = prng(2);
   await store.append("t1", Array.from({ length: 200 }, (_, i) => sampleRecord(rnd, "t1", A, T0 + BigInt(i))));
-  for (let i = 0; i < 100 && (await store.stats("t1")).blocks === 0; i++) await new Promise((r) => setImmediate(r));
+  await store.sealsIdle();
   assert.equal((await store.stats("t1")).blocks, 1, "size-triggered seal");
   await store.append("t1", [rec(B, T0, "small")]);
   assert.equal(await store.sealDue(), 0);

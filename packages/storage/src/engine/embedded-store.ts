@@ -17,8 +17,8 @@ import { BlockReader } from "./block-reader.js";
 import { mergeSources, type EntrySource } from "./block-source.js";
 import { EngineErrors } from "./errors.js";
 import { SealPool } from "./seal-pool.js";
-import { Sealer } from "./sealer.js";
-import type { BlockLedger, SecurityProvider } from "./security-ports.js";
+import { DEFAULT_RETENTION_CLASS, Sealer } from "./sealer.js";
+import type { BlockKeyRing, BlockLedger, SecurityProvider } from "./security-ports.js";
 import { defaultSecurity } from "./default-security.js";
 
 export interface EmbeddedStoreOptions {
@@ -44,6 +44,8 @@ export interface EmbeddedStoreOptions {
   readonly sealWorker?: boolean;
   /** Check for age-due seals on a timer (default true; tests with a ManualClock call sealDue()). */
   readonly sealTimer?: boolean;
+  /** Retention class of each stream's blocks, decided when a head buffer is sealed (default "default"; see setRetentionClassFor). */
+  readonly retentionClassFor?: (tenant: string, labels: Labels) => string;
 }
 
 /** What open() found: WAL replay and catalog repairs. */
@@ -81,6 +83,7 @@ export class EmbeddedStore implements LogStore {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #report!: OpenReport;
+  #retentionClassFor: ((tenant: string, labels: Labels) => string) | undefined;
 
   private constructor(opts: EmbeddedStoreOptions, fs: FileSystem, security: SecurityProvider) {
     this.#fs = fs;
@@ -95,6 +98,7 @@ export class EmbeddedStore implements LogStore {
       maxWalQueueBytes: opts.maxWalQueueBytes ?? 64 * 1024 * 1024,
     };
     this.#head = new Head(() => this.#clock.nowMs());
+    this.#retentionClassFor = opts.retentionClassFor;
     this.#reader = new BlockReader({ fs, layout: this.#layout, keyRing: security.keyRing, logger: this.#logger, onCorrupt: (t, id, msg) => this.#quarantineBlock(t, id, msg) });
   }
 
@@ -130,6 +134,17 @@ export class EmbeddedStore implements LogStore {
         quarantined.push({ tenant, file: `${b.blockId}.blk`, message });
         await saveCatalog(this.#fs, this.#layout, state.catalog);
       }
+      // Blocks whose tombstone is in the ledger but whose removal was interrupted: finish the deletion.
+      const gone = state.ledger.tombstonedBlockIds();
+      const unfinished = [...state.catalog.blocks()].filter((b) => gone.has(b.blockId));
+      for (const b of unfinished) {
+        state.catalog.remove(b.blockId);
+        if ((await this.#fs.stat(this.#layout.blockFile(tenant, b.blockId))) !== undefined) await this.#fs.unlink(this.#layout.blockFile(tenant, b.blockId));
+      }
+      if (unfinished.length > 0) {
+        await this.#fs.syncDir(this.#layout.blocksDir(tenant));
+        await saveCatalog(this.#fs, this.#layout, state.catalog);
+      }
       minNextSeq = Math.max(minNextSeq, state.catalog.maxSealedSeq() + 1);
     }
     const walReplay: { tenant: string; streams: readonly WalStreamRecords[]; seq: number }[] = [];
@@ -158,6 +173,15 @@ export class EmbeddedStore implements LogStore {
       head: this.#head,
       keyRing: this.#security.keyRing,
       tenant: (t) => this.#tenant(t),
+      retentionClassOf: (t, labels) => {
+        if (this.#retentionClassFor === undefined) return DEFAULT_RETENTION_CLASS;
+        try {
+          return this.#retentionClassFor(t, labels);
+        } catch (e) {
+          this.#logger.error("retention class lookup failed; using the default class", { tenant: t, error: e as Error });
+          return DEFAULT_RETENTION_CLASS;
+        }
+      },
       afterBatch: async (tenants) => {
         for (const t of tenants) {
           const st = this.#tenants.get(t);
@@ -200,6 +224,21 @@ export class EmbeddedStore implements LogStore {
   /** What open() repaired or reported. */
   openReport(): OpenReport {
     return this.#report;
+  }
+
+  /** Replaces the retention class function (retention policies change at run time; applies to later seals). */
+  setRetentionClassFor(fn: ((tenant: string, labels: Labels) => string) | undefined): void {
+    this.#retentionClassFor = fn;
+  }
+
+  /** Runs `fn` while no seal or deletion runs (e.g. destroying a KEK that a concurrent seal could pick). */
+  runExclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#sealer.exclusive(fn);
+  }
+
+  /** The key ring blocks are encrypted with (retention destroys KEKs through it). */
+  keyRing(): BlockKeyRing {
+    return this.#security.keyRing;
   }
 
   /** The data folder layout (for retention and verification code). */
@@ -340,6 +379,11 @@ export class EmbeddedStore implements LogStore {
   async sealDue(): Promise<number> {
     if (this.#closed) return 0;
     return this.#sealer.seal(this.#head.due(this.#opts.sealMaxBytes, this.#opts.sealMaxAgeMs));
+  }
+
+  /** Resolves when every seal queued so far (by size, age, backpressure or flush) has finished. */
+  sealsIdle(): Promise<void> {
+    return this.#sealer.idle();
   }
 
   async flush(): Promise<void> {

@@ -1,7 +1,7 @@
 // Seals head buffers into block files, one batch at a time: encrypt, write, ledger, catalog, checkpoint.
 
 import { randomBytes } from "node:crypto";
-import type { Clock, Logger } from "@meshlog/core";
+import type { Clock, Labels, Logger } from "@meshlog/core";
 import { sortByTime } from "../block/block-codec.js";
 import { parseBlockHeader } from "../block/block-format.js";
 import type { DataLayout } from "../file-names.js";
@@ -25,6 +25,8 @@ export interface SealerDeps {
   readonly tenant: (tenant: string) => Promise<{ catalog: TenantCatalog; ledger: BlockLedger }>;
   /** Runs after each batch with the tenants touched (persist catalogs, drop sealed WAL segments). */
   readonly afterBatch: (tenants: ReadonlySet<string>) => Promise<void>;
+  /** Retention class of a stream's next block (retention policies); DEFAULT_RETENTION_CLASS when absent. */
+  readonly retentionClassOf?: (tenant: string, labels: Labels) => string;
 }
 
 /** "YYYY-MM" (UTC) of a nanosecond time: the key period of a block (the month of its newest record). */
@@ -109,7 +111,8 @@ export class Sealer {
     const { catalog, ledger } = await this.#d.tenant(b.tenant);
     const records = sortByTime(b.records);
     const maxTime = (records[records.length - 1] as (typeof records)[number]).timestamp;
-    const key = await this.#d.keyRing.newDataKey(b.tenant, DEFAULT_RETENTION_CLASS, periodMonthOf(maxTime));
+    const retentionClass = this.#d.retentionClassOf?.(b.tenant, b.labels) ?? DEFAULT_RETENTION_CLASS;
+    const key = await this.#d.keyRing.newDataKey(b.tenant, retentionClass, periodMonthOf(maxTime));
     const blockId = clock.nowMs().toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
     const bytes = await this.#d.pool.seal(records, {
         blockId,
@@ -119,7 +122,7 @@ export class Sealer {
         keyId: key.keyId,
         dataKey: key.dataKey,
         wrappedKey: key.wrappedKey,
-        retentionClass: DEFAULT_RETENTION_CLASS,
+        retentionClass,
         legalHold: false,
         prevBlockHash: catalog.lastHeaderHash(b.streamId),
         createdAt: clock.nowNs(),

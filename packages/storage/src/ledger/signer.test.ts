@@ -70,3 +70,21 @@ test("signatures verify for the signed bytes and key only", async () => {
   ];
   for (const [name, ok] of cases) assert.equal(ok, false, name);
 });
+
+test("rotation keeps the old public key trusted and a crash mid-rotation is finished on open", async () => {
+  const fs = new FaultyFileSystem();
+  const signer = await Signer.open(fs, "/k");
+  const oldPem = signer.publicKeyPem();
+  const { previousKeyId, keyId } = await signer.rotate();
+  assert.equal(previousKeyId, signingKeyIdOf(oldPem));
+  assert.notEqual(keyId, previousKeyId);
+  assert.equal(signer.keyId(), keyId);
+  assert.ok(Signer.verify(signer.publicKeyPem(), Buffer.from("x"), signer.sign(Buffer.from("x"))));
+  assert.deepEqual((await trustedPublicKeysIn(fs, "/k")).sort(), [oldPem, signer.publicKeyPem()].sort());
+  assert.equal((await Signer.open(fs, "/k")).keyId(), keyId);
+  // Crash after the new private key, before the new public key file.
+  fs.setFile(`/k/${SIGNING_PUBLIC_KEY_FILE}`, Buffer.from(oldPem));
+  const reopened = await Signer.open(fs, "/k");
+  assert.equal(reopened.keyId(), keyId);
+  assert.equal((await fs.readFile(`/k/${SIGNING_PUBLIC_KEY_FILE}`)).toString(), signer.publicKeyPem());
+});

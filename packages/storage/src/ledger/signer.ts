@@ -11,6 +11,10 @@ export const SIGNING_KEY_FILE = "ledger-signing.key";
 export const SIGNING_PUBLIC_KEY_FILE = "ledger-signing.pub";
 /** Public keys of earlier signing keys stay trusted for the checkpoints they signed: `ledger-signing-<keyId>.pub`. */
 export const RETIRED_PUBLIC_KEY_PATTERN = /^ledger-signing-[0-9a-f]{16}\.pub$/;
+/** File name under which a retired public key is kept. */
+export function retiredPublicKeyFile(keyId: string): string {
+  return `ledger-signing-${keyId}.pub`;
+}
 /** Length in hex characters of a signing key id. */
 export const SIGNING_KEY_ID_HEX = 16;
 
@@ -40,11 +44,15 @@ function insecure(path: string, mode: number): MeshlogError {
  * is written beside it as `ledger-signing.pub` so verifiers can trust it.
  */
 export class Signer {
-  readonly #privateKey: KeyObject;
-  readonly #publicKeyPem: string;
-  readonly #keyId: string;
+  readonly #fs: FileSystem;
+  readonly #dir: string;
+  #privateKey: KeyObject;
+  #publicKeyPem: string;
+  #keyId: string;
 
-  private constructor(privateKey: KeyObject) {
+  private constructor(fs: FileSystem, dir: string, privateKey: KeyObject) {
+    this.#fs = fs;
+    this.#dir = dir;
     this.#privateKey = privateKey;
     this.#publicKeyPem = createPublicKey(privateKey).export({ format: "pem", type: "spki" }).toString();
     this.#keyId = signingKeyIdOf(this.#publicKeyPem);
@@ -59,7 +67,7 @@ export class Signer {
     let signer: Signer;
     if (st === undefined) {
       const { privateKey } = generateKeyPairSync("ed25519");
-      signer = new Signer(privateKey);
+      signer = new Signer(fs, keysDir, privateKey);
       await fs.writeFileAtomic(path, Buffer.from(privateKey.export({ format: "pem", type: "pkcs8" }).toString()), 0o600);
     } else {
       if ((st.mode & 0o077) !== 0) throw insecure(path, st.mode);
@@ -75,7 +83,7 @@ export class Signer {
           `The checkpoint signing key "${path}" is ${String(key.asymmetricKeyType)}, not Ed25519`,
         );
       }
-      signer = new Signer(key);
+      signer = new Signer(fs, keysDir, key);
     }
     const pubStat = await fs.stat(pubPath);
     if (pubStat === undefined) {
@@ -88,7 +96,12 @@ export class Signer {
       } catch (cause) {
         throw new MeshlogError(LedgerErrors.LEDGER_SIGNING_KEY_INVALID, `Cannot read the checkpoint public key "${pubPath}"`, { cause });
       }
-      if (storedId !== signer.keyId()) {
+      const retiredPath = fs.join(keysDir, retiredPublicKeyFile(storedId));
+      const retired = (await fs.stat(retiredPath)) === undefined ? undefined : (await fs.readFile(retiredPath)).toString("utf8");
+      if (storedId !== signer.keyId() && retired === stored) {
+        // A rotation stopped after the new private key was written: finish it.
+        await fs.writeFileAtomic(pubPath, Buffer.from(signer.publicKeyPem()), 0o644);
+      } else if (storedId !== signer.keyId()) {
         throw new MeshlogError(
           LedgerErrors.LEDGER_SIGNING_KEY_INVALID,
           `The public key "${pubPath}" (key id ${storedId}) does not belong to the signing key "${path}" (key id ${signer.keyId()})`,
@@ -96,6 +109,28 @@ export class Signer {
       }
     }
     return signer;
+  }
+
+  /**
+   * Replaces the signing key with a new one. The old public key is kept as `ledger-signing-<oldKeyId>.pub`
+   * (written first), so checkpoints it signed still verify under default trust. Later signatures use the
+   * new key at once (ledgers holding this Signer need no reopen). Record the change as a ledger event.
+   */
+  async rotate(): Promise<{ previousKeyId: string; keyId: string }> {
+    const previousKeyId = this.#keyId;
+    await this.#fs.writeFileAtomic(this.#fs.join(this.#dir, retiredPublicKeyFile(previousKeyId)), Buffer.from(this.#publicKeyPem), 0o644);
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const publicKeyPem = createPublicKey(privateKey).export({ format: "pem", type: "spki" }).toString();
+    await this.#fs.writeFileAtomic(
+      this.#fs.join(this.#dir, SIGNING_KEY_FILE),
+      Buffer.from(privateKey.export({ format: "pem", type: "pkcs8" }).toString()),
+      0o600,
+    );
+    await this.#fs.writeFileAtomic(this.#fs.join(this.#dir, SIGNING_PUBLIC_KEY_FILE), Buffer.from(publicKeyPem), 0o644);
+    this.#privateKey = privateKey;
+    this.#publicKeyPem = publicKeyPem;
+    this.#keyId = signingKeyIdOf(publicKeyPem);
+    return { previousKeyId, keyId: this.#keyId };
   }
 
   /** The public key, SPKI PEM. */

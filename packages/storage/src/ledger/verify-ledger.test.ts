@@ -279,3 +279,17 @@ test("hostile files are reported, never thrown", async () => {
   assert.deepEqual(none.problems, []);
   assert.equal(none.treeSize, 0);
 });
+
+test("checkpoints signed before a key rotation still verify under default trust, not under the new key alone", async () => {
+  const w = await world();
+  await w.signer.rotate();
+  const ledger = await Ledger.open(w.fs, DIR, "acme", w.signer);
+  await ledger.appendEvent({ kind: "signing-key.rotated", data: { keyId: w.signer.keyId() } });
+  const cp = await ledger.checkpoint();
+  await ledger.close();
+  assert.equal(cp.keyId, w.signer.keyId());
+  assert.deepEqual((await verifyLedger(w.fs, DIR, "acme", {})).problems, []);
+  const newOnly = await verifyLedger(w.fs, DIR, "acme", { trustedPublicKeys: [w.signer.publicKeyPem()] });
+  expectProblem(newOnly, /checkpoint seq 1 .*not a trusted key/);
+  assert.ok(!newOnly.problems.some((p) => p.includes("checkpoint seq 4 ")));
+});

@@ -19,7 +19,10 @@ export type ElasticsearchSinkConfig = z.output<typeof elasticsearchSinkSchema>;
 
 /** Deterministic document id: a resent batch creates no duplicates (Elasticsearch answers 409). */
 export function documentId(r: LogRecord): string {
-  return createHash("sha256").update(`${r.timestamp}\u0000${r.observedTimestamp}\u0000${r.body}\u0000${JSON.stringify(r.attributes)}`).digest("base64url").slice(0, 32);
+  return createHash("sha256")
+    .update(`${r.timestamp}\u0000${r.observedTimestamp}\u0000${r.body}\u0000${JSON.stringify(r.attributes)}`)
+    .digest("base64url")
+    .slice(0, 32);
 }
 
 export function bulkBody(records: readonly LogRecord[], index: string): string {
@@ -65,7 +68,14 @@ export const elasticsearchSink: SinkDefinition<ElasticsearchSinkConfig> = {
   description: "POST /_bulk with create actions; 409 counts as delivered, 429/5xx items retry the batch.",
   configSchema: elasticsearchSinkSchema,
   create(config, ctx) {
-    const sender = new HttpSender({ sink: ctx.name, endpoint: config.endpoint, tls: config.tls, timeoutMs: config.timeout, headers: config.headers, compression: config.compression });
+    const sender = new HttpSender({
+      sink: ctx.name,
+      endpoint: config.endpoint,
+      tls: config.tls,
+      timeoutMs: config.timeout,
+      headers: config.headers,
+      compression: config.compression,
+    });
     const extra: Record<string, string> = {};
     if (config.api_key !== undefined) extra.authorization = `ApiKey ${config.api_key}`;
     else if (config.username !== undefined) extra.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ""}`).toString("base64")}`;

@@ -39,7 +39,14 @@ export const lokiSink: SinkDefinition<LokiSinkConfig> = {
   description: "POST /loki/api/v1/push (JSON), one stream per label set.",
   configSchema: lokiSinkSchema,
   create(config, ctx) {
-    const sender = new HttpSender({ sink: ctx.name, endpoint: config.endpoint, tls: config.tls, timeoutMs: config.timeout, headers: config.headers, compression: config.compression });
+    const sender = new HttpSender({
+      sink: ctx.name,
+      endpoint: config.endpoint,
+      tls: config.tls,
+      timeoutMs: config.timeout,
+      headers: config.headers,
+      compression: config.compression,
+    });
     const extra: Record<string, string> = {};
     if (config.tenant_id !== undefined) extra["x-scope-orgid"] = config.tenant_id;
     if (config.token !== undefined) extra.authorization = `Bearer ${config.token}`;

@@ -37,7 +37,14 @@ export const meshlogSink: SinkDefinition<MeshlogSinkConfig> = {
   configSchema: meshlogSinkSchema,
   create(config, ctx) {
     const token = config.token_file !== undefined ? readFileSync(config.token_file, "utf8").trim() : config.token;
-    const sender = new HttpSender({ sink: ctx.name, endpoint: config.endpoint, tls: config.tls, timeoutMs: config.timeout, headers: config.headers, compression: config.compression });
+    const sender = new HttpSender({
+      sink: ctx.name,
+      endpoint: config.endpoint,
+      tls: config.tls,
+      timeoutMs: config.timeout,
+      headers: config.headers,
+      compression: config.compression,
+    });
     const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     return {
       async send(records): Promise<SinkResult> {

@@ -13,7 +13,8 @@ export const otlpSinkSchema = z
   .describe("Ship over OTLP/HTTP JSON.");
 export type OtlpSinkConfig = z.output<typeof otlpSinkSchema>;
 
-const kv = (m: Record<string, string>): { key: string; value: { stringValue: string } }[] => Object.entries(m).map(([key, v]) => ({ key, value: { stringValue: v } }));
+const kv = (m: Record<string, string>): { key: string; value: { stringValue: string } }[] =>
+  Object.entries(m).map(([key, v]) => ({ key, value: { stringValue: v } }));
 
 /** ExportLogsServiceRequest JSON; stream labels travel as `meshlog.label.<name>` log attributes. */
 export function otlpLogsBody(records: readonly LogRecord[]): string {
@@ -39,7 +40,10 @@ export function otlpLogsBody(records: readonly LogRecord[]): string {
     });
   }
   return JSON.stringify({
-    resourceLogs: [...byResource.values()].map((g) => ({ resource: { attributes: kv(g.resource) }, scopeLogs: [{ scope: { name: "meshlog-agent" }, logRecords: g.logs }] })),
+    resourceLogs: [...byResource.values()].map((g) => ({
+      resource: { attributes: kv(g.resource) },
+      scopeLogs: [{ scope: { name: "meshlog-agent" }, logRecords: g.logs }],
+    })),
   });
 }
 
@@ -48,7 +52,14 @@ export const otlpSink: SinkDefinition<OtlpSinkConfig> = {
   description: "POST /v1/logs (OTLP/HTTP JSON).",
   configSchema: otlpSinkSchema,
   create(config, ctx) {
-    const sender = new HttpSender({ sink: ctx.name, endpoint: config.endpoint, tls: config.tls, timeoutMs: config.timeout, headers: config.headers, compression: config.compression });
+    const sender = new HttpSender({
+      sink: ctx.name,
+      endpoint: config.endpoint,
+      tls: config.tls,
+      timeoutMs: config.timeout,
+      headers: config.headers,
+      compression: config.compression,
+    });
     return {
       async send(records): Promise<SinkResult> {
         const res = await sender.post(config.path, otlpLogsBody(records), "application/json");

@@ -52,14 +52,32 @@ test("expandGlob walks ** and returns sorted files only", async () => {
 
 test("java mode joins stack traces; start_pattern joins on the start pattern", () => {
   const java = new MultilineFramer({ mode: "java", timeout: 1000, max_lines: 500 });
-  const lines = ["ERROR boom", "java.lang.IllegalStateException: x", "\tat a.B.c(B.java:1)", "\t... 3 more", "Caused by: y", "\tat d.E.f(E.java:2)", "INFO next"];
+  const lines = [
+    "ERROR boom",
+    "java.lang.IllegalStateException: x",
+    "\tat a.B.c(B.java:1)",
+    "\t... 3 more",
+    "Caused by: y",
+    "\tat d.E.f(E.java:2)",
+    "INFO next",
+  ];
   const out = lines.flatMap((l, i) => java.push(l, i * 10, i * 10 + 10));
-  assert.deepEqual(out.map((o) => o.body), ["ERROR boom", "java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n\t... 3 more\nCaused by: y\n\tat d.E.f(E.java:2)"]);
+  assert.deepEqual(
+    out.map((o) => o.body),
+    ["ERROR boom", "java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)\n\t... 3 more\nCaused by: y\n\tat d.E.f(E.java:2)"],
+  );
   assert.equal(java.pendingStart(), 60);
-  assert.deepEqual(java.flush().map((o) => o.body), ["INFO next"]);
+  assert.deepEqual(
+    java.flush().map((o) => o.body),
+    ["INFO next"],
+  );
   const sp = new MultilineFramer({ mode: "start_pattern", pattern: "^\\d{4}-", timeout: 1000, max_lines: 3 });
   const out2 = ["2024-01 a", "cont1", "cont2", "cont3", "2024-02 b"].flatMap((l, i) => sp.push(l, i, i + 1));
-  assert.deepEqual(out2.map((o) => o.body), ["2024-01 a\ncont1\ncont2", "cont3"], "max_lines bounds a record");
+  assert.deepEqual(
+    out2.map((o) => o.body),
+    ["2024-01 a\ncont1\ncont2", "cont3"],
+    "max_lines bounds a record",
+  );
 });
 
 test("reads existing files from the beginning, follows appends, and holds a line until its newline", async () => {
@@ -71,7 +89,10 @@ test("reads existing files from the beginning, follows appends, and holds a line
     await src.start();
     try {
       await waitFor("two lines", () => ctx.records.length === 2);
-      assert.deepEqual(ctx.records.map((r) => r.body), ["one", "two"]);
+      assert.deepEqual(
+        ctx.records.map((r) => r.body),
+        ["one", "two"],
+      );
       assert.equal(ctx.records[0]?.attributes["log.file.path"], f);
       appendFileSync(f, "ial\nthree\n");
       await waitFor("four lines", () => ctx.records.length === 4);
@@ -124,7 +145,10 @@ test("a checkpoint resumes where it stopped; a replaced file (fingerprint change
     const s3 = fileSource.create(cfg({ include: [f], start_at: "end" }), ctx3);
     await s3.start();
     await waitFor("the replaced file from 0", () => ctx3.records.length === 4);
-    assert.deepEqual(ctx3.records.map((r) => r.body), ["X1", "X2", "X3", "X4"]);
+    assert.deepEqual(
+      ctx3.records.map((r) => r.body),
+      ["X1", "X2", "X3", "X4"],
+    );
     await s3.stop();
   });
 });

@@ -62,6 +62,8 @@ export class FileTailer {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #first = true;
+  /** Checkpoint keys of files gone while the agent was down; deleted with the next buffer write. */
+  #stale: Record<string, null> = {};
 
   constructor(o: FileTailerOptions, ctx: SourceContext) {
     this.#o = o;
@@ -69,8 +71,12 @@ export class FileTailer {
     this.#buf = Buffer.allocUnsafe(o.readSize);
   }
 
+  /**
+   * Discovers the files present now (so start_at applies to exactly these), then starts the read loop.
+   * Nothing here waits for the buffer, so a full buffer cannot hold up agent startup.
+   */
   async start(): Promise<void> {
-    await this.#tick();
+    await this.#discover(Date.now());
     this.#loop = this.#run();
   }
 
@@ -104,6 +110,23 @@ export class FileTailer {
   /** One pass: discover files, read new data, retire drained rotated files. Returns bytes read. */
   async #tick(): Promise<number> {
     const now = Date.now();
+    await this.#discover(now);
+    if (Object.keys(this.#stale).length > 0) {
+      const stale = this.#stale;
+      this.#stale = {};
+      await this.#ctx.emit([], stale);
+    }
+    let total = 0;
+    for (const t of [...this.#files.values()]) {
+      if (this.#stopped) break;
+      total += await this.#readFile(t);
+      if (!t.inGlob && t.goneSince !== undefined && now - t.goneSince >= this.#o.rotateWaitMs) await this.#retire(t);
+    }
+    return total;
+  }
+
+  /** Scans the globs: tracks new files, notes files that left the glob. Never emits. */
+  async #discover(now: number): Promise<void> {
     const found = await this.#scan();
     const saved = this.#ctx.checkpoints();
     for (const [key, f] of found) {
@@ -126,13 +149,6 @@ export class FileTailer {
         t.goneSince = now;
       }
     }
-    let total = 0;
-    for (const t of [...this.#files.values()]) {
-      if (this.#stopped) break;
-      total += await this.#readFile(t);
-      if (!t.inGlob && t.goneSince !== undefined && now - t.goneSince >= this.#o.rotateWaitMs) await this.#retire(t);
-    }
-    return total;
   }
 
   async #track(key: string, path: string, cp: FileCheckpoint | undefined, inGlob: boolean): Promise<Tracked | undefined> {
@@ -142,9 +158,28 @@ export class FileTailer {
     let offset = 0;
     if (cp !== undefined && typeof cp.offset === "number" && cp.offset <= size && (await this.#fingerprintOk(fh, cp.fpLen, cp.fpCrc))) offset = cp.offset;
     else if (cp === undefined && this.#first && this.#o.startAt === "end") offset = size;
-    else if (cp !== undefined) this.#ctx.logger.warn("file changed since its checkpoint (truncated or replaced); reading from the start", { source: this.#ctx.name, path, checkpoint: cp.offset, size });
+    else if (cp !== undefined)
+      this.#ctx.logger.warn("file changed since its checkpoint (truncated or replaced); reading from the start", {
+        source: this.#ctx.name,
+        path,
+        checkpoint: cp.offset,
+        size,
+      });
     const fp = await this.#fingerprint(fh);
-    const t: Tracked = { key, path, fh, readPos: offset, committed: offset, carry: Buffer.alloc(0), framer: this.#o.framer(path), fpLen: fp.len, fpCrc: fp.crc, inGlob, goneSince: inGlob ? undefined : Date.now(), lastData: Date.now() };
+    const t: Tracked = {
+      key,
+      path,
+      fh,
+      readPos: offset,
+      committed: offset,
+      carry: Buffer.alloc(0),
+      framer: this.#o.framer(path),
+      fpLen: fp.len,
+      fpCrc: fp.crc,
+      inGlob,
+      goneSince: inGlob ? undefined : Date.now(),
+      lastData: Date.now(),
+    };
     this.#files.set(key, t);
     this.#ctx.logger.info("tailing file", { source: this.#ctx.name, path, offset });
     return t;
@@ -152,7 +187,7 @@ export class FileTailer {
 
   /** After a restart, finds files renamed away while the agent was down (same dev:ino beside the old path). */
   async #recoverRenamed(saved: Map<string, unknown>, found: Map<string, unknown>): Promise<void> {
-    const stale: Record<string, null> = {};
+    const stale = this.#stale;
     for (const [key, value] of saved) {
       if (found.has(key) || this.#files.has(key)) continue;
       const cp = value as FileCheckpoint;
@@ -168,7 +203,6 @@ export class FileTailer {
       }
       if (!recovered) stale[key] = null;
     }
-    if (Object.keys(stale).length > 0) await this.#ctx.emit([], stale);
   }
 
   async #fingerprint(fh: FileHandle): Promise<{ len: number; crc: number }> {
@@ -273,7 +307,12 @@ export class FileTailer {
         });
         lines.push(...t.framer.flush());
         t.carry = Buffer.alloc(0);
-        this.#ctx.logger.info("recovered the tail of a copytruncated file from its copy", { source: this.#ctx.name, path: t.path, copy: copy.path, bytes: bytesRead });
+        this.#ctx.logger.info("recovered the tail of a copytruncated file from its copy", {
+          source: this.#ctx.name,
+          path: t.path,
+          copy: copy.path,
+          bytes: bytesRead,
+        });
         t.readPos = 0;
         t.committed = 0;
         await this.#emit(t, lines);

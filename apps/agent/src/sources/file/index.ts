@@ -9,7 +9,10 @@ import { MultilineFramer, PlainFramer, multilineSchema } from "./line-framer.js"
 /** Options shared by every file-based source (file, kubernetes). */
 export const tailOptionsShape = {
   exclude: z.array(z.string()).default([]).describe("Globs of files to skip (for example rotated copies: /var/log/app/*.gz)."),
-  start_at: z.enum(["beginning", "end"]).default("end").describe("Where to start in files present at startup that have no checkpoint; files appearing later are always read from the beginning."),
+  start_at: z
+    .enum(["beginning", "end"])
+    .default("end")
+    .describe("Where to start in files present at startup that have no checkpoint; files appearing later are always read from the beginning."),
   read_size: sizeSchema.default(1024 * 1024).describe("Bytes read per system call (default 1MiB)."),
   poll_interval: durationSchema.default(250).describe("How often globs are rescanned and files checked for new data."),
   rotate_wait: durationSchema.default(5000).describe("How long a renamed or deleted file is still read after it left the glob."),

@@ -25,12 +25,20 @@ export interface LineFramer {
 
 export const multilineSchema = z
   .strictObject({
-    mode: z.enum(["none", "start_pattern", "continue_pattern", "java"]).default("none").describe("none; start_pattern: a line matching `pattern` starts a record; continue_pattern: a line matching `pattern` continues the previous one; java: stack-trace lines (at ..., Caused by:, ... N more, indented) continue the previous one."),
+    mode: z
+      .enum(["none", "start_pattern", "continue_pattern", "java"])
+      .default("none")
+      .describe(
+        "none; start_pattern: a line matching `pattern` starts a record; continue_pattern: a line matching `pattern` continues the previous one; java: stack-trace lines (at ..., Caused by:, ... N more, indented) continue the previous one.",
+      ),
     pattern: z.string().optional().describe("Regular expression for start_pattern / continue_pattern."),
     timeout: durationSchema.default(1000).describe("A held record is emitted when no line arrives for this long."),
     max_lines: z.number().int().min(2).max(100_000).default(500).describe("A record is emitted when it reaches this many lines."),
   })
-  .refine((m) => (m.mode !== "start_pattern" && m.mode !== "continue_pattern") || m.pattern !== undefined, { message: "multiline.pattern is required for start_pattern and continue_pattern", path: ["pattern"] })
+  .refine((m) => (m.mode !== "start_pattern" && m.mode !== "continue_pattern") || m.pattern !== undefined, {
+    message: "multiline.pattern is required for start_pattern and continue_pattern",
+    path: ["pattern"],
+  })
   .refine((m) => m.pattern === undefined || isValidRegExp(m.pattern), { message: "multiline.pattern is not a valid regular expression", path: ["pattern"] })
   .prefault({})
   .describe("Joining of multi-line records.");
@@ -66,6 +74,7 @@ export class MultilineFramer implements LineFramer {
   #lines: string[] = [];
   #start = 0;
   #end = 0;
+  #meta: Pick<FramedLine, "timestamp" | "attributes"> = {};
 
   constructor(cfg: MultilineConfig) {
     this.#maxLines = cfg.max_lines;
@@ -75,10 +84,14 @@ export class MultilineFramer implements LineFramer {
     else this.#isContinuation = (l) => JAVA_CONTINUATION.test(l) && l.trim() !== "";
   }
 
-  push(line: string, start: number, end: number): FramedLine[] {
+  /** `meta` (time, attributes) of the first line of a record is kept for the joined record. */
+  push(line: string, start: number, end: number, meta: Pick<FramedLine, "timestamp" | "attributes"> = {}): FramedLine[] {
     const out: FramedLine[] = [];
     if (this.#lines.length > 0 && (!this.#isContinuation(line) || this.#lines.length >= this.#maxLines)) out.push(...this.flush());
-    if (this.#lines.length === 0) this.#start = start;
+    if (this.#lines.length === 0) {
+      this.#start = start;
+      this.#meta = meta;
+    }
     this.#lines.push(line);
     this.#end = end;
     return out;
@@ -88,7 +101,7 @@ export class MultilineFramer implements LineFramer {
     if (this.#lines.length === 0) return [];
     const body = this.#lines.join("\n");
     this.#lines = [];
-    return [{ body, end: this.#end }];
+    return [{ ...this.#meta, body, end: this.#end }];
   }
 
   pendingStart(): number | undefined {

@@ -11,7 +11,16 @@ import { waitFor } from "../../testing/spawn-agent.js";
 import { journaldSource, journaldSourceSchema, journalctlArgs } from "./index.js";
 import { journalEntryRecord } from "./journal-entry.js";
 
-const entry = (cursor: string, msg: unknown, prio = "3") => JSON.stringify({ __CURSOR: cursor, __REALTIME_TIMESTAMP: "1700000000123456", MESSAGE: msg, PRIORITY: prio, _SYSTEMD_UNIT: "nginx.service", _HOSTNAME: "node-1", _PID: "42" });
+const entry = (cursor: string, msg: unknown, prio = "3") =>
+  JSON.stringify({
+    __CURSOR: cursor,
+    __REALTIME_TIMESTAMP: "1700000000123456",
+    MESSAGE: msg,
+    PRIORITY: prio,
+    _SYSTEMD_UNIT: "nginx.service",
+    _HOSTNAME: "node-1",
+    _PID: "42",
+  });
 
 test("journal entries map to records; byte-array messages decode; junk is refused", () => {
   const e = journalEntryRecord(entry("c1", "hello"), 1n);
@@ -45,7 +54,10 @@ test("reads entries from journalctl, checkpoints the cursor, and resumes after i
     const s1 = journaldSource.create(cfg, ctx);
     await s1.start();
     await waitFor("two records", () => ctx.records.length === 2);
-    assert.deepEqual(ctx.records.map((r) => r.body), ["one", "two"]);
+    assert.deepEqual(
+      ctx.records.map((r) => r.body),
+      ["one", "two"],
+    );
     assert.equal(saved.get("cursor"), "c2");
     assert.equal(ctx.metrics.sum("meshlog_agent_source_errors_total"), 1);
     await s1.stop();

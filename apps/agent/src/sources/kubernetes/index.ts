@@ -4,15 +4,21 @@ import { z } from "zod";
 import type { SourceDefinition } from "../../contracts.js";
 import { FileTailer } from "../file/file-tailer.js";
 import { tailOptionsShape } from "../file/index.js";
+import { multilineSchema } from "../file/line-framer.js";
 import { ContainerFramer } from "./container-framer.js";
 import { kubernetesPathInfo } from "./kubernetes-path.js";
 
 export const kubernetesSourceSchema = z
   .strictObject({
-    include: z.array(z.string()).min(1).default(["/var/log/containers/*.log"]).describe("Container log globs (default /var/log/containers/*.log; /var/log/pods/*/*/*.log works too)."),
+    include: z
+      .array(z.string())
+      .min(1)
+      .default(["/var/log/containers/*.log"])
+      .describe("Container log globs (default /var/log/containers/*.log; /var/log/pods/*/*/*.log works too)."),
     ...tailOptionsShape,
     start_at: z.enum(["beginning", "end"]).default("beginning").describe("Where to start in files without a checkpoint at startup."),
     exclude_namespaces: z.array(z.string()).default([]).describe("Namespaces whose containers are skipped."),
+    multiline: multilineSchema,
   })
   .describe("Kubernetes container logs.");
 export type KubernetesSourceConfig = z.output<typeof kubernetesSourceSchema>;
@@ -32,8 +38,8 @@ export const kubernetesSource: SourceDefinition<KubernetesSourceConfig> = {
         pollMs: config.poll_interval,
         rotateWaitMs: config.rotate_wait,
         maxLineBytes: config.max_line_size,
-        multilineTimeoutMs: 5000,
-        framer: () => new ContainerFramer(config.max_line_size),
+        multilineTimeoutMs: config.multiline.mode === "none" ? 5000 : config.multiline.timeout,
+        framer: () => new ContainerFramer(config.max_line_size, config.multiline),
         enrich: (r, path) => {
           const k = kubernetesPathInfo(path);
           if (k !== undefined && !excluded.has(k.namespace)) {

@@ -27,7 +27,12 @@ test("kubelet paths give namespace, pod, uid and container; other paths give not
 
 test("the container framer joins P parts per stream and holds the checkpoint at the first part", () => {
   const f = new ContainerFramer(1 << 20);
-  const lines = ["2024-01-01T00:00:00.000000001Z stdout P hello ", "2024-01-01T00:00:00.000000002Z stderr F err line", "2024-01-01T00:00:00.000000003Z stdout F world", "plain text"];
+  const lines = [
+    "2024-01-01T00:00:00.000000001Z stdout P hello ",
+    "2024-01-01T00:00:00.000000002Z stderr F err line",
+    "2024-01-01T00:00:00.000000003Z stdout F world",
+    "plain text",
+  ];
   let off = 0;
   const out = [];
   const holds: (number | undefined)[] = [];
@@ -36,12 +41,18 @@ test("the container framer joins P parts per stream and holds the checkpoint at 
     holds.push(f.pendingStart());
     off += l.length + 1;
   }
-  assert.deepEqual(out.map((o) => o.body), ["err line", "hello world", "plain text"]);
+  assert.deepEqual(
+    out.map((o) => o.body),
+    ["err line", "hello world", "plain text"],
+  );
   assert.deepEqual(holds, [0, 0, undefined, undefined]);
   assert.equal(out[1]?.timestamp, 1_704_067_200_000_000_001n, "a joined line keeps its first part's time");
   assert.equal(out[1]?.attributes?.["log.iostream"], "stdout");
   f.push("2024-01-01T00:00:00Z stdout P dangling", 0, 10);
-  assert.deepEqual(f.flush().map((o) => [o.body, o.attributes?.["log.partial"]]), [["dangling", "true"]]);
+  assert.deepEqual(
+    f.flush().map((o) => [o.body, o.attributes?.["log.partial"]]),
+    [["dangling", "true"]],
+  );
 });
 
 test("container logs under a pods folder arrive joined, with pod metadata and a namespace label", async () => {
@@ -71,4 +82,34 @@ test("container logs under a pods folder arrive joined, with pod metadata and a 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("java multiline joins a stack trace per stream after CRI unwrapping, keeping the first line's time", () => {
+  const f = new ContainerFramer(1 << 20, { mode: "java", timeout: 1000, max_lines: 500 });
+  const lines = [
+    "2024-01-01T00:00:01Z stderr F java.lang.RuntimeException: boom",
+    "2024-01-01T00:00:02Z stdout F unrelated stdout line",
+    "2024-01-01T00:00:03Z stderr F \tat a.B.c(B.java:1)",
+    "2024-01-01T00:00:04Z stderr F Caused by: x",
+    "2024-01-01T00:00:05Z stderr F next error",
+  ];
+  let off = 0;
+  const out = [];
+  for (const l of lines) {
+    out.push(...f.push(l, off, off + l.length + 1));
+    off += l.length + 1;
+  }
+  assert.deepEqual(
+    out.map((o) => o.body),
+    ["java.lang.RuntimeException: boom\n\tat a.B.c(B.java:1)\nCaused by: x"],
+  );
+  assert.equal(out[0]?.timestamp, 1_704_067_201_000_000_000n);
+  assert.equal(f.pendingStart(), (lines[0] as string).length + 1, "the held stdout line keeps the checkpoint at its start");
+  assert.deepEqual(
+    f
+      .flush()
+      .map((o) => o.body)
+      .sort(),
+    ["next error", "unrelated stdout line"],
+  );
 });

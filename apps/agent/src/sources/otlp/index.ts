@@ -37,7 +37,8 @@ class OtlpSource implements Source {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "").split("?")[0];
-    if (req.method !== "POST" || path !== "/v1/logs") return this.#reply(res, 404, { code: 5, message: `no route ${req.method ?? ""} ${path ?? ""}; use POST /v1/logs` });
+    if (req.method !== "POST" || path !== "/v1/logs")
+      return this.#reply(res, 404, { code: 5, message: `no route ${req.method ?? ""} ${path ?? ""}; use POST /v1/logs` });
     if (!(req.headers["content-type"] ?? "").startsWith("application/json")) {
       req.resume();
       return this.#reply(res, 415, { code: 3, message: "only application/json is supported by the agent's OTLP receiver" });
@@ -74,7 +75,11 @@ class OtlpSource implements Source {
   async start(): Promise<void> {
     const { host, port } = splitHostPort(this.#c.address);
     await new Promise<void>((resolve, reject) => {
-      this.#server.once("error", (cause) => reject(new MeshlogError(AgentErrors.AGENT_SOURCE_FAILED, `Cannot start otlp source "${this.#ctx.name}" on ${this.#c.address}: ${cause.message}`, { cause })));
+      this.#server.once("error", (cause) =>
+        reject(
+          new MeshlogError(AgentErrors.AGENT_SOURCE_FAILED, `Cannot start otlp source "${this.#ctx.name}" on ${this.#c.address}: ${cause.message}`, { cause }),
+        ),
+      );
       this.#server.listen(port, host, () => resolve());
     });
   }

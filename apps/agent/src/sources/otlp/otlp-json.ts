@@ -24,7 +24,8 @@ function anyValuePlain(v: unknown, depth = 0): unknown {
   if (isObj(v.arrayValue)) return Array.isArray(v.arrayValue.values) ? v.arrayValue.values.map((x) => anyValuePlain(x, depth + 1)) : [];
   if (isObj(v.kvlistValue)) {
     const o: Json = {};
-    if (Array.isArray(v.kvlistValue.values)) for (const kv of v.kvlistValue.values) if (isObj(kv) && typeof kv.key === "string") o[kv.key] = anyValuePlain(kv.value, depth + 1);
+    if (Array.isArray(v.kvlistValue.values))
+      for (const kv of v.kvlistValue.values) if (isObj(kv) && typeof kv.key === "string") o[kv.key] = anyValuePlain(kv.value, depth + 1);
     return o;
   }
   return null;
@@ -64,7 +65,10 @@ export function decodeOtlpLogsJson(body: unknown, nowNs: bigint): LogRecord[] {
         if (!isObj(lr)) continue;
         const observed = nanos(lr.observedTimeUnixNano) ?? nowNs;
         const t = nanos(lr.timeUnixNano);
-        const sev = typeof lr.severityNumber === "number" && Number.isInteger(lr.severityNumber) && lr.severityNumber >= 1 && lr.severityNumber <= 24 ? lr.severityNumber : 0;
+        const sev =
+          typeof lr.severityNumber === "number" && Number.isInteger(lr.severityNumber) && lr.severityNumber >= 1 && lr.severityNumber <= 24
+            ? lr.severityNumber
+            : 0;
         const sevText = typeof lr.severityText === "string" && lr.severityText !== "" ? lr.severityText : sev > 0 ? severityTextOf(sev) : "";
         out.push({
           timestamp: t !== undefined && t > 0n ? t : observed,

@@ -12,7 +12,11 @@ import { waitFor } from "../../testing/spawn-agent.js";
 import { otlpSource, otlpSourceSchema } from "./index.js";
 import { decodeOtlpLogsJson } from "./otlp-json.js";
 
-async function post(port: number, body: string, headers: Record<string, string> = { "content-type": "application/json" }): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+async function post(
+  port: number,
+  body: string,
+  headers: Record<string, string> = { "content-type": "application/json" },
+): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path: "/v1/logs", method: "POST", headers }, (res) => {
       let b = "";
@@ -34,7 +38,9 @@ test("records sent by the OpenTelemetry JS SDK arrive with body, severity, attri
     processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs` }) } as never)],
   });
   try {
-    provider.getLogger("test").emit({ body: "payment failed", severityNumber: SeverityNumber.ERROR, severityText: "ERROR", attributes: { "order.id": "o-1", retries: 3 } });
+    provider
+      .getLogger("test")
+      .emit({ body: "payment failed", severityNumber: SeverityNumber.ERROR, severityText: "ERROR", attributes: { "order.id": "o-1", retries: 3 } });
     await provider.forceFlush();
     await waitFor("the record", () => ctx.records.length === 1);
     const r = ctx.records[0];
@@ -58,7 +64,12 @@ test("decoding: typed values become text, invalid ids are dropped, missing time 
           {
             scope: { name: "lib" },
             logRecords: [
-              { timeUnixNano: "1700000000000000001", body: { kvlistValue: { values: [{ key: "a", value: { intValue: "5" } }] } }, traceId: "5B8EFFF798038103D269B633813FC60C", spanId: "EEE19B7EC3C1B174" },
+              {
+                timeUnixNano: "1700000000000000001",
+                body: { kvlistValue: { values: [{ key: "a", value: { intValue: "5" } }] } },
+                traceId: "5B8EFFF798038103D269B633813FC60C",
+                spanId: "EEE19B7EC3C1B174",
+              },
               { observedTimeUnixNano: 42, body: { arrayValue: { values: [{ boolValue: true }, { doubleValue: 1.5 }] } }, traceId: "zz", severityNumber: 99 },
             ],
           },

@@ -33,7 +33,19 @@ class StdinSource implements Source {
       let batch: LogRecord[] = [];
       for await (const line of rl) {
         const now = this.#ctx.clock.nowNs();
-        batch.push({ timestamp: now, observedTimestamp: now, severityNumber: 0, severityText: "", body: line, attributes: {}, resource: {}, traceId: "", spanId: "", tenant: "", labels: { ...this.#c.labels } });
+        batch.push({
+          timestamp: now,
+          observedTimestamp: now,
+          severityNumber: 0,
+          severityText: "",
+          body: line,
+          attributes: {},
+          resource: {},
+          traceId: "",
+          spanId: "",
+          tenant: "",
+          labels: { ...this.#c.labels },
+        });
         if (batch.length >= this.#c.batch_size || (this.#input as NodeJS.ReadStream).readableLength === 0) {
           const b = batch;
           batch = [];

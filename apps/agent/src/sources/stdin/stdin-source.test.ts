@@ -15,7 +15,10 @@ test("lines from the input stream become records with the configured labels", as
   input.write("a\nb\r\n");
   input.end("c");
   await waitFor("three", () => ctx.records.length === 3);
-  assert.deepEqual(ctx.records.map((r) => r.body), ["a", "b", "c"]);
+  assert.deepEqual(
+    ctx.records.map((r) => r.body),
+    ["a", "b", "c"],
+  );
   assert.equal(ctx.records[0]?.labels.app, "cli");
   await src.stop();
 });

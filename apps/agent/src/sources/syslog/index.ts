@@ -27,7 +27,19 @@ export type SyslogSourceConfig = z.output<typeof syslogSourceSchema>;
 
 /** Builds a record from one syslog message; an unparseable one keeps its raw text as the body. */
 export function syslogRecord(text: string, peer: string, nowNs: bigint, labels: Record<string, string>): LogRecord {
-  const r: LogRecord = { timestamp: nowNs, observedTimestamp: nowNs, severityNumber: 0, severityText: "", body: text, attributes: { "net.peer.ip": peer }, resource: {}, traceId: "", spanId: "", tenant: "", labels: { ...labels } };
+  const r: LogRecord = {
+    timestamp: nowNs,
+    observedTimestamp: nowNs,
+    severityNumber: 0,
+    severityText: "",
+    body: text,
+    attributes: { "net.peer.ip": peer },
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant: "",
+    labels: { ...labels },
+  };
   try {
     const m = parseSyslog(text, { nowNs });
     const p = syslogToParsedBody(m);
@@ -67,7 +79,11 @@ class SyslogSource implements Source {
       if (this.#c.mode === "udp") await this.#startUdp(host, port);
       else await this.#startStream(host, port);
     } catch (cause) {
-      throw new MeshlogError(AgentErrors.AGENT_SOURCE_FAILED, `Cannot start syslog source "${this.#ctx.name}" on ${this.#c.mode} ${this.#c.address}: ${(cause as Error).message}`, { cause });
+      throw new MeshlogError(
+        AgentErrors.AGENT_SOURCE_FAILED,
+        `Cannot start syslog source "${this.#ctx.name}" on ${this.#c.mode} ${this.#c.address}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 
@@ -84,7 +100,9 @@ class SyslogSource implements Source {
         return;
       }
       const text = msg.toString("utf8", 0, Math.min(msg.length, this.#c.max_message_size)).replace(/[\r\n\0]+$/, "");
-      this.#ctx.emit(this.#records([text], rinfo.address)).catch((err: unknown) => this.#ctx.logger.error("cannot buffer syslog message", { error: err as Error }));
+      this.#ctx
+        .emit(this.#records([text], rinfo.address))
+        .catch((err: unknown) => this.#ctx.logger.error("cannot buffer syslog message", { error: err as Error }));
     });
     return new Promise((resolve, reject) => {
       sock.once("error", reject);

@@ -85,7 +85,10 @@ test("TCP: LF and octet-counted messages; reading pauses while the buffer does n
     ctx.gate = undefined;
     open();
     await waitFor("two records", () => ctx.records.length === 2);
-    assert.deepEqual(ctx.records.map((r) => r.body), ["'su root' failed for lonvick", "An application event"]);
+    assert.deepEqual(
+      ctx.records.map((r) => r.body),
+      ["'su root' failed for lonvick", "An application event"],
+    );
   } finally {
     sock.destroy();
     await src.stop();

@@ -52,6 +52,21 @@ test("token lifecycle: create (201, shown once), use, list without secrets, revo
   }
 });
 
+test("an expired token is refused and its use is audited as expired", async () => {
+  const s = await startTestServer();
+  try {
+    const t = await createToken(s, { tenant: "a", roles: ["analyst"], expiresIn: "1ms" });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await s.call("GET", "/api/v1/whoami", { token: t.token })).status, 401);
+    const listed = (await s.call("GET", "/api/v1/tokens", { token: s.adminToken })).json() as { tokens: { id: string; expired: boolean }[] };
+    assert.equal(listed.tokens.find((x) => x.id === t.id)?.expired, true);
+    const refused = (await s.auditEvents({ action: "auth.failed" })).map((e) => e.details as Record<string, unknown>);
+    assert.ok(refused.some((d) => d.token === t.id && d.reason === "expired"));
+  } finally {
+    await s.close();
+  }
+});
+
 test("token requests with invalid fields get 400 naming the field", async () => {
   const s = await startTestServer();
   try {

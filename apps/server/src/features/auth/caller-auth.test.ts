@@ -90,3 +90,18 @@ test("WebSocket upgrades are authenticated, tenant-checked, limited and audited 
     await s.close();
   }
 });
+
+test("failed logins are throttled per IPv4 address and per IPv6 /64", async () => {
+  const { throttleKey } = await import("./caller-auth.js");
+  const cases: [string, string][] = [
+    ["127.0.0.1", "127.0.0.1"],
+    ["::ffff:10.1.2.3", "10.1.2.3"],
+    ["2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"],
+    ["2001:db8:1:2::1", "2001:db8:1:2::/64"],
+    ["2001:0db8:0001:0002::ffff", "2001:db8:1:2::/64"],
+    ["::1", "0:0:0:0::/64"],
+    ["fe80::1", "fe80:0:0:0::/64"],
+    ["", ""],
+  ];
+  for (const [ip, key] of cases) assert.equal(throttleKey(ip), key, ip);
+});

@@ -27,6 +27,24 @@ export interface CallerInfo {
   readonly requestId?: string;
 }
 
+/**
+ * The throttling key of an address: IPv4 (also IPv4-mapped IPv6) as is, IPv6 by its /64 prefix, since one
+ * client usually holds a whole /64.
+ */
+export function throttleKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped !== null) return mapped[1] as string;
+  if (!address.includes(":")) return address;
+  const [head = "", tail = ""] = address.toLowerCase().split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === "" ? [] : tail.split(":");
+  const groups = address.includes("::") ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+
 const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) + "…" : s);
 
 export class CallerAuth {
@@ -46,12 +64,12 @@ export class CallerAuth {
 
   /** Seconds the address must wait before its next attempt (0: it may try now). */
   waitSeconds(address: string): number {
-    return this.#failures?.waitSeconds(address) ?? 0;
+    return this.#failures?.waitSeconds(throttleKey(address)) ?? 0;
   }
 
   /** Records a failed attempt of the address (for routes that check credentials themselves). */
   fail(address: string): void {
-    this.#failures?.take(address);
+    this.#failures?.take(throttleKey(address));
   }
 
   /**

@@ -41,13 +41,14 @@ export const securityModule: ServerModule = {
     const bootstrap = ctx.services.get("bootstrapToken");
     if (typeof bootstrap !== "string" || bootstrap === "") throw new Error("BUG: the bootstrap token is not in ctx.services");
     const principals = new PrincipalStore(join(ctx.dataDir, "security", "principals.json"), ctx.clock);
-    const tokens = new TokenStore(join(ctx.dataDir, "security", "tokens.json"), ctx.clock, principals, bootstrap);
+    const tokens = new TokenStore(join(ctx.dataDir, "security", "tokens.json"), ctx.clock, principals, bootstrap, ctx.log);
     ctx.auth = new ChainAuthenticator([tokens]);
     const services: SecurityServices = { tokens, principals };
     ctx.services.set(SECURITY_SERVICE, services);
     auditConfigChange(ctx.dataDir, ctx.config, ctx.audit);
     return {
       async stop() {
+        tokens.flush();
         ctx.services.delete(SECURITY_SERVICE);
       },
     };

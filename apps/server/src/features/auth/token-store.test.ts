@@ -9,11 +9,14 @@ import { ManualClock, MeshlogError } from "@meshlog/core";
 import { PrincipalStore } from "./principal-store.js";
 import { BOOTSTRAP_TOKEN_ID, TokenStore } from "./token-store.js";
 
+const opened: TokenStore[] = [];
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "meshlog-tokens-"));
   try {
     await fn(dir);
   } finally {
+    for (const t of opened.splice(0)) t.flush();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -21,6 +24,7 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 const open = (dir: string, clock: ManualClock, bootstrap = "boot-secret") => {
   const principals = new PrincipalStore(join(dir, "principals.json"), clock);
   const tokens = new TokenStore(join(dir, "tokens.json"), clock, principals, bootstrap);
+  opened.push(tokens);
   return { principals, tokens };
 };
 
@@ -147,5 +151,19 @@ test("corrupt or world-readable state files are refused with a message naming th
       () => open(dir, clock),
       (e: unknown) => e instanceof MeshlogError && e.code === "SECURITY_FILE_INSECURE" && e.message.includes("chmod 600"),
     );
+  });
+});
+
+test("lastUsedAt updates are batched and written by flush", async () => {
+  await withDir(async (dir) => {
+    const clock = new ManualClock();
+    const { tokens } = open(dir, clock);
+    const { record, token } = tokens.create({ tenant: "a", roles: ["ingest"] }, "admin");
+    tokens.authenticateSync(token);
+    const before = JSON.parse(await readFile(join(dir, "tokens.json"), "utf8")) as { tokens: { id: string; lastUsedAt?: string }[] };
+    assert.equal(before.tokens.find((t) => t.id === record.id)?.lastUsedAt, undefined, "not written on the request path");
+    tokens.flush();
+    const after = JSON.parse(await readFile(join(dir, "tokens.json"), "utf8")) as { tokens: { id: string; lastUsedAt?: string }[] };
+    assert.equal(typeof after.tokens.find((t) => t.id === record.id)?.lastUsedAt, "string");
   });
 });

@@ -2,7 +2,7 @@
 // expiring and revocable. Also the Authenticator that resolves a presented token to its principal.
 
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { MeshlogError, type Clock } from "@meshlog/core";
+import { MeshlogError, silentLogger, type Clock, type Logger } from "@meshlog/core";
 import { generateToken } from "../../bootstrap-token.js";
 import { BOOTSTRAP_PRINCIPAL } from "./bootstrap-authenticator.js";
 import { SecurityErrors } from "./errors.js";
@@ -51,6 +51,8 @@ export interface NewToken {
 const FILE_VERSION = 1;
 /** lastUsedAt is written at most this often per token. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** Pending lastUsedAt updates are written within this delay. */
+const LAST_USED_FLUSH_MS = 5_000;
 
 const sha256 = (s: string): Buffer => createHash("sha256").update(s, "utf8").digest();
 
@@ -60,10 +62,13 @@ export class TokenStore implements Authenticator {
   readonly #principals: PrincipalStore;
   readonly #byId = new Map<string, TokenRecord>();
   readonly #byHash = new Map<string, string>();
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
 
   /** Loads tokens.json and upserts the bootstrap admin token's entry (its hash changes when it is rotated). */
-  constructor(file: string, clock: Clock, principals: PrincipalStore, bootstrapToken: string) {
+  constructor(file: string, clock: Clock, principals: PrincipalStore, bootstrapToken: string, log: Logger = silentLogger) {
     this.#file = file;
+    this.#log = log;
     this.#clock = clock;
     this.#principals = principals;
     const raw = readPrivateJson(file);
@@ -183,7 +188,7 @@ export class TokenStore implements Authenticator {
     if (principal === undefined) return undefined;
     if (t.lastUsedAt === undefined || nowMs - Date.parse(t.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
       this.#byId.set(t.id, { ...t, lastUsedAt: new Date(nowMs).toISOString() });
-      this.#save();
+      this.#saveSoon();
     }
     return principal;
   }
@@ -232,7 +237,33 @@ export class TokenStore implements Authenticator {
     return new Date(this.#clock.nowMs()).toISOString();
   }
 
+  /** Writes pending lastUsedAt updates now (called at shutdown; creations and revocations are written at once). */
+  flush(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#save();
+  }
+
+  /** lastUsedAt changes are batched: one write per LAST_USED_FLUSH_MS however many tokens were used. */
+  #saveSoon(): void {
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      try {
+        this.#save();
+      } catch (err) {
+        this.#log.error("cannot write token last-use times; retrying", { err: err as Error, file: this.#file });
+        this.#saveSoon();
+      }
+    }, LAST_USED_FLUSH_MS);
+    this.#timer.unref();
+  }
+
   #save(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     writePrivateJson(this.#file, { version: FILE_VERSION, tokens: [...this.#byId.values()] });
   }
 }

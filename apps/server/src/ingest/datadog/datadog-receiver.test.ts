@@ -5,21 +5,11 @@ import { client, v2 } from "@datadog/datadog-api-client";
 import { INGEST_TENANT, post, startReceiverHarness, TOKENS, type ReceiverHarness } from "../testing/receiver-harness.js";
 import { parseDdtags } from "./datadog-record.js";
 import { datadogRoutes } from "./datadog-routes.js";
+import { zstdRawFrame } from "../testing/zstd-fixtures.js";
 
 /** POST /api/v2/logs captured from @datadog/datadog-api-client@1.64.0 (gzip). */
 const CAPTURED_GZIP =
   "1f8b08000000000000031dcc410ac0200c44d1ab94ac7b02af52ba1013b4a0061c9b4de9dd1bbbfc8f618e8798a1f7484281bab2d0ee326386b7740b2ce65414b3c7b646c5b30910f32ae6ad48adea081976fd3fb044eff90167ae30235c000000";
-
-/** A zstd frame holding `data` in one raw (stored) block, as a stand-in for the Agent's zstd payloads. */
-function zstdRawFrame(data: Buffer): Buffer {
-  assert.ok(data.length < 256, "single-byte content size");
-  const header = (data.length << 3) | 1; // last block, type raw
-  return Buffer.concat([
-    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, data.length]),
-    Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]),
-    data,
-  ]);
-}
 
 const DD = { "content-type": "application/json", "dd-api-key": TOKENS.ingest };
 
@@ -78,7 +68,7 @@ describe("Datadog logs intake receiver", () => {
   });
 
   test("decodes zstd (the Agent's default) and deflate payloads", async () => {
-    let res = await post(`${h.url}/api/v2/logs`, zstdRawFrame(Buffer.from('[{"message":"from zstd","status":"error"}]')), {
+    let res = await post(`${h.url}/api/v2/logs`, zstdRawFrame(Buffer.from('[{"message":"from zstd","status":"error"}]'), 41n), {
       ...DD,
       "content-encoding": "zstd",
       "dd-protocol": "agent-json",

@@ -35,7 +35,8 @@ forwardExtensionCodec.register({
 /** Converts a forward time (EventTime, integer or float seconds) to nanoseconds; throws on anything else. */
 export function forwardTimeToNs(time: unknown): bigint {
   if (time instanceof EventTime) {
-    if (time.nanoseconds >= 1_000_000_000) throw new MeshlogError(ForwardErrors.FORWARD_ENTRY_INVALID, `EventTime nanoseconds ${time.nanoseconds} out of range`);
+    if (time.nanoseconds >= 1_000_000_000)
+      throw new MeshlogError(ForwardErrors.FORWARD_ENTRY_INVALID, `EventTime nanoseconds ${time.nanoseconds} out of range`);
     return BigInt(time.seconds) * NS_PER_SECOND + BigInt(time.nanoseconds);
   }
   if (typeof time === "number" && Number.isFinite(time) && time >= 0) {
@@ -44,5 +45,8 @@ export function forwardTimeToNs(time: unknown): bigint {
     return BigInt(whole) * NS_PER_SECOND + BigInt(Math.round((time - whole) * 1e9));
   }
   if (typeof time === "bigint" && time >= 0n) return time * NS_PER_SECOND;
-  throw new MeshlogError(ForwardErrors.FORWARD_ENTRY_INVALID, `event time must be EventTime or a non-negative number of seconds, got ${typeof time === "object" ? JSON.stringify(time) : String(time)}`);
+  throw new MeshlogError(
+    ForwardErrors.FORWARD_ENTRY_INVALID,
+    `event time must be EventTime or a non-negative number of seconds, got ${typeof time === "object" ? JSON.stringify(time) : String(time)}`,
+  );
 }

@@ -50,6 +50,8 @@ export class ForwardConnection {
   #writer: BatchWriter | undefined;
   #handshakeTimer: NodeJS.Timeout | undefined;
   #stored = 0;
+  /** Encoded acks waiting for the end of the current tick (one socket write for many acks). */
+  #acks: Uint8Array[] = [];
   #closed: Promise<void>;
 
   constructor(socket: Socket, o: ForwardConnectionOptions) {
@@ -64,14 +66,31 @@ export class ForwardConnection {
         clearTimeout(this.#handshakeTimer);
         o.metrics.connectionClosed(o.transport);
         if (this.#principal !== undefined) {
-          o.ctx.audit.record({ action: "ingest", principal: this.#principal.id, tenant: this.#principal.tenant, remoteAddress: socket.remoteAddress ?? "", result: "ok", rows: this.#stored, details: { receiver: "forward", transport: o.transport } });
+          o.ctx.audit.record({
+            action: "ingest",
+            principal: this.#principal.id,
+            tenant: this.#principal.tenant,
+            remoteAddress: socket.remoteAddress ?? "",
+            result: "ok",
+            rows: this.#stored,
+            details: { receiver: "forward", transport: o.transport },
+          });
         }
         void (this.#writer?.close() ?? Promise.resolve()).then(resolve);
       });
     });
     socket.on("error", (err) => o.ctx.log.debug("forward connection error", { remote: this.#remote, err }));
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    socket.on("end", () => void this.#shutdown("client closed"));
+    socket.on("end", () => {
+      if (this.#state !== "closing" && this.#splitter.buffered > 0) {
+        o.metrics.rejected("truncated");
+        o.ctx.log.warn("forward connection ended inside a msgpack object; the partial object is discarded (no ack)", {
+          remote: this.#remote,
+          bytes: this.#splitter.buffered,
+        });
+      }
+      void this.#shutdown("client closed");
+    });
     if (o.anonymous === undefined) {
       this.#state = "await-ping";
       this.#hs = newHandshake();
@@ -113,6 +132,18 @@ export class ForwardConnection {
     if (!this.#socket.destroyed) this.#socket.write(encode(value));
   }
 
+  #ack(chunk: string): void {
+    if (this.#acks.length === 0) process.nextTick(() => this.#flushAcks());
+    this.#acks.push(encode({ ack: chunk }));
+  }
+
+  #flushAcks(): void {
+    if (this.#acks.length === 0) return;
+    const acks = this.#acks;
+    this.#acks = [];
+    if (!this.#socket.destroyed) this.#socket.write(acks.length === 1 ? (acks[0] as Uint8Array) : Buffer.concat(acks));
+  }
+
   #onData(chunk: Buffer): void {
     this.#o.metrics.bytes(this.#o.transport, chunk.length);
     if (this.#state === "closing") return;
@@ -151,7 +182,14 @@ export class ForwardConnection {
         (res) => {
           this.#send(res.pong);
           if (!res.ok) {
-            this.#o.ctx.audit.record({ action: "auth.failed", principal: "anonymous", tenant: this.#o.policy.tenant, remoteAddress: this.#socket.remoteAddress ?? "", result: "denied", details: { receiver: "forward", reason: res.reason } });
+            this.#o.ctx.audit.record({
+              action: "auth.failed",
+              principal: "anonymous",
+              tenant: this.#o.policy.tenant,
+              remoteAddress: this.#socket.remoteAddress ?? "",
+              result: "denied",
+              details: { receiver: "forward", reason: res.reason },
+            });
             this.#reject("auth_failed", `handshake refused: ${res.reason}`);
             return;
           }
@@ -180,11 +218,20 @@ export class ForwardConnection {
         this.#o.ctx.log.debug("forward entry rejected", { remote: this.#remote, err: err as Error });
       }
     }
-    if (frame.invalidEntries.length > 0) this.#o.ctx.log.warn("forward entries skipped", { remote: this.#remote, tag: frame.tag, count: frame.invalidEntries.length, first: frame.invalidEntries[0]?.error });
+    if (frame.invalidEntries.length > 0)
+      this.#o.ctx.log.warn("forward entries skipped", {
+        remote: this.#remote,
+        tag: frame.tag,
+        count: frame.invalidEntries.length,
+        first: frame.invalidEntries[0]?.error,
+      });
     this.#o.metrics.messages(frame.entries.length + frame.invalidEntries.length);
     if (frame.options.fluentSignal !== undefined && frame.options.fluentSignal !== 0) {
       this.#o.metrics.rejected("unsupported_signal", records.length);
-      this.#o.ctx.log.warn("forward: only logs are supported, skipping a metrics/traces chunk", { remote: this.#remote, fluentSignal: frame.options.fluentSignal });
+      this.#o.ctx.log.warn("forward: only logs are supported, skipping a metrics/traces chunk", {
+        remote: this.#remote,
+        fluentSignal: frame.options.fluentSignal,
+      });
       records = [];
     }
     if (rejected > 0) {
@@ -201,7 +248,7 @@ export class ForwardConnection {
       }
       if (outcome === "stored") this.#stored += count;
       else this.#o.metrics.rejected("write_rejected", count);
-      if (chunk !== undefined) this.#send({ ack: chunk });
+      if (chunk !== undefined) this.#ack(chunk);
     });
   }
 
@@ -209,7 +256,12 @@ export class ForwardConnection {
   #reject(reason: string, message: string): void {
     if (this.#state === "closing") return;
     this.#o.metrics.rejected(reason);
-    this.#o.ctx.log.warn("forward connection refused", { remote: this.#remote, reason, error: message, code: reason === "auth_failed" || reason === "auth_required" ? ForwardErrors.FORWARD_AUTH_FAILED : reason.toUpperCase() });
+    this.#o.ctx.log.warn("forward connection refused", {
+      remote: this.#remote,
+      reason,
+      error: message,
+      code: reason === "auth_failed" || reason === "auth_required" ? ForwardErrors.FORWARD_AUTH_FAILED : reason.toUpperCase(),
+    });
     void this.#shutdown(message);
   }
 
@@ -219,6 +271,7 @@ export class ForwardConnection {
     clearTimeout(this.#handshakeTimer);
     this.#socket.pause();
     await this.#writer?.idle();
+    this.#flushAcks();
     if (!this.#socket.destroyed) {
       this.#socket.end();
       setTimeout(() => this.#socket.destroy(), 2000).unref();

@@ -22,7 +22,8 @@ const code = (c: string) => (err: unknown) => err instanceof MeshlogError && err
 
 describe("ForwardDecoder", () => {
   it("decodes the captured fluent-logger PackedForward vector (size = byte length, compressed text)", () => {
-    const hex = "93aa6170702e616363657373c42192d7006553f100075bcd1581a36d7367b06869205061636b6564466f727761726484a56368756e6bb84f4456462f38586b734d47776a515837656e397271413d3da473697a6521aa636f6d70726573736564a474657874b26576656e74456e7472794461746153697a6521";
+    const hex =
+      "93aa6170702e616363657373c42192d7006553f100075bcd1581a36d7367b06869205061636b6564466f727761726484a56368756e6bb84f4456462f38586b734d47776a515837656e397271413d3da473697a6521aa636f6d70726573736564a474657874b26576656e74456e7472794461746153697a6521";
     const f = events(new ForwardDecoder(1 << 20).decode(Buffer.from(hex, "hex")));
     assert.equal(f.mode, "packed");
     assert.equal(f.tag, "app.access");
@@ -31,7 +32,8 @@ describe("ForwardDecoder", () => {
   });
 
   it("decodes the captured fluent-logger CompressedPackedForward vector", () => {
-    const hex = "93aa6170702e616363657373c43f1f8b08000000000000039b749d2135f823037bf459d1c6c5b9c5e9bb3232159cf3730b8a528b8b5353021293b35353dcf28bca138b520043e32d062b00000084a56368756e6bb8763846596e6f617447527a4f307a676b683133724f513d3da473697a653faa636f6d70726573736564a4677a6970b26576656e74456e7472794461746153697a652b";
+    const hex =
+      "93aa6170702e616363657373c43f1f8b08000000000000039b749d2135f823037bf459d1c6c5b9c5e9bb3232159cf3730b8a528b8b5353021293b35353dcf28bca138b520043e32d062b00000084a56368756e6bb8763846596e6f617447527a4f307a676b683133724f513d3da473697a653faa636f6d70726573736564a4677a6970b26576656e74456e7472794461746153697a652b";
     const f = events(new ForwardDecoder(1 << 20).decode(Buffer.from(hex, "hex")));
     assert.equal(f.mode, "compressed");
     assert.equal(f.entries.length, 1);
@@ -39,7 +41,8 @@ describe("ForwardDecoder", () => {
   });
 
   it("decodes the captured @fluent-org Forward-mode vector with an integer time", () => {
-    const hex = "93b07461675f7072656669782e6c6162656c9192ce6b05983981a3666f6fa362617282a473697a6501a56368756e6bb8346653466a4a64796a535674477557755637756a35413d3d";
+    const hex =
+      "93b07461675f7072656669782e6c6162656c9192ce6b05983981a3666f6fa362617282a473697a6501a56368756e6bb8346653466a4a64796a535674477557755637756a35413d3d";
     const f = events(new ForwardDecoder(1 << 20).decode(Buffer.from(hex, "hex")));
     assert.equal(f.mode, "forward");
     assert.deepEqual(f.entries, [{ time: 1_795_528_761_000_000_000n, record: { foo: "bar" } }]);
@@ -49,11 +52,38 @@ describe("ForwardDecoder", () => {
   const modes: { name: string; msg: unknown; mode: string; n: number }[] = [
     { name: "Message with options", msg: ["t", 1, { a: 1 }, { chunk: "c1" }], mode: "message", n: 1 },
     { name: "Message without options", msg: ["t", 1.5, { a: 1 }], mode: "message", n: 1 },
-    { name: "Forward", msg: ["t", [[1, { a: 1 }], [2, { a: 2 }]], { size: 2 }], mode: "forward", n: 2 },
+    {
+      name: "Forward",
+      msg: [
+        "t",
+        [
+          [1, { a: 1 }],
+          [2, { a: 2 }],
+        ],
+        { size: 2 },
+      ],
+      mode: "forward",
+      n: 2,
+    },
     { name: "PackedForward as bin", msg: ["t", packed([1, { a: 1 }], [2, { b: 2 }])], mode: "packed", n: 2 },
-    { name: "CompressedPackedForward gzip, two gzip members", msg: ["t", Buffer.concat([gzipSync(packed([1, { a: 1 }])), gzipSync(packed([2, { a: 2 }]))]), { compressed: "gzip", size: 2 }], mode: "compressed", n: 2 },
-    { name: "CompressedPackedForward zstd", msg: ["t", Buffer.from("28b52ffd0458e1000092ce6553f10081a36c6f67a27a3192ce6553f10181a36c6f67a27a32f2e231aa", "hex"), { compressed: "zstd" }], mode: "compressed", n: 2 },
-    { name: "Fluent Bit v2 entries with metadata", msg: ["t", packed([[new EventTime(5, 6), { otlp: { x: 1 } }], { log: "m" }]), { metadata: 1 }], mode: "packed", n: 1 },
+    {
+      name: "CompressedPackedForward gzip, two gzip members",
+      msg: ["t", Buffer.concat([gzipSync(packed([1, { a: 1 }])), gzipSync(packed([2, { a: 2 }]))]), { compressed: "gzip", size: 2 }],
+      mode: "compressed",
+      n: 2,
+    },
+    {
+      name: "CompressedPackedForward zstd",
+      msg: ["t", Buffer.from("28b52ffd0458e1000092ce6553f10081a36c6f67a27a3192ce6553f10181a36c6f67a27a32f2e231aa", "hex"), { compressed: "zstd" }],
+      mode: "compressed",
+      n: 2,
+    },
+    {
+      name: "Fluent Bit v2 entries with metadata",
+      msg: ["t", packed([[new EventTime(5, 6), { otlp: { x: 1 } }], { log: "m" }]), { metadata: 1 }],
+      mode: "packed",
+      n: 1,
+    },
   ];
   for (const c of modes) {
     it(`decodes ${c.name}`, () => {
@@ -70,7 +100,10 @@ describe("ForwardDecoder", () => {
     const msg = Buffer.concat([Buffer.from([0x92, 0xa1, 0x74, 0xd9, entries.length]), entries]);
     const f = events(new ForwardDecoder(1024).decode(msg));
     assert.equal(f.mode, "packed");
-    assert.deepEqual(f.entries, [{ time: 1_000_000_002n, record: { a: "\u00e9" } }, { time: 3_000_000_000n, record: { b: 1 } }]);
+    assert.deepEqual(f.entries, [
+      { time: 1_000_000_002n, record: { a: "\u00e9" } },
+      { time: 3_000_000_000n, record: { b: 1 } },
+    ]);
   });
 
   it("keeps Fluent Bit v2 metadata and exact EventTime nanoseconds", () => {
@@ -150,7 +183,10 @@ describe("MsgpackSplitter", () => {
       fc.constant(null),
       fc.tuple(
         fc.string({ minLength: 1, maxLength: 10 }),
-        fc.array(fc.tuple(fc.nat(), fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.boolean()), { maxKeys: 4 })), { maxLength: 5 }),
+        fc.array(
+          fc.tuple(fc.nat(), fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.boolean()), { maxKeys: 4 })),
+          { maxLength: 5 },
+        ),
       ),
     );
     fc.assert(

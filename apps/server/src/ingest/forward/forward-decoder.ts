@@ -7,7 +7,7 @@ import { Decompress } from "fzstd";
 import { MeshlogError } from "@meshlog/core";
 import { ForwardErrors } from "./errors.js";
 import { forwardExtensionCodec, forwardTimeToNs } from "./event-time.js";
-import { arrayElements, rawBytesAt } from "./msgpack-scan.js";
+import { arrayElements, msgpackObjectEnd, rawBytesAt } from "./msgpack-scan.js";
 
 /** One event: its time (ns), optional Fluent Bit v2 metadata, and the record map. */
 export interface ForwardEntry {
@@ -71,47 +71,67 @@ export class ForwardDecoder {
   /** Decodes one complete top-level object (as cut by MsgpackSplitter). Throws MeshlogError on malformed input. */
   decode(obj: Uint8Array): ForwardFrame {
     if (obj.length === 1 && obj[0] === 0xc0) return { kind: "heartbeat" };
-    const els = arrayElements(obj, 0, obj.length);
-    if (els === undefined) throw invalid(`expected a msgpack array (event or PING), got type byte 0x${(obj[0] ?? 0).toString(16)}`);
-    const [e0, e1, e2, e3] = els;
-    if (e0 === undefined || e1 === undefined) throw invalid(`an event message needs at least 2 elements, got ${els.length}`);
-    const head = this.#decodeAt(obj, e0);
-    if (head === "PING") return this.#ping(obj, els);
+    const b0 = obj[0] ?? 0;
+    const isArray = (b: number): boolean => (b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd;
+    if (!isArray(b0)) throw invalid(`expected a msgpack array (event or PING), got type byte 0x${b0.toString(16)}`);
+    // Peek at the second element's type: str/bin means (Compressed)PackedForward, whose payload is taken raw.
+    const headLen = b0 === 0xdc ? 3 : b0 === 0xdd ? 5 : 1;
+    const tagEnd = obj.length > headLen ? msgpackObjectEnd(obj, headLen, obj.length, obj.length) : -1;
+    const second = tagEnd > 0 && tagEnd < obj.length ? (obj[tagEnd] as number) : -1;
+    const isRaw = second >= 0 && ((second >= 0xa0 && second <= 0xbf) || (second >= 0xc4 && second <= 0xc6) || (second >= 0xd9 && second <= 0xdb));
+    if (isRaw) return this.#packed(obj);
+    let value: unknown;
+    try {
+      value = this.#decoder.decode(obj);
+    } catch (err) {
+      if (err instanceof MeshlogError) throw err;
+      throw invalid(`msgpack object does not decode: ${(err as Error).message}`);
+    }
+    const arr = value as unknown[];
+    const head = arr[0];
+    if (head === "PING") return this.#ping(arr);
+    if (arr.length < 2) throw invalid(`an event message needs at least 2 elements, got ${arr.length}`);
     if (typeof head !== "string") throw invalid(`the first element must be the tag string, got ${describe(head)}`);
     if (head === "HELO" || head === "PONG") throw invalid(`a client must not send ${head}`);
-    const second = obj[e1.start] as number;
-    const isArray = (second >= 0x90 && second <= 0x9f) || second === 0xdc || second === 0xdd;
-    const raw = rawBytesAt(obj, e1.start, e1.end);
-    if (isArray || raw !== undefined) {
-      if (els.length > 3) throw invalid(`Forward/PackedForward messages have 2 or 3 elements, got ${els.length}`);
-      const options = e2 === undefined ? {} : this.#options(this.#decodeAt(obj, e2));
-      if (isArray) {
-        const list = this.#decodeAt(obj, e1) as unknown[];
-        const { entries, invalidEntries } = this.#entries(list);
-        this.#checkSize(options, entries.length + invalidEntries.length, []);
-        return { kind: "events", tag: head, mode: "forward", entries, invalidEntries, options };
-      }
-      const packed = raw as Uint8Array;
-      const compressed = options.compressed;
-      const data = compressed === "gzip" ? this.#gunzip(packed) : compressed === "zstd" ? this.#unzstd(packed) : packed;
-      if (compressed !== undefined && compressed !== "gzip" && compressed !== "zstd" && compressed !== "text") {
-        throw new MeshlogError(ForwardErrors.FORWARD_DECOMPRESS_FAILED, `unsupported compressed option ${JSON.stringify(compressed)} (gzip, zstd or text)`);
-      }
-      const list: unknown[] = [];
-      try {
-        for (const v of this.#decoder.decodeMulti(data)) list.push(v);
-      } catch (err) {
-        throw invalid(`packed entries of tag ${JSON.stringify(head)} are not valid msgpack: ${(err as Error).message}`);
-      }
-      const { entries, invalidEntries } = this.#entries(list);
-      this.#checkSize(options, entries.length + invalidEntries.length, [packed.length, data.length]);
-      return { kind: "events", tag: head, mode: data === packed ? "packed" : "compressed", entries, invalidEntries, options };
+    if (Array.isArray(arr[1])) {
+      if (arr.length > 3) throw invalid(`Forward messages have 2 or 3 elements, got ${arr.length}`);
+      const options = this.#options(arr[2]);
+      const { entries, invalidEntries } = this.#entries(arr[1] as unknown[]);
+      this.#checkSize(options, entries.length + invalidEntries.length, []);
+      return { kind: "events", tag: head, mode: "forward", entries, invalidEntries, options };
     }
     // Message mode: [tag, time, record, option?]
-    if (els.length < 3 || els.length > 4 || e2 === undefined) throw invalid(`a Message-mode event has 3 or 4 elements, got ${els.length}`);
-    const options = e3 === undefined ? {} : this.#options(this.#decodeAt(obj, e3));
-    const { entries, invalidEntries } = this.#entries([[this.#decodeAt(obj, e1), this.#decodeAt(obj, e2)]]);
+    if (arr.length < 3 || arr.length > 4) throw invalid(`a Message-mode event has 3 or 4 elements, got ${arr.length}`);
+    const options = this.#options(arr[3]);
+    const { entries, invalidEntries } = this.#entries([[arr[1], arr[2]]]);
     return { kind: "events", tag: head, mode: "message", entries, invalidEntries, options };
+  }
+
+  #packed(obj: Uint8Array): ForwardFrame {
+    const els = arrayElements(obj, 0, obj.length);
+    const [e0, e1, e2] = els ?? [];
+    if (els === undefined || e0 === undefined || e1 === undefined) throw invalid("malformed PackedForward message");
+    const head = this.#decodeAt(obj, e0);
+    if (head === "PING") return this.#ping(els.map((e) => this.#decodeAt(obj, e)));
+    if (typeof head !== "string") throw invalid(`the first element must be the tag string, got ${describe(head)}`);
+    if (head === "HELO" || head === "PONG") throw invalid(`a client must not send ${head}`);
+    if (els.length > 3) throw invalid(`PackedForward messages have 2 or 3 elements, got ${els.length}`);
+    const options = e2 === undefined ? {} : this.#options(this.#decodeAt(obj, e2));
+    const packed = rawBytesAt(obj, e1.start, e1.end) as Uint8Array;
+    const compressed = options.compressed;
+    if (compressed !== undefined && compressed !== "gzip" && compressed !== "zstd" && compressed !== "text") {
+      throw new MeshlogError(ForwardErrors.FORWARD_DECOMPRESS_FAILED, `unsupported compressed option ${JSON.stringify(compressed)} (gzip, zstd or text)`);
+    }
+    const data = compressed === "gzip" ? this.#gunzip(packed) : compressed === "zstd" ? this.#unzstd(packed) : packed;
+    const list: unknown[] = [];
+    try {
+      for (const v of this.#decoder.decodeMulti(data)) list.push(v);
+    } catch (err) {
+      throw invalid(`packed entries of tag ${JSON.stringify(head)} are not valid msgpack: ${(err as Error).message}`);
+    }
+    const { entries, invalidEntries } = this.#entries(list);
+    this.#checkSize(options, entries.length + invalidEntries.length, [packed.length, data.length]);
+    return { kind: "events", tag: head, mode: data === packed ? "packed" : "compressed", entries, invalidEntries, options };
   }
 
   #decodeAt(obj: Uint8Array, el: { start: number; end: number }): unknown {
@@ -123,9 +143,8 @@ export class ForwardDecoder {
     }
   }
 
-  #ping(obj: Uint8Array, els: { start: number; end: number }[]): ForwardFrame {
-    if (els.length !== 6) throw invalid(`PING has 6 elements, got ${els.length}`);
-    const v = els.map((e) => this.#decodeAt(obj, e));
+  #ping(v: unknown[]): ForwardFrame {
+    if (v.length !== 6) throw invalid(`PING has 6 elements, got ${v.length}`);
     const text = (i: number, name: string): string => {
       const x = v[i];
       if (typeof x === "string") return x;
@@ -136,7 +155,14 @@ export class ForwardDecoder {
     const saltValue = v[2];
     const salt = typeof saltValue === "string" ? Buffer.from(saltValue, "utf8") : saltValue instanceof Uint8Array ? saltValue : undefined;
     if (salt === undefined) throw invalid("PING shared_key_salt must be a string or bin");
-    return { kind: "ping", hostname: text(1, "hostname"), salt, digest: text(3, "shared key digest"), username: text(4, "username"), passwordDigest: text(5, "password digest") };
+    return {
+      kind: "ping",
+      hostname: text(1, "hostname"),
+      salt,
+      digest: text(3, "shared key digest"),
+      username: text(4, "username"),
+      passwordDigest: text(5, "password digest"),
+    };
   }
 
   #options(v: unknown): ForwardOptions {
@@ -144,7 +170,8 @@ export class ForwardDecoder {
     if (!isPlainMap(v)) throw invalid(`the options element must be a map, got ${describe(v)}`);
     const out: { chunk?: string; size?: number; compressed?: string; fluentSignal?: number } = {};
     if (v.chunk !== undefined && v.chunk !== null) {
-      if (typeof v.chunk !== "string" || v.chunk.length === 0 || v.chunk.length > 256) throw invalid("option chunk must be a non-empty string of at most 256 characters");
+      if (typeof v.chunk !== "string" || v.chunk.length === 0 || v.chunk.length > 256)
+        throw invalid("option chunk must be a non-empty string of at most 256 characters");
       out.chunk = v.chunk;
     }
     if (v.size !== undefined && v.size !== null) {
@@ -171,7 +198,8 @@ export class ForwardDecoder {
         if (Array.isArray(t)) {
           // Fluent Bit v2: [[time, metadata], record]
           const [time, metadata] = t as [unknown, unknown];
-          if (t.length !== 2 || !(isPlainMap(metadata) || metadata === null)) throw new MeshlogError(ForwardErrors.FORWARD_ENTRY_INVALID, "a v2 entry header must be [time, metadata map]");
+          if (t.length !== 2 || !(isPlainMap(metadata) || metadata === null))
+            throw new MeshlogError(ForwardErrors.FORWARD_ENTRY_INVALID, "a v2 entry header must be [time, metadata map]");
           entries.push(metadata === null ? { time: forwardTimeToNs(time), record } : { time: forwardTimeToNs(time), record, metadata });
         } else entries.push({ time: forwardTimeToNs(t), record });
       } catch (err) {
@@ -185,7 +213,10 @@ export class ForwardDecoder {
   #checkSize(options: ForwardOptions, count: number, byteLengths: number[]): void {
     if (options.size === undefined) return;
     if (options.size === count || byteLengths.includes(options.size)) return;
-    throw new MeshlogError(ForwardErrors.FORWARD_SIZE_MISMATCH, `option size ${options.size} matches neither the ${count} entries nor the payload length (${byteLengths.join(", ") || "n/a"})`);
+    throw new MeshlogError(
+      ForwardErrors.FORWARD_SIZE_MISMATCH,
+      `option size ${options.size} matches neither the ${count} entries nor the payload length (${byteLengths.join(", ") || "n/a"})`,
+    );
   }
 
   #gunzip(data: Uint8Array): Buffer {
@@ -193,7 +224,8 @@ export class ForwardDecoder {
       return gunzipSync(data, { maxOutputLength: this.#maxBytes });
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === "ERR_BUFFER_TOO_LARGE") throw new MeshlogError(ForwardErrors.FORWARD_FRAME_TOO_LARGE, `gzip payload decompresses to more than ${this.#maxBytes} bytes`);
+      if (code === "ERR_BUFFER_TOO_LARGE")
+        throw new MeshlogError(ForwardErrors.FORWARD_FRAME_TOO_LARGE, `gzip payload decompresses to more than ${this.#maxBytes} bytes`);
       throw new MeshlogError(ForwardErrors.FORWARD_DECOMPRESS_FAILED, `gzip payload does not decompress: ${(err as Error).message}`);
     }
   }

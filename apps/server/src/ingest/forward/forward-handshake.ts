@@ -26,7 +26,8 @@ export interface HandshakeState {
   readonly authSalt: Buffer;
 }
 
-export type PingResult = { readonly ok: true; readonly principal: Principal; readonly pong: unknown[] } | { readonly ok: false; readonly reason: string; readonly pong: unknown[] };
+export type PingResult =
+  { readonly ok: true; readonly principal: Principal; readonly pong: unknown[] } | { readonly ok: false; readonly reason: string; readonly pong: unknown[] };
 
 /** hex(sha512(salt + hostname + nonce + key)), the digest both PING and PONG carry. */
 export function sharedKeyDigest(salt: Uint8Array, hostname: string, nonce: Uint8Array, key: string): string {

@@ -52,7 +52,8 @@ describe("forward receiver with a shared key", () => {
         requireAckResponse: true,
         ackResponseTimeout: 5000,
         flushInterval: 10,
-        reconnectInterval: 600000, ...noReconnect,
+        reconnectInterval: 600000,
+        ...noReconnect,
         security: { clientHostname: "client.test", sharedKey: "s3cret" },
       });
       const label = `m${eventMode.length}`;
@@ -80,7 +81,8 @@ describe("forward receiver with a shared key", () => {
       port,
       requireAckResponse: true,
       ackResponseTimeout: 2000,
-      reconnectInterval: 600000, ...noReconnect,
+      reconnectInterval: 600000,
+      ...noReconnect,
       security: { clientHostname: "client.test", sharedKey: "wrong" },
     });
     const errors: Error[] = [];
@@ -119,7 +121,11 @@ describe("forward receiver with token logins (no shared key)", () => {
       ack: { ackTimeout: 5000 },
     });
     await client.connect().catch(() => {});
-    await client.emit("api", { message: "one", trace_id: "0AF7651916CD43DD8448EB211C80319C", kubernetes: { namespace_name: "payments", pod_name: "api-7d9", container_name: "api", labels: { app: "checkout" } } });
+    await client.emit("api", {
+      message: "one",
+      trace_id: "0AF7651916CD43DD8448EB211C80319C",
+      kubernetes: { namespace_name: "payments", pod_name: "api-7d9", container_name: "api", labels: { app: "checkout" } },
+    });
     await client.emit("api", { msg: "two" }, new OrgEventTime(1700000001, 5));
     await client.disconnect();
     const all = await readAll(t.server.ctx.store, "default");
@@ -143,7 +149,10 @@ describe("forward receiver with token logins (no shared key)", () => {
       ack: { ackTimeout: 2000 },
     });
     await client.connect().catch(() => {});
-    const outcome = client.emit("api", { message: "denied" }).then(() => "acked", () => "failed");
+    const outcome = client.emit("api", { message: "denied" }).then(
+      () => "acked",
+      () => "failed",
+    );
     assert.ok(await waitFor(() => /reason="auth_failed",receiver="forward"\} 1/.test(t.server.ctx.metrics.render())));
     await client.disconnect().catch(() => {});
     assert.notEqual(await Promise.race([outcome, Promise.resolve("pending")]), "acked");
@@ -153,7 +162,10 @@ describe("forward receiver with token logins (no shared key)", () => {
   it("refuses anonymous connections by default", async () => {
     const client = new FluentClient("anon", { eventMode: "Forward", socket: { host: "127.0.0.1", port, disableReconnect: true }, ack: { ackTimeout: 2000 } });
     await client.connect().catch(() => {});
-    const outcome = client.emit("x", { message: "anonymous" }).then(() => "acked", () => "failed");
+    const outcome = client.emit("x", { message: "anonymous" }).then(
+      () => "acked",
+      () => "failed",
+    );
     assert.ok(await waitFor(() => /reason="auth_required",receiver="forward"\} 1/.test(t.server.ctx.metrics.render())));
     await client.disconnect().catch(() => {});
     assert.notEqual(await Promise.race([outcome, Promise.resolve("pending")]), "acked");
@@ -166,12 +178,19 @@ describe("forward receiver in anonymous mode", () => {
     const t = await startTestServer({ forward: "127.0.0.1:0", forwardAllowAnonymous: true, forwardTenant: "loop" });
     try {
       const port = hostPortOf(t.server.ctx.services.get("forward.address")).port;
-      const client = new FluentClient("anon", { eventMode: "PackedForward", socket: { host: "127.0.0.1", port, disableReconnect: true }, ack: { ackTimeout: 5000 } });
+      const client = new FluentClient("anon", {
+        eventMode: "PackedForward",
+        socket: { host: "127.0.0.1", port, disableReconnect: true },
+        ack: { ackTimeout: 5000 },
+      });
       await client.connect().catch(() => {});
       await client.emit("x", { message: "anonymous ok" });
       await client.disconnect();
       const all = await readAll(t.server.ctx.store, "loop");
-      assert.deepEqual(all.map((r) => r.body), ["anonymous ok"]);
+      assert.deepEqual(
+        all.map((r) => r.body),
+        ["anonymous ok"],
+      );
     } finally {
       await t.stop();
     }
@@ -192,13 +211,17 @@ describe("forward receiver over TLS", () => {
         tlsOptions: { ca: readFileSync(certs.ca) },
         requireAckResponse: true,
         ackResponseTimeout: 5000,
-        reconnectInterval: 600000, ...noReconnect,
+        reconnectInterval: 600000,
+        ...noReconnect,
         security: { clientHostname: "client.test", sharedKey: "k" },
       });
       await emitAcked(sender, "x", { log: "over tls" });
       await endSender(sender);
       const all = await readAll(t.server.ctx.store, "default");
-      assert.deepEqual(all.map((r) => r.body), ["over tls"]);
+      assert.deepEqual(
+        all.map((r) => r.body),
+        ["over tls"],
+      );
     } finally {
       await t.stop();
       await rm(dir, { recursive: true, force: true });
@@ -237,7 +260,8 @@ describe("forward receiver with raw sockets", () => {
     const t = await startTestServer({ forward: "127.0.0.1:0", forwardAllowAnonymous: true });
     try {
       const port = hostPortOf(t.server.ctx.services.get("forward.address")).port;
-      const hex = "94aa6170702e616363657373d7006553f100075bcd1581a36d7367aa6869204d65737361676581a56368756e6bb835346443617352353934615a6b7274356754577a6f673d3d";
+      const hex =
+        "94aa6170702e616363657373d7006553f100075bcd1581a36d7367aa6869204d65737361676581a56368756e6bb835346443617352353934615a6b7274356754577a6f673d3d";
       const reply = await new Promise<Buffer>((resolve, reject) => {
         const s = connect(port, "127.0.0.1", () => s.write(Buffer.from(hex, "hex")));
         s.once("data", (d) => {
@@ -255,4 +279,66 @@ describe("forward receiver with raw sockets", () => {
       await t.stop();
     }
   });
+});
+
+describe("forward receiver with hostile input", () => {
+  const exchange = (port: number, data: Buffer): Promise<{ replies: Buffer; closed: boolean }> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const s = connect(port, "127.0.0.1", () => s.write(data));
+      s.on("data", (d) => chunks.push(d));
+      s.on("close", () => resolve({ replies: Buffer.concat(chunks), closed: true }));
+      s.on("error", reject);
+    });
+
+  const cases: { name: string; tail: Buffer }[] = [
+    { name: "the reserved msgpack byte", tail: Buffer.from([0xc1]) },
+    { name: "a map instead of an event", tail: Buffer.from("81a161a162", "hex") },
+    { name: "an object larger than ingest.maxBodyBytes", tail: Buffer.from([0xc6, 0x00, 0x10, 0x00, 0x00]) },
+    { name: "a size option that matches nothing", tail: Buffer.from("93a17491920180" + "81a473697a6509", "hex") },
+  ];
+  it("discards an object cut short by the client closing, acks what came before, and counts it", async () => {
+    const t = await startTestServer({ forward: "127.0.0.1:0", forwardAllowAnonymous: true });
+    try {
+      const port = hostPortOf(t.server.ctx.services.get("forward.address")).port;
+      const good = Buffer.from("93a17491920181a36c6f67a4676f6f6481a56368756e6ba26331", "hex");
+      const { replies } = await new Promise<{ replies: Buffer }>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const s = connect(port, "127.0.0.1", () => s.end(Buffer.concat([good, good.subarray(0, 10)])));
+        s.on("data", (d) => chunks.push(d));
+        s.on("close", () => resolve({ replies: Buffer.concat(chunks) }));
+        s.on("error", reject);
+      });
+      assert.equal(replies.toString("hex"), "81a361636ba26331");
+      assert.ok(await waitFor(() => /reason="truncated",receiver="forward"\} 1/.test(t.server.ctx.metrics.render())));
+      assert.equal((await readAll(t.server.ctx.store, "default")).length, 1);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  for (const c of cases) {
+    it(`acks earlier chunks, then closes the connection on ${c.name}; the server stays up`, async () => {
+      const t = await startTestServer({ forward: "127.0.0.1:0", forwardAllowAnonymous: true, ingest: { maxBodyBytes: 65536 } });
+      try {
+        const port = hostPortOf(t.server.ctx.services.get("forward.address")).port;
+        // ["t", [[1, {"log": "good"}]], {"chunk": "c1"}]
+        const good = Buffer.from("93a17491920181a36c6f67a4676f6f6481a56368756e6ba26331", "hex");
+        const { replies, closed } = await exchange(port, Buffer.concat([good, c.tail]));
+        assert.ok(closed);
+        assert.equal(replies.toString("hex"), "81a361636ba26331", "the ack for chunk c1");
+        const recs = await waitForRecords(t.server.ctx.store, "default", 1);
+        assert.deepEqual(
+          recs.map((r) => r.body),
+          ["good"],
+        );
+        // ["t", [[2, {"log": "again"}]], {"chunk": "c2"}] then garbage: a new connection works the same way
+        const second = Buffer.from("93a17491920281a36c6f67a5616761696e81a56368756e6ba26332", "hex");
+        const again = await exchange(port, Buffer.concat([second, Buffer.from([0xc1])]));
+        assert.equal(again.replies.toString("hex"), "81a361636ba26332");
+      } finally {
+        await t.stop();
+      }
+    });
+  }
 });

@@ -14,7 +14,16 @@ describe("forwardEntryToRecord", () => {
     const r = map("kube.var.log.containers.api-7d9_payments_api-0123.log", {
       log: "GET /health 200",
       stream: "stdout",
-      kubernetes: { pod_name: "api-7d9", namespace_name: "payments", pod_id: "uid-1", container_name: "api", host: "node-1", docker_id: "abc", container_image: "reg/api:1", labels: { "app.kubernetes.io/name": "checkout", tier: "web" } },
+      kubernetes: {
+        pod_name: "api-7d9",
+        namespace_name: "payments",
+        pod_id: "uid-1",
+        container_name: "api",
+        host: "node-1",
+        docker_id: "abc",
+        container_image: "reg/api:1",
+        labels: { "app.kubernetes.io/name": "checkout", tier: "web" },
+      },
     });
     assert.equal(r.body, "GET /health 200");
     assert.deepEqual(r.labels, { source: "forward", service: "checkout", namespace: "payments" });

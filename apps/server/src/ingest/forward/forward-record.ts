@@ -16,11 +16,10 @@ import { normalizeSpanId, normalizeTraceId, severityFromText, severityTextOf, va
 import { ForwardErrors } from "./errors.js";
 import type { ForwardEntry } from "./forward-decoder.js";
 
-const BODY_KEYS = ["log", "message", "msg"] as const;
-const LEVEL_KEYS = ["level", "severity", "log_level"] as const;
 const MAX_LABEL_VALUE = 128;
 
-const jsonReplacer = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : typeof v === "bigint" ? v.toString() : v);
+const jsonReplacer = (_k: string, v: unknown): unknown =>
+  v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : typeof v === "bigint" ? v.toString() : v;
 
 /** Text form of a record value: strings as is, scalars as text, bin as UTF-8, structures as JSON. */
 export function valueText(v: unknown): string | undefined {
@@ -66,74 +65,113 @@ function kubernetesResource(k: Record<string, unknown>, resource: Record<string,
   return out;
 }
 
+const isStringLike = (v: unknown): v is string | Uint8Array => typeof v === "string" || v instanceof Uint8Array;
+
 /** Converts one entry; throws MeshlogError (FORWARD_ENTRY_INVALID) when the body exceeds maxLineBytes. */
 export function forwardEntryToRecord(tag: string, entry: ForwardEntry, tenant: string, observedNs: bigint, maxLineBytes: number): LogRecord {
-  const rest: Record<string, unknown> = { ...entry.record };
-  let body: string | undefined;
-  for (const k of BODY_KEYS) {
-    const v = rest[k];
-    if (typeof v === "string" || v instanceof Uint8Array) {
-      body = valueText(v);
-      delete rest[k];
-      break;
+  const record = entry.record;
+  // One pass over the record: pick out the well-known fields, keep the rest in order.
+  let logV: unknown, messageV: unknown, msgV: unknown, levelV: unknown, severityV: unknown, logLevelV: unknown;
+  let traceV: unknown, spanV: unknown, kube: unknown, containerId: unknown, containerName: unknown;
+  const rest: [string, unknown][] = [];
+  for (const k in record) {
+    const v = record[k];
+    switch (k) {
+      case "log":
+        logV = v;
+        break;
+      case "message":
+        messageV = v;
+        break;
+      case "msg":
+        msgV = v;
+        break;
+      case "level":
+        levelV = v;
+        break;
+      case "severity":
+        severityV = v;
+        break;
+      case "log_level":
+        logLevelV = v;
+        break;
+      case "trace_id":
+      case "traceId":
+        if (traceV === undefined) traceV = v;
+        else rest.push([k, v]);
+        break;
+      case "span_id":
+      case "spanId":
+        if (spanV === undefined) spanV = v;
+        else rest.push([k, v]);
+        break;
+      case "kubernetes":
+        kube = v;
+        break;
+      case "container_id":
+        containerId = v;
+        break;
+      case "container_name":
+        containerName = v;
+        break;
+      default:
+        rest.push([k, v]);
     }
+  }
+  let body: string | undefined;
+  const bodyCandidates: [string, unknown][] = [
+    ["log", logV],
+    ["message", messageV],
+    ["msg", msgV],
+  ];
+  for (const [k, v] of bodyCandidates) {
+    if (v === undefined) continue;
+    if (body === undefined && isStringLike(v)) body = valueText(v);
+    else rest.push([k, v]);
   }
   let severityText = "";
   let severityNumber = 0;
-  for (const k of LEVEL_KEYS) {
-    const v = rest[k];
-    if (typeof v === "string" || typeof v === "number") {
+  let levelTaken = false;
+  for (const [k, v] of [
+    ["level", levelV],
+    ["severity", severityV],
+    ["log_level", logLevelV],
+  ] as [string, unknown][]) {
+    if (v === undefined) continue;
+    if (!levelTaken && (typeof v === "string" || typeof v === "number")) {
+      levelTaken = true;
       severityText = String(v);
       severityNumber = severityFromText(severityText);
       if (severityNumber > 0 && typeof v === "number") severityText = severityTextOf(severityNumber);
-      delete rest[k];
-      break;
-    }
+    } else rest.push([k, v]);
   }
-  let traceId = "";
-  let spanId = "";
-  for (const k of ["trace_id", "traceId"]) {
-    const t = normalizeTraceId(typeof rest[k] === "string" ? (rest[k] as string) : undefined);
-    if (t !== "") {
-      traceId = t;
-      delete rest[k];
-    }
-  }
-  for (const k of ["span_id", "spanId"]) {
-    const s = normalizeSpanId(typeof rest[k] === "string" ? (rest[k] as string) : undefined);
-    if (s !== "") {
-      spanId = s;
-      delete rest[k];
-    }
-  }
+  const traceId = typeof traceV === "string" ? normalizeTraceId(traceV) : "";
+  if (traceV !== undefined && traceId === "") rest.push([record.trace_id !== undefined ? "trace_id" : "traceId", traceV]);
+  const spanId = typeof spanV === "string" ? normalizeSpanId(spanV) : "";
+  if (spanV !== undefined && spanId === "") rest.push([record.span_id !== undefined ? "span_id" : "spanId", spanV]);
   const resource: Record<string, string> = {};
   let k8s: { app?: string; container?: string; namespace?: string } = {};
-  const kube = rest.kubernetes;
   if (kube !== null && typeof kube === "object" && !Array.isArray(kube) && !(kube instanceof Uint8Array)) {
     k8s = kubernetesResource(kube as Record<string, unknown>, resource);
-    delete rest.kubernetes;
-  }
-  const containerId = valueText(rest.container_id);
-  const containerName = valueText(rest.container_name);
-  if (typeof rest.container_id === "string" && containerId !== undefined) {
-    resource["container.id"] = containerId;
-    delete rest.container_id;
-  }
-  if (typeof rest.container_name === "string" && containerName !== undefined) {
-    resource["container.name"] = containerName.replace(/^\//, "");
-    delete rest.container_name;
-  }
+  } else if (kube !== undefined) rest.push(["kubernetes", kube]);
+  if (typeof containerId === "string") resource["container.id"] = containerId;
+  else if (containerId !== undefined) rest.push(["container_id", containerId]);
+  if (typeof containerName === "string") resource["container.name"] = containerName.replace(/^\//, "");
+  else if (containerName !== undefined) rest.push(["container_name", containerName]);
   const attributes: Record<string, string> = {};
   if (body === undefined) {
-    body = JSON.stringify(rest, jsonReplacer);
+    body = JSON.stringify(Object.fromEntries(rest), jsonReplacer);
   } else {
-    for (const [k, v] of Object.entries(rest)) {
+    for (const [k, v] of rest) {
       const t = valueText(v);
       if (t !== undefined) attributes[k] = t;
     }
   }
-  if (Buffer.byteLength(body) > maxLineBytes) {
-    throw new MeshlogError(ForwardErrors.FORWARD_ENTRY_INVALID, `event of tag ${JSON.stringify(tag.slice(0, 64))}: body is longer than ingest.maxLineBytes (${maxLineBytes})`);
+  if (body.length > maxLineBytes || (body.length * 3 > maxLineBytes && Buffer.byteLength(body) > maxLineBytes)) {
+    throw new MeshlogError(
+      ForwardErrors.FORWARD_ENTRY_INVALID,
+      `event of tag ${JSON.stringify(tag.slice(0, 64))}: body is longer than ingest.maxLineBytes (${maxLineBytes})`,
+    );
   }
   attributes["fluent.tag"] = tag;
   if (entry.metadata !== undefined) {

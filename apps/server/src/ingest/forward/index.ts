@@ -20,7 +20,8 @@ export const forwardModule: ServerModule = {
   async start(ctx) {
     const cfg = ctx.config;
     if (cfg.forward === "") return { async stop() {} };
-    if (!isValidTenant(cfg.forwardTenant)) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `forwardTenant: ${JSON.stringify(cfg.forwardTenant)} is not a valid tenant id`);
+    if (!isValidTenant(cfg.forwardTenant))
+      throw new MeshlogError(CoreErrors.CONFIG_INVALID, `forwardTenant: ${JSON.stringify(cfg.forwardTenant)} is not a valid tenant id`);
     const tls = cfg.forwardTls;
     const transport = tls ? "tls" : "tcp";
     const metrics = new ReceiverMetrics(ctx.metrics, "forward");
@@ -67,7 +68,8 @@ export const forwardModule: ServerModule = {
     ctx.services.set("forward.address", bound);
     const mode = anonymous !== undefined ? "anonymous" : cfg.forwardSharedKey !== "" ? "shared-key" : "token";
     const loopback = host === "localhost" || host.startsWith("127.") || host === "::1";
-    if (!tls && !loopback && mode !== "shared-key") ctx.log.warn("forward receiver: credentials travel in plaintext on a non-loopback address; set forwardTls", { address: bound });
+    if (!tls && !loopback && mode !== "shared-key")
+      ctx.log.warn("forward receiver: credentials travel in plaintext on a non-loopback address; set forwardTls", { address: bound });
     if (anonymous !== undefined && !loopback) ctx.log.warn("forward receiver accepts anonymous connections on a non-loopback address", { address: bound });
     ctx.log.info("forward listening", { address: bound, tls, auth: mode });
     return {

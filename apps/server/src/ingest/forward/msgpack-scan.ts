@@ -20,28 +20,59 @@ export function msgpackHeader(buf: Uint8Array, pos: number, end: number): { head
   if (b >= 0x90 && b <= 0x9f) return { head: 1, payload: 0, children: b & 0x0f };
   if (b >= 0xa0 && b <= 0xbf) return { head: 1, payload: b & 0x1f, children: 0 };
   switch (b) {
-    case 0xc0: case 0xc2: case 0xc3: return { head: 1, payload: 0, children: 0 };
-    case 0xc4: case 0xd9: return need(2) ? { head: 2, payload: u8(1), children: 0 } : undefined;
-    case 0xc5: case 0xda: return need(3) ? { head: 3, payload: u16(1), children: 0 } : undefined;
-    case 0xc6: case 0xdb: return need(5) ? { head: 5, payload: u32(1), children: 0 } : undefined;
-    case 0xc7: return need(3) ? { head: 3, payload: u8(1), children: 0 } : undefined;
-    case 0xc8: return need(4) ? { head: 4, payload: u16(1), children: 0 } : undefined;
-    case 0xc9: return need(6) ? { head: 6, payload: u32(1), children: 0 } : undefined;
-    case 0xca: return { head: 1, payload: 4, children: 0 };
-    case 0xcb: return { head: 1, payload: 8, children: 0 };
-    case 0xcc: case 0xd0: return { head: 1, payload: 1, children: 0 };
-    case 0xcd: case 0xd1: return { head: 1, payload: 2, children: 0 };
-    case 0xce: case 0xd2: return { head: 1, payload: 4, children: 0 };
-    case 0xcf: case 0xd3: return { head: 1, payload: 8, children: 0 };
-    case 0xd4: return { head: 2, payload: 1, children: 0 };
-    case 0xd5: return { head: 2, payload: 2, children: 0 };
-    case 0xd6: return { head: 2, payload: 4, children: 0 };
-    case 0xd7: return { head: 2, payload: 8, children: 0 };
-    case 0xd8: return { head: 2, payload: 16, children: 0 };
-    case 0xdc: return need(3) ? { head: 3, payload: 0, children: u16(1) } : undefined;
-    case 0xdd: return need(5) ? { head: 5, payload: 0, children: u32(1) } : undefined;
-    case 0xde: return need(3) ? { head: 3, payload: 0, children: u16(1) * 2 } : undefined;
-    case 0xdf: return need(5) ? { head: 5, payload: 0, children: u32(1) * 2 } : undefined;
+    case 0xc0:
+    case 0xc2:
+    case 0xc3:
+      return { head: 1, payload: 0, children: 0 };
+    case 0xc4:
+    case 0xd9:
+      return need(2) ? { head: 2, payload: u8(1), children: 0 } : undefined;
+    case 0xc5:
+    case 0xda:
+      return need(3) ? { head: 3, payload: u16(1), children: 0 } : undefined;
+    case 0xc6:
+    case 0xdb:
+      return need(5) ? { head: 5, payload: u32(1), children: 0 } : undefined;
+    case 0xc7:
+      return need(3) ? { head: 3, payload: u8(1), children: 0 } : undefined;
+    case 0xc8:
+      return need(4) ? { head: 4, payload: u16(1), children: 0 } : undefined;
+    case 0xc9:
+      return need(6) ? { head: 6, payload: u32(1), children: 0 } : undefined;
+    case 0xca:
+      return { head: 1, payload: 4, children: 0 };
+    case 0xcb:
+      return { head: 1, payload: 8, children: 0 };
+    case 0xcc:
+    case 0xd0:
+      return { head: 1, payload: 1, children: 0 };
+    case 0xcd:
+    case 0xd1:
+      return { head: 1, payload: 2, children: 0 };
+    case 0xce:
+    case 0xd2:
+      return { head: 1, payload: 4, children: 0 };
+    case 0xcf:
+    case 0xd3:
+      return { head: 1, payload: 8, children: 0 };
+    case 0xd4:
+      return { head: 2, payload: 1, children: 0 };
+    case 0xd5:
+      return { head: 2, payload: 2, children: 0 };
+    case 0xd6:
+      return { head: 2, payload: 4, children: 0 };
+    case 0xd7:
+      return { head: 2, payload: 8, children: 0 };
+    case 0xd8:
+      return { head: 2, payload: 16, children: 0 };
+    case 0xdc:
+      return need(3) ? { head: 3, payload: 0, children: u16(1) } : undefined;
+    case 0xdd:
+      return need(5) ? { head: 5, payload: 0, children: u32(1) } : undefined;
+    case 0xde:
+      return need(3) ? { head: 3, payload: 0, children: u16(1) * 2 } : undefined;
+    case 0xdf:
+      return need(5) ? { head: 5, payload: 0, children: u32(1) * 2 } : undefined;
     default:
       throw new MeshlogError(ForwardErrors.FORWARD_FRAME_INVALID, `invalid msgpack type byte 0x${b.toString(16)} at offset ${pos}`);
   }

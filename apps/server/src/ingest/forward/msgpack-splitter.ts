@@ -33,7 +33,8 @@ export class MsgpackSplitter {
     if (this.#buf.length - this.#end < chunk.byteLength) {
       const used = this.#end - this.#start;
       const needed = used + chunk.byteLength;
-      const target = needed <= this.#buf.length / 2 ? this.#buf : Buffer.allocUnsafe(Math.max(needed, Math.min(this.#buf.length * 2, needed + 4 * 1024 * 1024), 64 * 1024));
+      const target =
+        needed <= this.#buf.length / 2 ? this.#buf : Buffer.allocUnsafe(Math.max(needed, Math.min(this.#buf.length * 2, needed + 4 * 1024 * 1024), 64 * 1024));
       this.#buf.copy(target, 0, this.#start, this.#end);
       this.#scanPos -= this.#start;
       this.#buf = target;
@@ -55,7 +56,10 @@ export class MsgpackSplitter {
       this.#scanPos += h.head + h.payload;
       this.#remaining += h.children - 1;
       if (this.#scanPos > limit || this.#remaining > limit - this.#scanPos) {
-        throw new MeshlogError(ForwardErrors.FORWARD_FRAME_TOO_LARGE, `msgpack object at stream offset ${this.#streamOffset} is larger than ${this.#maxObjectBytes} bytes`);
+        throw new MeshlogError(
+          ForwardErrors.FORWARD_FRAME_TOO_LARGE,
+          `msgpack object at stream offset ${this.#streamOffset} is larger than ${this.#maxObjectBytes} bytes`,
+        );
       }
     }
     if (this.#scanPos > this.#end) return undefined;
@@ -71,7 +75,10 @@ export class MsgpackSplitter {
 
   #checkWaiting(limit: number): undefined {
     if (this.#end - this.#start > this.#maxObjectBytes && this.#end > limit) {
-      throw new MeshlogError(ForwardErrors.FORWARD_FRAME_TOO_LARGE, `msgpack object at stream offset ${this.#streamOffset} is larger than ${this.#maxObjectBytes} bytes`);
+      throw new MeshlogError(
+        ForwardErrors.FORWARD_FRAME_TOO_LARGE,
+        `msgpack object at stream offset ${this.#streamOffset} is larger than ${this.#maxObjectBytes} bytes`,
+      );
     }
     return undefined;
   }

@@ -6,7 +6,19 @@ import { MeshlogError, silentLogger, type LogRecord } from "@meshlog/core";
 import "@meshlog/storage";
 import { BatchWriter, type BatchOutcome } from "./batch-writer.js";
 
-const rec = (body: string): LogRecord => ({ timestamp: 1n, observedTimestamp: 1n, severityNumber: 0, severityText: "", body, attributes: {}, resource: {}, traceId: "", spanId: "", tenant: "t", labels: { source: "native" } });
+const rec = (body: string): LogRecord => ({
+  timestamp: 1n,
+  observedTimestamp: 1n,
+  severityNumber: 0,
+  severityText: "",
+  body,
+  attributes: {},
+  resource: {},
+  traceId: "",
+  spanId: "",
+  tenant: "t",
+  labels: { source: "native" },
+});
 
 describe("BatchWriter", () => {
   it("writes in order, batching what arrives during a write, and reports each batch once", async () => {
@@ -32,7 +44,11 @@ describe("BatchWriter", () => {
     release();
     await w.idle();
     assert.deepEqual(writes, [["a"], ["b", "c", "d"]]);
-    assert.deepEqual(outcomes, [["a", "stored"], ["b", "stored"], ["c", "stored"]]);
+    assert.deepEqual(outcomes, [
+      ["a", "stored"],
+      ["b", "stored"],
+      ["c", "stored"],
+    ]);
   });
 
   it("pauses the source at the high-water mark and while retrying, and resumes after", async () => {
@@ -90,7 +106,13 @@ describe("BatchWriter", () => {
 
   it("drops pushes beyond the high-water mark in dropWhenFull mode (UDP)", async () => {
     let release: () => void = () => {};
-    const w = new BatchWriter({ write: () => new Promise<void>((r) => (release = r)), log: silentLogger, highWaterRecords: 3, dropWhenFull: true, maxRetryMs: 0 });
+    const w = new BatchWriter({
+      write: () => new Promise<void>((r) => (release = r)),
+      log: silentLogger,
+      highWaterRecords: 3,
+      dropWhenFull: true,
+      maxRetryMs: 0,
+    });
     assert.equal(w.push([rec("a"), rec("b")]), true);
     assert.equal(w.push([rec("c")]), true);
     assert.equal(w.push([rec("d")]), false);

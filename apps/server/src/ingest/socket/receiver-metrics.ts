@@ -1,29 +1,36 @@
 // Per-receiver counters for socket receivers (forward, syslog): connections, messages, bytes, rejects, drops.
+// Hot-path counts are kept in plain numbers and folded into the registry when /metrics is rendered.
 
-import type { MetricsRegistry } from "../../features/metrics/metrics-registry.js";
+import type { Counter, MetricsRegistry } from "../../features/metrics/metrics-registry.js";
 
-/** Metrics of one socket receiver; every series carries `receiver` (and `transport` where it matters). */
+/** Metrics of one socket receiver; every series carries `receiver` (and `transport` or `reason`). */
 export class ReceiverMetrics {
   readonly #receiver: string;
-  readonly #connections;
-  readonly #messages;
-  readonly #bytes;
-  readonly #rejected;
-  readonly #dropped;
-  readonly #malformed;
+  readonly #connections: Counter;
+  readonly #messagesCounter: Counter;
+  readonly #bytesCounter: Counter;
+  readonly #rejected: Counter;
+  readonly #dropped: Counter;
+  readonly #malformed: Counter;
   readonly #active = new Map<string, number>();
+  #messages = 0;
+  readonly #bytes = new Map<string, number>();
 
   constructor(metrics: MetricsRegistry, receiver: string) {
     this.#receiver = receiver;
     this.#connections = metrics.counter("meshlog_receiver_connections_total", "Connections accepted by a socket receiver.");
-    this.#messages = metrics.counter("meshlog_receiver_messages_total", "Log messages (events) decoded by a socket receiver.");
-    this.#bytes = metrics.counter("meshlog_receiver_bytes_total", "Bytes read from the wire by a socket receiver.");
+    this.#messagesCounter = metrics.counter("meshlog_receiver_messages_total", "Log messages (events) decoded by a socket receiver.");
+    this.#bytesCounter = metrics.counter("meshlog_receiver_bytes_total", "Bytes read from the wire by a socket receiver.");
     this.#rejected = metrics.counter("meshlog_receiver_rejected_total", "Messages, frames or connections a socket receiver refused, by reason.");
     this.#dropped = metrics.counter("meshlog_receiver_dropped_total", "Messages dropped after receipt (UDP only: it cannot push back), by reason.");
     this.#malformed = metrics.counter("meshlog_receiver_malformed_total", "Messages stored raw because they did not parse, by reason.");
     const gauge = metrics.gauge("meshlog_receiver_connections_active", "Open connections of a socket receiver.");
     metrics.onCollect(() => {
       for (const [transport, n] of this.#active) gauge.set({ receiver: this.#receiver, transport }, n);
+      if (this.#messages > 0) this.#messagesCounter.inc({ receiver: this.#receiver }, this.#messages);
+      this.#messages = 0;
+      for (const [transport, n] of this.#bytes) if (n > 0) this.#bytesCounter.inc({ receiver: this.#receiver, transport }, n);
+      this.#bytes.clear();
     });
   }
 
@@ -37,11 +44,11 @@ export class ReceiverMetrics {
   }
 
   messages(n: number): void {
-    if (n > 0) this.#messages.inc({ receiver: this.#receiver }, n);
+    this.#messages += n;
   }
 
   bytes(transport: string, n: number): void {
-    this.#bytes.inc({ receiver: this.#receiver, transport }, n);
+    this.#bytes.set(transport, (this.#bytes.get(transport) ?? 0) + n);
   }
 
   rejected(reason: string, n = 1): void {

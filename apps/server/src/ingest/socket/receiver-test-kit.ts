@@ -22,7 +22,15 @@ export interface TestServer {
 export async function startTestServer(overrides: Record<string, unknown>): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "meshlog-recv-"));
   const logs: string[] = [];
-  const config = serverConfigSchema.parse({ dataDir: join(dir, "data"), http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "t", logLevel: "debug", ...overrides });
+  const config = serverConfigSchema.parse({
+    dataDir: join(dir, "data"),
+    http: "127.0.0.1:0",
+    syslog: "",
+    forward: "",
+    adminToken: "t",
+    logLevel: "debug",
+    ...overrides,
+  });
   const server = await startServer(config, { print: () => {}, logWrite: (s) => void logs.push(s) });
   return {
     server,
@@ -78,11 +86,30 @@ export function makeTestCertificates(dir: string): { ca: string; cert: string; k
   const p = (f: string): string => join(dir, f);
   const run = (args: string[]): void => void execFileSync("openssl", args, { stdio: "ignore" });
   run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.pem"), "-days", "2", "-subj", "/CN=meshlog test CA"]);
-  for (const [name, cn] of [["server", "127.0.0.1"], ["client", "test-client"]] as const) {
+  for (const [name, cn] of [
+    ["server", "127.0.0.1"],
+    ["client", "test-client"],
+  ] as const) {
     run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", p(`${name}.key`), "-out", p(`${name}.csr`), "-subj", `/CN=${cn}`]);
     const ext = p(`${name}.ext`);
     execFileSync("sh", ["-c", `printf '%s\\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' > '${ext}'`]);
-    run(["x509", "-req", "-in", p(`${name}.csr`), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-out", p(`${name}.pem`), "-days", "2", "-extfile", ext]);
+    run([
+      "x509",
+      "-req",
+      "-in",
+      p(`${name}.csr`),
+      "-CA",
+      p("ca.pem"),
+      "-CAkey",
+      p("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      p(`${name}.pem`),
+      "-days",
+      "2",
+      "-extfile",
+      ext,
+    ]);
   }
   return { ca: p("ca.pem"), cert: p("server.pem"), key: p("server.key"), clientCert: p("client.pem"), clientKey: p("client.key") };
 }

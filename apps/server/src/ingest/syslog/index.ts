@@ -13,6 +13,7 @@ import { ReceiverMetrics } from "../socket/receiver-metrics.js";
 import { receiverTlsOptions } from "../socket/tls-options.js";
 import { SyslogTcpConnection } from "./syslog-tcp-connection.js";
 import { SyslogUdpReceiver } from "./syslog-udp-receiver.js";
+import { udpSocketDrops } from "./udp-socket-drops.js";
 
 const MAX_CONNECTIONS = 4096;
 const TCP_HIGH_WATER_RECORDS = 20_000;
@@ -48,7 +49,8 @@ export const syslogModule: ServerModule = {
   async start(ctx) {
     const cfg = ctx.config;
     if (cfg.syslog === "" && cfg.syslogTls === "") return { async stop() {} };
-    if (!isValidTenant(cfg.syslogTenant)) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `syslogTenant: ${JSON.stringify(cfg.syslogTenant)} is not a valid tenant id`);
+    if (!isValidTenant(cfg.syslogTenant))
+      throw new MeshlogError(CoreErrors.CONFIG_INVALID, `syslogTenant: ${JSON.stringify(cfg.syslogTenant)} is not a valid tenant id`);
     const tenant = cfg.syslogTenant;
     const metrics = new ReceiverMetrics(ctx.metrics, "syslog");
     const connections = new Set<SyslogTcpConnection>();
@@ -78,6 +80,15 @@ export const syslogModule: ServerModule = {
         const sock = await bindUdp(host, bound);
         udp = { sock, receiver: new SyslogUdpReceiver(sock, ctx, metrics, tenant, UDP_MAX_PENDING_RECORDS) };
         sock.on("error", (err) => ctx.log.error("syslog UDP socket error", { err }));
+        const kernelDrops = ctx.metrics.gauge(
+          "meshlog_receiver_udp_socket_drops",
+          "Datagrams the kernel dropped before the receiver read them (socket buffer full), Linux only.",
+        );
+        const ipv6 = isIP(host) === 6;
+        ctx.metrics.onCollect(() => {
+          const n = udp === undefined ? undefined : udpSocketDrops(bound, ipv6);
+          if (n !== undefined) kernelDrops.set({ receiver: "syslog" }, n);
+        });
         ctx.services.set("syslog.address", fmt(host, bound));
         ctx.log.info("syslog listening", { tcp: fmt(host, bound), udp: fmt(host, bound), tenant });
       }
@@ -92,7 +103,11 @@ export const syslogModule: ServerModule = {
         servers.push(tls);
         const bound = await listen(tls, host, port);
         ctx.services.set("syslog.tls.address", fmt(host, bound));
-        ctx.log.info("syslog TLS listening", { address: fmt(host, bound), tenant, clientCertificates: cfg.tls.requireClientCert ? "required" : cfg.tls.ca !== "" ? "verified when sent" : "not requested" });
+        ctx.log.info("syslog TLS listening", {
+          address: fmt(host, bound),
+          tenant,
+          clientCertificates: cfg.tls.requireClientCert ? "required" : cfg.tls.ca !== "" ? "verified when sent" : "not requested",
+        });
       }
     } catch (err) {
       await stop();

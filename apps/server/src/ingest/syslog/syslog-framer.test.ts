@@ -16,7 +16,7 @@ const frame = (chunks: string[], max = 1024): { messages: string[]; oversized: n
     messages.push(...out.messages.map((m) => m.toString("utf8")));
     oversized += out.oversized;
   }
-  const last = f.end();
+  const { last } = f.end();
   if (last !== undefined) messages.push(last.toString("utf8"));
   return { messages, oversized };
 };
@@ -34,6 +34,8 @@ describe("SyslogFramer", () => {
     { name: "a line starting with digits but no count (PRI-less date)", chunks: ["2024-01-01 host app: hi\n"], messages: ["2024-01-01 host app: hi"] },
     { name: "an octet-counted message containing LF", chunks: ["9 <13>a\nb\nc"], messages: ["<13>a\nb\nc"] },
     { name: "multibyte UTF-8 counted in bytes", chunks: ["9 <13>h\u00e9\u00e9"], messages: ["<13>h\u00e9\u00e9"] },
+    { name: "a count of characters instead of bytes (deviation)", chunks: ["15 <13>h\u00e9llo world6 <14>ok"], messages: ["<13>h\u00e9llo world", "<14>ok"] },
+    { name: "a byte count ending right before the next frame", chunks: ["10 <13>h\u00e9ll\u00f66 <14>ok"], messages: ["<13>h\u00e9ll\u00f6", "<14>ok"] },
     { name: "an oversized octet-counted message skipped, next kept", chunks: ["20 <13>0123456789abcdef<14>ok\n"], messages: ["<14>ok"], oversized: 1, max: 10 },
     { name: "an oversized line skipped to its LF, next kept", chunks: ["<13>0123456789", "abcdef\n<14>ok\n"], messages: ["<14>ok"], oversized: 1, max: 10 },
   ];
@@ -51,6 +53,12 @@ describe("SyslogFramer", () => {
     assert.deepEqual(out.messages.map(String), ["<13>before"]);
     assert.ok(out.error instanceof MeshlogError);
     assert.equal(out.error.code, "SYSLOG_FRAME_INVALID");
+  });
+
+  it("reports an octet-counted message cut short by the end of the connection", () => {
+    const f = new SyslogFramer(1024);
+    assert.deepEqual(f.push(Buffer.from("20 <13>only half")).messages, []);
+    assert.deepEqual(f.end(), { truncated: true });
   });
 
   it("never buffers more than the limit for a hostile endless line", () => {
@@ -74,20 +82,27 @@ describe("SyslogFramer", () => {
   it("frames the same messages however the byte stream is chunked (property)", () => {
     const msg = fc.string({ minLength: 1, maxLength: 40 }).map((s) => `<13>${s.replace(/[\n\0\r]/g, " ")}`);
     fc.assert(
-      fc.property(fc.array(fc.tuple(msg, fc.boolean()), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 20 }), (msgs, cuts) => {
-        const wire = Buffer.concat(msgs.map(([m, counted]) => Buffer.from(counted ? `${Buffer.byteLength(m)} ${m}` : `${m}\n`)));
-        const f = new SyslogFramer(1024);
-        const got: string[] = [];
-        let pos = 0;
-        for (const c of [...cuts, wire.length]) {
-          if (pos >= wire.length) break;
-          got.push(...f.push(wire.subarray(pos, Math.min(wire.length, pos + c))).messages.map(String));
-          pos += c;
-        }
-        const last = f.end();
-        if (last !== undefined) got.push(String(last));
-        assert.deepEqual(got, msgs.map(([m]) => m.replace(/\s+$/, (t) => t)));
-      }),
+      fc.property(
+        fc.array(fc.tuple(msg, fc.boolean()), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 20 }),
+        (msgs, cuts) => {
+          const wire = Buffer.concat(msgs.map(([m, counted]) => Buffer.from(counted ? `${Buffer.byteLength(m)} ${m}` : `${m}\n`)));
+          const f = new SyslogFramer(1024);
+          const got: string[] = [];
+          let pos = 0;
+          for (const c of [...cuts, wire.length]) {
+            if (pos >= wire.length) break;
+            got.push(...f.push(wire.subarray(pos, Math.min(wire.length, pos + c))).messages.map(String));
+            pos += c;
+          }
+          const { last } = f.end();
+          if (last !== undefined) got.push(String(last));
+          assert.deepEqual(
+            got,
+            msgs.map(([m]) => m.replace(/\s+$/, (t) => t)),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });

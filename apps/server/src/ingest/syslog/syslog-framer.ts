@@ -19,7 +19,16 @@ const NUL = 0x00;
 const SP = 0x20;
 const MAX_COUNT_DIGITS = 10;
 
-type Mode = { kind: "start" } | { kind: "count"; digits: number; value: number } | { kind: "octets"; need: number } | { kind: "skip-octets"; need: number } | { kind: "line" } | { kind: "skip-line" };
+/** Bytes that may begin the next frame: an octet count, a PRI, or a trailer/blank. */
+const canStartFrame = (b: number): boolean => (b >= 0x31 && b <= 0x39) || b === 0x3c || b === LF || b === CR || b === NUL || b === SP;
+
+type Mode =
+  | { kind: "start" }
+  | { kind: "count"; digits: number; value: number }
+  | { kind: "octets"; need: number; counted: number }
+  | { kind: "skip-octets"; need: number }
+  | { kind: "line" }
+  | { kind: "skip-line" };
 
 /**
  * Invariants: at most maxMessageBytes (+ one chunk while scanning) are buffered; an oversized message is
@@ -69,7 +78,10 @@ export class SyslogFramer {
             this.#keep(chunk.subarray(i, i + 1));
             i++;
             if (m.digits > MAX_COUNT_DIGITS) {
-              const error = new MeshlogError(SyslogErrors.SYSLOG_FRAME_INVALID, `octet count at stream offset ${this.#offset + i} has more than ${MAX_COUNT_DIGITS} digits`);
+              const error = new MeshlogError(
+                SyslogErrors.SYSLOG_FRAME_INVALID,
+                `octet count at stream offset ${this.#offset + i} has more than ${MAX_COUNT_DIGITS} digits`,
+              );
               this.#parts = [];
               this.#partsLen = 0;
               return { messages, oversized, error };
@@ -81,7 +93,7 @@ export class SyslogFramer {
             if (m.value > this.#max) {
               oversized++;
               this.#mode = { kind: "skip-octets", need: m.value };
-            } else this.#mode = { kind: "octets", need: m.value };
+            } else this.#mode = { kind: "octets", need: m.value, counted: 0 };
           } else {
             // Digits not followed by SP: not octet counting after all (e.g. a PRI-less line starting with a date).
             this.#mode = { kind: "line" };
@@ -94,6 +106,16 @@ export class SyslogFramer {
           i += take;
           m.need -= take;
           if (m.need === 0) {
+            // Some senders count characters, not bytes: when the count ends inside text (the next byte cannot
+            // start a frame) and the message holds multi-byte UTF-8, extend it by the uncounted bytes.
+            if (i < n && !canStartFrame(chunk[i] as number)) {
+              const extra = this.#continuationBytes() - m.counted;
+              if (extra > 0 && this.#partsLen + extra <= this.#max) {
+                m.counted += extra;
+                m.need = extra;
+                break;
+              }
+            }
             messages.push(this.#take());
             this.#mode = { kind: "start" };
           }
@@ -136,14 +158,25 @@ export class SyslogFramer {
     return { messages, oversized };
   }
 
-  /** At connection end: the unterminated last message, if any (LF framing without a final trailer). */
-  end(): Buffer | undefined {
+  /**
+   * At connection end: the unterminated last message of LF framing (kept, as senders often omit the final
+   * trailer); `truncated` is true when an octet-counted message was cut short (it is discarded).
+   */
+  end(): { last?: Buffer; truncated: boolean } {
     const m = this.#mode;
     this.#mode = { kind: "start" };
-    if ((m.kind === "line" || m.kind === "count") && this.#partsLen > 0) return this.#take();
+    if ((m.kind === "line" || m.kind === "count") && this.#partsLen > 0) return { last: this.#take(), truncated: false };
+    const truncated = m.kind === "octets" || m.kind === "skip-octets";
     this.#parts = [];
     this.#partsLen = 0;
-    return undefined;
+    return { truncated };
+  }
+
+  /** UTF-8 continuation bytes (10xxxxxx) in the message being assembled. */
+  #continuationBytes(): number {
+    let n = 0;
+    for (const p of this.#parts) for (let i = 0; i < p.length; i++) if (((p[i] as number) & 0xc0) === 0x80) n++;
+    return n;
   }
 
   #keep(b: Buffer): void {

@@ -53,10 +53,29 @@ describe("syslog receiver with real senders", () => {
   });
   after(async () => t.stop());
 
-  const logger = (args: string[]): void => void execFileSync("logger", ["--server", "127.0.0.1", "--port", String(port), ...args], { stdio: "ignore", timeout: 10_000 });
+  const logger = (args: string[]): void =>
+    void execFileSync("logger", ["--server", "127.0.0.1", "--port", String(port), ...args], { stdio: "ignore", timeout: 10_000 });
 
   it("stores logger --tcp --octet-count --rfc5424 with structured data, msgid and procid", async () => {
-    logger(["--tcp", "--octet-count", "--rfc5424", "-t", "myapp", "-i", "--msgid", "ID47", "--sd-id", "exampleSDID@32473", "--sd-param", 'iut="3"', "--sd-param", 'eventSource="Application"', "-p", "local0.warning", "hello octet counted"]);
+    logger([
+      "--tcp",
+      "--octet-count",
+      "--rfc5424",
+      "-t",
+      "myapp",
+      "-i",
+      "--msgid",
+      "ID47",
+      "--sd-id",
+      "exampleSDID@32473",
+      "--sd-param",
+      'iut="3"',
+      "--sd-param",
+      'eventSource="Application"',
+      "-p",
+      "local0.warning",
+      "hello octet counted",
+    ]);
     const r = await find(t, "hello octet counted");
     assert.deepEqual(r.labels, { source: "syslog", service: "myapp" });
     assert.equal(r.resource["host.name"], host);
@@ -104,6 +123,7 @@ describe("syslog receiver with real senders", () => {
     assert.equal(b.labels.service, "udpapp");
     assert.equal(a.attributes["syslog.format"], "rfc5424");
     assert.equal(b.attributes["syslog.format"], "rfc3164");
+    if (process.platform === "linux") assert.match(t.server.ctx.metrics.render(), /meshlog_receiver_udp_socket_drops\{receiver="syslog"\} \d+/);
   });
 
   it("stores npm syslog-client messages over UDP (rfc3164) and TCP (rfc5424)", async () => {
@@ -145,8 +165,20 @@ describe("syslog receiver with real senders", () => {
     assert.match(t.server.ctx.metrics.render(), /meshlog_receiver_rejected_total\{reason="too_large",receiver="syslog"\} 2/);
   });
 
+  it("discards an octet-counted message cut short by the sender closing, and counts it", async () => {
+    await sendRaw(port, "<13>1 - h app - - - complete one\n200 <13>1 - h app - - - cut short");
+    await find(t, "complete one");
+    assert.ok(await waitFor(() => /meshlog_receiver_rejected_total\{reason="truncated",receiver="syslog"\} 1/.test(t.server.ctx.metrics.render())));
+    assert.ok(!(await readAll(t.server.ctx.store, "sys")).some((r) => r.body.includes("cut short")));
+  });
+
   it("stores hostile and unparseable messages raw instead of dropping them", async () => {
-    const hostile = ["<999999>1 - - - - - weird", "<13>1 2024-13-45T99:99:99Z h app - - - bad date", "\u0000\u0001binary\u00ff", "<13>1 - h app - - [unterminated sd"];
+    const hostile = [
+      "<999999>1 - - - - - weird",
+      "<13>1 2024-13-45T99:99:99Z h app - - - bad date",
+      "\u0000\u0001binary\u00ff",
+      "<13>1 - h app - - [unterminated sd",
+    ];
     await sendRaw(port, hostile.map((m) => `${Buffer.byteLength(m)} ${m}`).join(""));
     assert.ok(await waitFor(() => /meshlog_receiver_messages_total\{receiver="syslog"\} \d+/.test(t.server.ctx.metrics.render())));
     const all = await waitForRecords(t.server.ctx.store, "sys", 1);
@@ -187,12 +219,24 @@ describe("syslog receiver over TLS with client certificates", () => {
   it("accepts a client with a certificate signed by tls.ca and refuses one without", async () => {
     const dir = await mkdtemp(join(tmpdir(), "meshlog-syslog-tls-"));
     const certs = makeTestCertificates(dir);
-    const t = await startTestServer({ syslogTls: "127.0.0.1:0", syslogTenant: "sys", tls: { cert: certs.cert, key: certs.key, ca: certs.ca, requireClientCert: true } });
+    const t = await startTestServer({
+      syslogTls: "127.0.0.1:0",
+      syslogTenant: "sys",
+      tls: { cert: certs.cert, key: certs.key, ca: certs.ca, requireClientCert: true },
+    });
     try {
       const { port } = hostPortOf(t.server.ctx.services.get("syslog.tls.address"));
       const send = (withCert: boolean, msg: string): Promise<void> =>
         new Promise((resolve) => {
-          const s = tlsConnect({ host: "127.0.0.1", port, ca: readFileSync(certs.ca), ...(withCert ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {}) }, () => s.end(`${Buffer.byteLength(msg)} ${msg}`));
+          const s = tlsConnect(
+            {
+              host: "127.0.0.1",
+              port,
+              ca: readFileSync(certs.ca),
+              ...(withCert ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {}),
+            },
+            () => s.end(`${Buffer.byteLength(msg)} ${msg}`),
+          );
           s.on("error", () => resolve());
           s.on("close", () => resolve());
         });

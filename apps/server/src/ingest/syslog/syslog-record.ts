@@ -8,10 +8,12 @@
 //   sd.<SD-ID>.<PARAM> for structured data, client.address (the sending peer).
 // A message that does not parse is still stored: raw text as body, the error in attribute syslog.parse_error.
 
-import { validateLabels, MeshlogError, type LogRecord } from "@meshlog/core";
-import { parseSyslog, syslogToParsedBody } from "@meshlog/pipeline";
+import { severityFromSyslog, validateLabels, MeshlogError, type LogRecord } from "@meshlog/core";
+import { parseSyslog, syslogFacilityName } from "@meshlog/pipeline";
 
 const MAX_LABEL_VALUE = 128;
+/** Syslog severity keywords, as syslog-ng and rsyslog name them (0 emerg .. 7 debug). */
+const SEVERITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
 export interface SyslogRecordContext {
   readonly tenant: string;
@@ -34,14 +36,19 @@ export function syslogTextToRecord(text: string, c: SyslogRecordContext): { reco
   let parsed = true;
   try {
     const m = parseSyslog(text, { nowNs: c.observedNs, maxLength: c.maxLineBytes });
-    const pb = syslogToParsedBody(m);
-    body = pb.message ?? m.message;
-    if (pb.timestamp !== undefined) timestamp = pb.timestamp;
-    severityNumber = pb.severityNumber ?? 0;
-    severityText = pb.severityText ?? "";
-    for (const [k, v] of Object.entries(pb.fields)) {
-      if (k === "syslog.hostname" || k === "syslog.appname") continue;
-      attributes[k] = typeof v === "string" ? v : String(v);
+    body = m.message;
+    if (m.timestamp !== undefined) timestamp = m.timestamp;
+    if (m.severity !== undefined) {
+      severityNumber = severityFromSyslog(m.severity);
+      severityText = SEVERITY_NAMES[m.severity] ?? "";
+    }
+    if (m.facility !== undefined) attributes["syslog.facility"] = syslogFacilityName(m.facility);
+    if (m.procId !== undefined) attributes["syslog.procid"] = m.procId;
+    if (m.msgId !== undefined) attributes["syslog.msgid"] = m.msgId;
+    if (m.sequence !== undefined) attributes["syslog.sequence"] = m.sequence;
+    for (const id in m.structuredData) {
+      const params = m.structuredData[id] as Record<string, string>;
+      for (const name in params) attributes[`sd.${id}.${name}`] = params[name] as string;
     }
     attributes["syslog.format"] = m.format;
     if (m.hostname !== undefined && m.hostname !== "") resource["host.name"] = m.hostname;
@@ -57,6 +64,18 @@ export function syslogTextToRecord(text: string, c: SyslogRecordContext): { reco
   }
   return {
     parsed,
-    record: { timestamp, observedTimestamp: c.observedNs, severityNumber, severityText, body, attributes, resource, traceId: "", spanId: "", tenant: c.tenant, labels: validateLabels(labels) },
+    record: {
+      timestamp,
+      observedTimestamp: c.observedNs,
+      severityNumber,
+      severityText,
+      body,
+      attributes,
+      resource,
+      traceId: "",
+      spanId: "",
+      tenant: c.tenant,
+      labels: validateLabels(labels),
+    },
   };
 }

@@ -51,8 +51,12 @@ export class SyslogTcpConnection {
     socket.on("error", (err) => o.ctx.log.debug("syslog connection error", { peer: this.#peer, err }));
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("end", () => {
-      const last = this.#framer.end();
+      const { last, truncated } = this.#framer.end();
       if (last !== undefined) this.#emit([last]);
+      if (truncated) {
+        o.metrics.rejected("truncated");
+        o.ctx.log.warn("syslog connection ended inside an octet-counted message; the partial message is discarded", { peer: this.#peer });
+      }
       void this.#shutdown();
     });
   }
@@ -75,7 +79,11 @@ export class SyslogTcpConnection {
     if (out.oversized > 0) {
       this.#o.metrics.rejected("too_large", out.oversized);
       this.#o.ctx.ingest.countRejected("syslog", "too_large", out.oversized);
-      this.#o.ctx.log.warn("syslog messages over ingest.maxLineBytes discarded", { peer: this.#peer, count: out.oversized, limit: this.#o.ctx.config.ingest.maxLineBytes });
+      this.#o.ctx.log.warn("syslog messages over ingest.maxLineBytes discarded", {
+        peer: this.#peer,
+        count: out.oversized,
+        limit: this.#o.ctx.config.ingest.maxLineBytes,
+      });
     }
     if (out.messages.length > 0) this.#emit(out.messages);
     if (out.error !== undefined) {
@@ -90,7 +98,12 @@ export class SyslogTcpConnection {
     const records: LogRecord[] = [];
     let unparsed = 0;
     for (const m of messages) {
-      const { record, parsed } = syslogTextToRecord(m.toString("utf8"), { tenant: this.#o.tenant, observedNs, peer: this.#peer, maxLineBytes: this.#o.ctx.config.ingest.maxLineBytes });
+      const { record, parsed } = syslogTextToRecord(m.toString("utf8"), {
+        tenant: this.#o.tenant,
+        observedNs,
+        peer: this.#peer,
+        maxLineBytes: this.#o.ctx.config.ingest.maxLineBytes,
+      });
       if (!parsed) unparsed++;
       records.push(record);
     }

@@ -69,7 +69,7 @@ const value = fc.oneof(
   ),
 );
 
-const runs = { numRuns: 1500 };
+const runs = { numRuns: 300 };
 
 test("Loki JSON decoding and conversion fail only with Meshlog errors", () => {
   fc.assert(

@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { LogRecord } from "@meshlog/core";
 import type { RouteModule } from "../../http/route-module.js";
+import { zstdBomb } from "./zstd-fixtures.js";
 import { INGEST_TENANT, post, startReceiverHarness, TOKENS, type ReceiverHarness } from "./receiver-harness.js";
 
 /** A request body and its headers (without credentials). */
@@ -119,6 +120,12 @@ export function describeReceiverConformance(spec: ReceiverSpec): void {
       {
         title: "a gzip bomb that inflates past the body limit",
         request: (m) => ({ headers: { ...spec.valid(m).headers, "content-encoding": "gzip" }, body: gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20)) }),
+        status: (s) => s === 413,
+        expect: "413",
+      },
+      {
+        title: "a zstd bomb declaring 1 GiB",
+        request: (m) => ({ headers: { ...spec.valid(m).headers, "content-encoding": "zstd" }, body: zstdBomb(2n ** 30n, 8192) }),
         status: (s) => s === 413,
         expect: "413",
       },

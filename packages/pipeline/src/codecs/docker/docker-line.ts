@@ -2,6 +2,7 @@
 
 import { PartialJoiner, type ContainerLine } from "../partial-joiner.js";
 import { parseRfc3339Fast } from "../fast-time.js";
+import { safeKey } from "../safe-key.js";
 
 /** A parsed json-file line; `attrs` holds `--log-opt labels/env` values when present. */
 export interface DockerLine extends ContainerLine {
@@ -22,7 +23,7 @@ export function dockerLineOf(o: Record<string, unknown>): DockerLine | undefined
   const partial = !log.endsWith("\n");
   const attrs: Record<string, string> = {};
   if (o.attrs !== null && typeof o.attrs === "object" && !Array.isArray(o.attrs)) {
-    for (const [k, v] of Object.entries(o.attrs as Record<string, unknown>)) if (typeof v === "string") attrs[k] = v;
+    for (const [k, v] of Object.entries(o.attrs as Record<string, unknown>)) if (typeof v === "string") attrs[safeKey(k)] = v;
   }
   return { timestamp, stream: o.stream as string, partial, content: partial ? log : log.slice(0, log.endsWith("\r\n") ? -2 : -1), attrs };
 }

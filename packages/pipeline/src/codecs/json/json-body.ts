@@ -2,6 +2,7 @@
 
 import type { ParsedBody } from "../body-format.js";
 import { applyWellKnownFields } from "../structured-fields.js";
+import { safeKey } from "../safe-key.js";
 
 /** Bounds on flattening one JSON object into attributes. */
 export interface JsonFlattenLimits {
@@ -39,7 +40,7 @@ export function flattenJson(obj: Record<string, unknown>, limits: JsonFlattenLim
     for (const key of Object.keys(value)) {
       if (count >= limits.maxFields) break;
       const v = value[key];
-      const name = prefix === "" ? key : `${prefix}.${key}`;
+      const name = prefix === "" ? safeKey(key) : `${prefix}.${key}`;
       if (v === null || v === undefined) continue;
       if (typeof v === "string") out[name] = v;
       else if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") out[name] = String(v);

@@ -2,15 +2,25 @@
 
 import type { ParsedBody } from "../body-format.js";
 import { applyWellKnownFields } from "../structured-fields.js";
+import { safeKey } from "../safe-key.js";
 
 const isKeyChar = (c: number): boolean => c > 32 && c !== 61 && c !== 34 && c !== 127;
 
+/** Counts of what parseLogfmtPairs read. */
+export interface LogfmtStats {
+  /** `key=value` pairs. */
+  pairs: number;
+  /** Bare words (keys without `=`). */
+  bare: number;
+}
+
 /**
- * Splits a logfmt line into pairs. A bare key gets the value "true" (as go-logfmt reads it); a quoted
- * value may hold `\"`, `\\`, `\n`, `\t`. Returns undefined when the line holds no `key=value` pair or
- * a quote is not closed. Later duplicates overwrite earlier ones. At most `maxFields` pairs are kept.
+ * Splits a logfmt line into pairs. A bare key gets the value "true" (as go-logfmt reads it) when
+ * `keepBare` is set; a quoted value may hold `\"`, `\\`, `\n`, `\t`. Returns undefined when the line
+ * holds no `key=value` pair or a quote is not closed. Later duplicates overwrite earlier ones. At most
+ * `maxFields` fields are kept.
  */
-export function parseLogfmtPairs(line: string, maxFields = 128): Record<string, string> | undefined {
+export function parseLogfmtPairs(line: string, maxFields = 128, keepBare = true, stats?: LogfmtStats): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   const s = line;
   const n = s.length;
@@ -23,9 +33,10 @@ export function parseLogfmtPairs(line: string, maxFields = 128): Record<string, 
     const ks = i;
     while (i < n && isKeyChar(s.charCodeAt(i))) i++;
     if (i === ks) return undefined; // a stray `=` or `"` where a key should be
-    const key = s.slice(ks, i);
+    const key = safeKey(s.slice(ks, i));
     if (s.charCodeAt(i) !== 61) {
-      if (count < maxFields) {
+      if (stats !== undefined) stats.bare++;
+      if (keepBare && count < maxFields) {
         out[key] = "true";
         count++;
       }
@@ -60,19 +71,24 @@ export function parseLogfmtPairs(line: string, maxFields = 128): Record<string, 
     }
     pairs++;
     if (count < maxFields) {
-      if (!(key in out)) count++;
+      if (!Object.hasOwn(out, key)) count++;
       out[key] = value;
     }
   }
+  if (stats !== undefined) stats.pairs = pairs;
   return pairs > 0 ? out : undefined;
 }
 
-/** Parses a logfmt line; undefined when it has fewer than `minPairs` pairs. */
+/**
+ * Parses a logfmt line; undefined when it has fewer than `minPairs` `key=value` pairs. A line with more
+ * bare words than pairs is prose with a few pairs in it (`user logged in id=5 took=3ms`): its bare words
+ * are not kept as fields.
+ */
 export function parseLogfmtBody(line: string, minPairs = 1): ParsedBody | undefined {
-  const fields = parseLogfmtPairs(line);
+  const stats: LogfmtStats = { pairs: 0, bare: 0 };
+  let fields = parseLogfmtPairs(line, 128, true, stats);
+  if (fields === undefined || stats.pairs < minPairs) return undefined;
+  if (stats.bare > stats.pairs) fields = parseLogfmtPairs(line, 128, false);
   if (fields === undefined) return undefined;
-  let explicit = 0;
-  for (const v of Object.values(fields)) if (v !== "true") explicit++;
-  if (explicit < minPairs) return undefined;
   return applyWellKnownFields({ format: "logfmt", fields });
 }

@@ -4,6 +4,7 @@ import { MeshlogError } from "@meshlog/core";
 import { PipelineErrors } from "../../errors.js";
 import type { SyslogMessage } from "./syslog-message.js";
 import { parseRfc3339Fast } from "../fast-time.js";
+import { safeKey } from "../safe-key.js";
 
 const fail = (what: string, at: number): never => {
   throw new MeshlogError(PipelineErrors.PIPELINE_SYSLOG_INVALID, `syslog: ${what} at offset ${at}`, { details: { offset: at } });
@@ -82,10 +83,10 @@ function parseStructuredData(text: string, i: number, out: Record<string, Record
     i++;
     const idStart = i;
     while (i < n && !isSdDelim(text.charCodeAt(i))) i++;
-    const id = text.slice(idStart, i);
+    const id = safeKey(text.slice(idStart, i));
     if (id === "") fail("structured data element has an empty SD-ID", idStart);
     if (id.length > 32) fail(`SD-ID "${id.slice(0, 40)}" is longer than 32 characters`, idStart);
-    const params: Record<string, string> = out[id] ?? {};
+    const params: Record<string, string> = Object.hasOwn(out, id) ? (out[id] as Record<string, string>) : {};
     out[id] = params;
     for (;;) {
       if (i >= n) fail(`structured data element "${id}" (from offset ${elemStart}) is not terminated by "]"`, i);
@@ -98,7 +99,7 @@ function parseStructuredData(text: string, i: number, out: Record<string, Record
       i++;
       const nameStart = i;
       while (i < n && !isSdDelim(text.charCodeAt(i))) i++;
-      const name = text.slice(nameStart, i);
+      const name = safeKey(text.slice(nameStart, i));
       if (name === "") fail(`empty PARAM-NAME in structured data element "${id}"`, nameStart);
       if (name.length > 32) fail(`PARAM-NAME "${name.slice(0, 40)}" is longer than 32 characters`, nameStart);
       if (text.charCodeAt(i) !== 61) fail(`expected "=" after PARAM-NAME "${name}"`, i);

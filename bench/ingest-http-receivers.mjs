@@ -41,7 +41,8 @@ const { ProtoWriter } = wire;
 
 // ---- payloads (built once) ----
 const METHODS = ["GET", "POST", "PUT", "DELETE"];
-const line = (i) => `${METHODS[i % 4]} /api/v1/orders/${100000 + i} ${i % 17 === 0 ? 503 : 200} ${(i * 7) % 900}ms ua=curl/8.5 user=u${i % 300} trace=${(0x4bf92f35 + i).toString(16)}a3ce929d0e0e4736`;
+const line = (i) =>
+  `${METHODS[i % 4]} /api/v1/orders/${100000 + i} ${i % 17 === 0 ? 503 : 200} ${(i * 7) % 900}ms ua=curl/8.5 user=u${i % 300} trace=${(0x4bf92f35 + i).toString(16)}a3ce929d0e0e4736`;
 const lines = Array.from({ length: LINES }, (_, i) => line(i));
 const baseNs = BigInt(Date.now()) * 1_000_000n;
 const ts = (i) => baseNs + BigInt(i) * 1000n;
@@ -53,14 +54,45 @@ const lokiProto = (() => {
   const s = new ProtoWriter().stringField(1, '{app="bench", namespace="shop", level="info"}');
   lines.forEach((l, i) => {
     const t = ts(i);
-    const tsMsg = new ProtoWriter().varintField(1, t / 1_000_000_000n).varintField(2, Number(t % 1_000_000_000n)).finish();
+    const tsMsg = new ProtoWriter()
+      .varintField(1, t / 1_000_000_000n)
+      .varintField(2, Number(t % 1_000_000_000n))
+      .finish();
     s.bytesField(2, new ProtoWriter().bytesField(1, tsMsg).stringField(2, l).finish());
   });
   return Buffer.from(compress(new ProtoWriter().bytesField(1, s.finish()).finish()));
 })();
-const esBulk = lines.map((l, i) => `{"create":{"_index":"logs-bench-default"}}\n{"@timestamp":"${core.formatRfc3339Ns(ts(i))}","message":${JSON.stringify(l)},"log":{"level":"info"},"service":{"name":"orders"}}\n`).join("");
+const esBulk = lines
+  .map(
+    (l, i) =>
+      `{"create":{"_index":"logs-bench-default"}}\n{"@timestamp":"${core.formatRfc3339Ns(ts(i))}","message":${JSON.stringify(l)},"log":{"level":"info"},"service":{"name":"orders"}}\n`,
+  )
+  .join("");
 const otlpJsonObj = {
-  resourceLogs: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "orders" } }, { key: "k8s.namespace.name", value: { stringValue: "shop" } }] }, scopeLogs: [{ scope: { name: "bench" }, logRecords: lines.map((l, i) => ({ timeUnixNano: String(ts(i)), severityNumber: 9, severityText: "INFO", body: { stringValue: l }, traceId: hex32(i), spanId: hex16(i), attributes: [{ key: "http.response.status_code", value: { intValue: 200 } }] })) }] }],
+  resourceLogs: [
+    {
+      resource: {
+        attributes: [
+          { key: "service.name", value: { stringValue: "orders" } },
+          { key: "k8s.namespace.name", value: { stringValue: "shop" } },
+        ],
+      },
+      scopeLogs: [
+        {
+          scope: { name: "bench" },
+          logRecords: lines.map((l, i) => ({
+            timeUnixNano: String(ts(i)),
+            severityNumber: 9,
+            severityText: "INFO",
+            body: { stringValue: l },
+            traceId: hex32(i),
+            spanId: hex16(i),
+            attributes: [{ key: "http.response.status_code", value: { intValue: 200 } }],
+          })),
+        },
+      ],
+    },
+  ],
 };
 const otlpJson = JSON.stringify(otlpJsonObj);
 const otlpProto = (() => {
@@ -71,17 +103,44 @@ const otlpProto = (() => {
     const t = Buffer.alloc(8);
     t.writeBigUInt64LE(ts(i));
     const rec = Buffer.concat([
-      Buffer.from([0x09]), t,
-      new ProtoWriter().varintField(2, 9).stringField(3, "INFO").bytesField(5, new ProtoWriter().stringField(1, l).finish())
+      Buffer.from([0x09]),
+      t,
+      new ProtoWriter()
+        .varintField(2, 9)
+        .stringField(3, "INFO")
+        .bytesField(5, new ProtoWriter().stringField(1, l).finish())
         .bytesField(6, new ProtoWriter().stringField(1, "http.response.status_code").bytesField(2, new ProtoWriter().varintField(3, 200).finish()).finish())
-        .bytesField(9, Buffer.from(hex32(i), "hex")).bytesField(10, Buffer.from(hex16(i), "hex")).finish(),
+        .bytesField(9, Buffer.from(hex32(i), "hex"))
+        .bytesField(10, Buffer.from(hex16(i), "hex"))
+        .finish(),
     ]);
     scopeLogs.bytesField(2, rec);
   });
   return new ProtoWriter().bytesField(1, new ProtoWriter().bytesField(1, resource).bytesField(2, scopeLogs.finish()).finish()).finish();
 })();
-const datadog = JSON.stringify(lines.map((l, i) => ({ message: l, status: "info", service: "orders", ddsource: "nginx", ddtags: "env:prod,kube_namespace:shop", hostname: "node-1", timestamp: Number(ts(i) / 1_000_000n) })));
-const zipkinBody = JSON.stringify(lines.map((l, i) => ({ traceId: hex32(i), id: hex16(i), name: l.slice(0, 40), kind: "SERVER", timestamp: Number(ts(i) / 1000n), duration: 1200, localEndpoint: { serviceName: "orders" }, tags: { "http.path": `/api/v1/orders/${i}` } })));
+const datadog = JSON.stringify(
+  lines.map((l, i) => ({
+    message: l,
+    status: "info",
+    service: "orders",
+    ddsource: "nginx",
+    ddtags: "env:prod,kube_namespace:shop",
+    hostname: "node-1",
+    timestamp: Number(ts(i) / 1_000_000n),
+  })),
+);
+const zipkinBody = JSON.stringify(
+  lines.map((l, i) => ({
+    traceId: hex32(i),
+    id: hex16(i),
+    name: l.slice(0, 40),
+    kind: "SERVER",
+    timestamp: Number(ts(i) / 1000n),
+    duration: 1200,
+    localEndpoint: { serviceName: "orders" },
+    tags: { "http.path": `/api/v1/orders/${i}` },
+  })),
+);
 const nativeBody = lines.map((l, i) => JSON.stringify({ timestamp: String(ts(i)), body: l, labels: { service: "orders" }, severity: "info" })).join("\n");
 
 const J = "application/json";
@@ -98,7 +157,12 @@ const CASES = [
 
 /** Raw JSON.parse rate of the same lines: the whole JSON body, or each NDJSON line. */
 function jsonParseLinesPerSecond(c) {
-  const parseOnce = c.json !== null ? () => JSON.parse(c.json) : () => { for (const l of c.ndjson.split("\n")) if (l !== "") JSON.parse(l); };
+  const parseOnce =
+    c.json !== null
+      ? () => JSON.parse(c.json)
+      : () => {
+          for (const l of c.ndjson.split("\n")) if (l !== "") JSON.parse(l);
+        };
   for (let i = 0; i < 5; i++) parseOnce();
   let n = 0;
   const t0 = process.hrtime.bigint();
@@ -111,8 +175,22 @@ function jsonParseLinesPerSecond(c) {
 }
 
 const nullStore = {
-  async append() {}, async streams() { return []; }, async *select() {}, tail() { return () => {}; },
-  async tenants() { return []; }, async stats(t) { return { tenant: t, streams: 0, blocks: 0, records: 0, storedBytes: 0 }; }, async flush() {}, async close() {},
+  async append() {},
+  async streams() {
+    return [];
+  },
+  async *select() {},
+  tail() {
+    return () => {};
+  },
+  async tenants() {
+    return [];
+  },
+  async stats(t) {
+    return { tenant: t, streams: 0, blocks: 0, records: 0, storedBytes: 0 };
+  },
+  async flush() {},
+  async close() {},
 };
 
 const WORKER = `
@@ -139,10 +217,16 @@ try {
     const metrics = new MetricsRegistry();
     const principal = { id: "bench", name: "bench", kind: "service", tenant: "default", roles: ["ingest"], tenants: "*" };
     const ctx = {
-      config, dataDir, store: nullStore, log: core.silentLogger, clock: core.systemClock,
+      config,
+      dataDir,
+      store: nullStore,
+      log: core.silentLogger,
+      clock: core.systemClock,
       auth: { authenticate: async (s) => (s === "bench" ? principal : undefined) },
-      audit: { record() {}, async flush() {} }, metrics,
-      ingest: new IngestWriter(nullStore, metrics, core.silentLogger), services: new Map(),
+      audit: { record() {}, async flush() {} },
+      metrics,
+      ingest: new IngestWriter(nullStore, metrics, core.silentLogger),
+      services: new Map(),
     };
     const app = await buildApp(ctx, [c.module]);
     await app.listen({ host: "127.0.0.1", port: 0 });
@@ -154,7 +238,10 @@ try {
     const elu0 = performance.eventLoopUtilization();
     const t0 = process.hrtime.bigint();
     const worker = new Worker(WORKER, { eval: true, workerData: { url, headers, body: c.body, clients: CLIENTS, seconds: SECONDS } });
-    const out = await new Promise((resolve, reject) => { worker.once("message", resolve); worker.once("error", reject); });
+    const out = await new Promise((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0);
@@ -178,7 +265,9 @@ try {
       jsonParseLinesPerSecond: Math.round(parseRate),
       ratioToJsonParse: Math.round((linesPerBusySecond / parseRate) * 1000) / 1000,
     };
-    process.stderr.write(`${c.name}: ${results[c.name].linesPerSecond} lines/s, ${results[c.name].linesPerServerCoreSecond} per server-core second (JSON.parse ${results[c.name].jsonParseLinesPerSecond})\n`);
+    process.stderr.write(
+      `${c.name}: ${results[c.name].linesPerSecond} lines/s, ${results[c.name].linesPerServerCoreSecond} per server-core second (JSON.parse ${results[c.name].jsonParseLinesPerSecond})\n`,
+    );
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 // Query benchmark: needle search, substring scan (vs Buffer.indexOf over the same raw text) and `sum by`
 // metric queries over generated access-log lines. Prints one JSON object.
 // Env: MESHLOG_BENCH_LINES (default 500000 × MESHLOG_BENCH_SCALE; 10000000 for the DESIGN §10 size),
-// MESHLOG_BENCH_STREAMS (default 12). The store is the in-memory reference store until the embedded engine lands.
+// MESHLOG_BENCH_STREAMS (default 12). The store is the in-memory reference store until the embedded engine lands;
+// 10M lines in it need NODE_OPTIONS=--max-old-space-size=16000.
 import { QueryEngine, compilePipeline, LabelsBuilder, parseExpr } from "../packages/query/dist/index.js";
 import { MemoryStore } from "../packages/storage/dist/index.js";
 import os from "node:os";

@@ -25,3 +25,11 @@ export { checkpointBody, checkpointHash, ledgerOrigin } from "./ledger/ledger-fo
 export type { BlockEntry, Checkpoint, LedgerEntry, LedgerEvent, Tombstone } from "./ledger/ledger-format.js";
 export { LedgerErrors } from "./ledger/errors.js";
 export { checkpointNote, noteKeyHint } from "./ledger/checkpoint-note.js";
+export { RetentionErrors } from "./retention/errors.js";
+export { parseRetentionDays, formatRetentionDays, retentionClassName, retentionDaysOfClass, periodEndNs, NS_PER_DAY } from "./retention/retention-class.js";
+export { RetentionPolicies, isAuditStream, type RetentionRule, type TenantPolicySpec, type TenantPolicy, type RetentionSettings, type CompiledSelector, type SelectorCompiler } from "./retention/retention-policy.js";
+export { PolicyStore } from "./retention/policy-store.js";
+export { HoldStore, type LegalHold, type NewHold } from "./retention/legal-hold.js";
+export { buildCertificate, certificateProblems, certificateId, KEK_DESTROYED_EVENT, type DeletionCertificate, type CertifiedBlock, type CertificateKind } from "./retention/deletion-certificate.js";
+export { CertificateStore, checkCertificates } from "./retention/certificate-store.js";
+export { RetentionEnforcer, eventLedgerOf, shreddingKeyRingOf, type RetentionTarget, type RetentionRunReport, type RetentionEnforcerOptions, type EventLedger, type ShreddingKeyRing } from "./retention/retention-enforcer.js";

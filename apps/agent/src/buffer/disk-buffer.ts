@@ -239,14 +239,21 @@ export class DiskBuffer {
       await this.#roll();
       oldest = this.#oldest();
     }
+    // Counting reads the segment (async); a reader may ack meanwhile, so count again until nothing moved.
     let dropped = 0;
-    for (const [name, c] of this.#cursors) {
-      if (c.seg !== oldest) continue;
-      const held = this.#inflight.get(name);
-      const from = held !== undefined && isAhead(held, c) ? held : c;
-      if (from.seg === oldest) dropped = Math.max(dropped, await this.#countFrom(from));
-      this.#cursors.set(name, { seg: oldest + 1, off: SEGMENT_HEADER_BYTES, idx: 0 });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = JSON.stringify([...this.#cursors, ...this.#inflight]);
+      dropped = 0;
+      for (const [name, c] of this.#cursors) {
+        if (c.seg !== oldest) continue;
+        const held = this.#inflight.get(name);
+        const from = held !== undefined && isAhead(held, c) ? held : c;
+        if (from.seg === oldest) dropped = Math.max(dropped, await this.#countFrom(from));
+      }
+      if (!this.#sizes.has(oldest)) return true; // freed meanwhile by readers
+      if (JSON.stringify([...this.#cursors, ...this.#inflight]) === before) break;
     }
+    for (const [name, c] of this.#cursors) if (c.seg === oldest) this.#cursors.set(name, { seg: oldest + 1, off: SEGMENT_HEADER_BYTES, idx: 0 });
     this.#o.metrics.inc(...M.bufferDropped, {}, dropped);
     this.#o.logger.warn("disk buffer full: dropped the oldest segment (when_full: drop_oldest)", { segment: segmentFileName(oldest), records: dropped });
     await this.#deleteSegment(oldest);
@@ -331,7 +338,13 @@ export class DiskBuffer {
         c.idx = 0;
         continue;
       }
-      const f = await this.#readFrame(c.seg, c.off);
+      let f: { records: StoredRecord[]; next: number };
+      try {
+        f = await this.#readFrame(c.seg, c.off);
+      } catch (err) {
+        if (this.#sizes.has(c.seg)) throw err;
+        continue; // the segment was dropped (drop_oldest) while it was being read: move on
+      }
       const take = Math.min(maxRecords - out.length, f.records.length - c.idx);
       let taken = 0;
       while (taken < take && (bytes < maxBytes || out.length === 0)) {

@@ -84,5 +84,6 @@ export const M = {
   sinkDelivered: ["meshlog_agent_sink_delivered_records_total", "Records a sink delivered."],
   sinkRejected: ["meshlog_agent_sink_rejected_records_total", "Records a sink's destination rejected (logged, not retried)."],
   sinkRetries: ["meshlog_agent_sink_retries_total", "Send attempts that failed and will be retried."],
+  sinkErrors: ["meshlog_agent_sink_loop_errors_total", "Unexpected errors in a sink loop (it resumes)."],
   sinkRequests: ["meshlog_agent_sink_requests_total", "Requests sent by a sink."],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -70,9 +70,20 @@ export class SinkRunner {
   }
 
   start(): void {
-    this.#loop ??= this.#run().catch((err: unknown) => {
-      this.#logger.error("sink loop failed", { sink: this.#name, error: err as Error });
-    });
+    this.#loop ??= this.#supervise();
+  }
+
+  /** Keeps the loop alive: an unexpected error is logged and counted, and the loop resumes after a pause. */
+  async #supervise(): Promise<void> {
+    while (!this.#abort.signal.aborted) {
+      try {
+        await this.#run();
+      } catch (err) {
+        this.#metrics.inc(...M.sinkErrors, { sink: this.#name });
+        this.#logger.error("sink loop failed; resuming", { sink: this.#name, error: err as Error });
+        await sleep(1000, this.#abort.signal);
+      }
+    }
   }
 
   async #run(): Promise<void> {

@@ -63,9 +63,19 @@ export function extractCredential(request: FastifyRequest): { secret: string; ki
   const session = sessionCookie(typeof h.cookie === "string" ? h.cookie : undefined);
   if (session !== undefined) {
     const safe = request.method === "GET" || request.method === "HEAD" || h["x-meshlog-ui"] === "1";
-    if (safe) return { secret: session, kind: "bearer" };
+    if (safe && sameOrigin(h.origin, h.host)) return { secret: session, kind: "bearer" };
   }
   return undefined;
+}
+
+/** True when there is no Origin header (same-origin navigation) or it names the host the request was sent to. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || origin === "") return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 /** Tenant for a principal and an optional X-Scope-OrgID header value; throws when not allowed. */

@@ -4,6 +4,7 @@ import { healthRoutes } from "../features/health/health-routes.js";
 import { nativeIngestRoutes } from "../ingest/native/native-routes.js";
 import { sourceRoutes } from "../features/sources/source-routes.js";
 import { uiRoutes } from "../features/ui/ui-routes.js";
+import { complianceRoutes } from "../features/compliance/compliance-routes.js";
 import { tokenRoutes } from "../features/admin/token-routes.js";
 import { principalRoutes } from "../features/admin/principal-routes.js";
 import { auditRoutes } from "../features/admin/audit-routes.js";
@@ -29,4 +30,5 @@ export const routeModules: readonly RouteModule[] = [
   auditRoutes,
   uiRoutes,
   sourceRoutes,
+  complianceRoutes,
 ];

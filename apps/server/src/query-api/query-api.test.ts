@@ -16,6 +16,8 @@ const principals: Record<string, Principal> = {
   analyst: { id: "analyst", name: "analyst", kind: "user", tenant: "t1", roles: ["analyst"], tenants: ["t1"] },
   scoped: { id: "scoped", name: "scoped", kind: "user", tenant: "t1", roles: ["analyst"], tenants: ["t1"], scope: '{env="prod"}' },
   other: { id: "other", name: "other", kind: "user", tenant: "t2", roles: ["analyst"], tenants: ["t2"] },
+  wide: { id: "wide", name: "wide", kind: "user", tenant: "t1", roles: ["analyst"], tenants: "*" },
+  auditor: { id: "auditor", name: "auditor", kind: "user", tenant: "_audit", roles: ["auditor"], tenants: ["_audit"] },
   ingester: { id: "ingester", name: "ingester", kind: "service", tenant: "t1", roles: ["ingest"], tenants: ["t1"] },
 };
 const testAuth: Authenticator = { authenticate: async (secret) => principals[secret] };
@@ -268,6 +270,9 @@ test("tenants are isolated and roles are enforced", async () => {
   assert.equal((await get("/loki/api/v1/labels", {}, "nobody")).status, 401);
   assert.equal((await fetch(`${base}/loki/api/v1/labels`)).status, 401);
   assert.equal((await get("/loki/api/v1/labels", {}, "analyst", { "x-scope-orgid": "_audit" })).status, 403);
+  assert.equal((await get("/loki/api/v1/labels", {}, "wide", { "x-scope-orgid": "_audit" })).status, 403);
+  assert.equal((await get("/loki/api/v1/labels", {}, "auditor")).status, 200);
+  assert.equal((await get("/loki/api/v1/labels", {}, "wide", { "x-scope-orgid": "t2" })).status, 200);
 });
 
 function openTail(token: string | undefined, query: string, extra = ""): Promise<{ ws: WebSocket; messages: any[] } | { status: number }> {
@@ -320,7 +325,10 @@ test("the tail replays from start and reports entries dropped over the limit", a
   );
   await waitFor(() => t.messages.some((m) => m.dropped_entries !== null && m.dropped_entries !== undefined));
   const dropped = t.messages.flatMap((m) => m.dropped_entries ?? []);
-  assert.equal(dropped.length, 3);
+  const delivered = t.messages.flatMap((m) => m.streams.flatMap((s: any) => s.values));
+  // Normally 2 delivered + 3 dropped; if the burst lands before the replay ends, the replay sends 2 more.
+  assert.ok(dropped.length >= 1, JSON.stringify(t.messages));
+  assert.equal(delivered.length + dropped.length, 5);
   assert.equal(typeof dropped[0].timestamp, "string");
   t.ws.close();
 });

@@ -42,7 +42,7 @@ export function attachTail(app: FastifyInstance, ctx: ServerContext, engine: Que
       let principal: Principal | undefined;
       let tenant = "";
       try {
-        const cred = extractCredential({ headers: req.headers } as FastifyRequest);
+        const cred = extractCredential({ headers: req.headers, method: "GET" } as FastifyRequest);
         if (cred === undefined) return reject(socket, 401, "authentication required: send Authorization: Bearer <token>");
         principal = await ctx.auth.authenticate(cred.secret, cred.kind);
         if (principal === undefined) {
@@ -173,6 +173,8 @@ class TailSession {
       this.#pending = this.#delayMs > 0 ? this.#pending.filter((e) => e.ts > cutoff) : [];
       this.#send(ws, ready);
     };
+    /** Entries already sent by the replay: records appended while it ran also reach the tail buffer. */
+    const sent = new Set<string>();
     void (async () => {
       try {
         const now = this.#ctx.clock.nowNs();
@@ -191,6 +193,7 @@ class TailSession {
           if (r.resultType === "streams" && r.result.length > 0 && !closed) {
             const entries = r.result.flatMap((s) => s.values.map((v) => ({ stream: s.stream, ts: BigInt(v[0]), line: v[1] })));
             entries.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+            for (const e of entries) sent.add(`${e.ts}\u0000${e.line}`);
             this.#send(ws, entries);
           }
         }
@@ -200,19 +203,20 @@ class TailSession {
         return;
       }
       replaying = false;
-      for (const b of buffered) this.#accept(b, true);
+      for (const b of buffered) this.#accept(b, sent);
       buffered.length = 0;
       if (!closed) timer = setInterval(flush, FLUSH_MS);
     })();
   }
 
   /** Filters new entries through selector, scope and pipeline; over the limit they are dropped and reported. */
-  #accept(entries: readonly StoredEntry[], replayed = false): void {
+  #accept(entries: readonly StoredEntry[], alreadySent?: ReadonlySet<string>): void {
     for (const { record } of entries) {
-      if (replayed && record.timestamp < this.#start) continue;
+      if (alreadySent !== undefined && record.timestamp < this.#start) continue;
       if (!this.#matches(record.labels)) continue;
       const out = this.#run(record);
       if (out === undefined) continue;
+      if (alreadySent?.has(`${out.ts}\u0000${out.line}`) === true) continue;
       if (this.#pending.length >= this.#limit) {
         if (this.#dropped.length < 10_000) this.#dropped.push({ labels: out.stream, timestamp: record.timestamp.toString() });
         continue;

@@ -24,7 +24,7 @@ const TRACE_KEYS = ["trace_id", "traceId", "traceid", "trace.id", "trace"];
 export const levelOf = (e: LogEntry): string => (e.labels.level ?? e.labels.detected_level ?? e.fields.level ?? e.fields.detected_level ?? e.labels.severity ?? "unknown").toLowerCase();
 
 function detailHeight(e: LogEntry): number {
-  return 52 + (Object.keys(e.labels).length + Object.keys(e.fields).length) * 20;
+  return 44 + (Object.keys(e.labels).length + Object.keys(e.fields).length) * 22;
 }
 
 export function LogList({ entries, onFilter, onLineFilter, onTrace }: LogListProps) {
@@ -76,7 +76,7 @@ export function LogList({ entries, onFilter, onLineFilter, onTrace }: LogListPro
           <span className="line">{e.line}</span>
         </div>
         {open && (
-          <div className="logdetail" style={{ height: detailHeight(e) }} data-testid="log-detail">
+          <div className="logdetail" style={{ height: detailHeight(e), overflow: "hidden" }} data-testid="log-detail">
             <div className="row" style={{ marginBottom: 4 }}>
               <button className="fbtn" onClick={() => void navigator.clipboard?.writeText(e.line)}>
                 Copy line

@@ -106,6 +106,7 @@ export function LogqlEditor({ value, onChange, onRun, error }: EditorProps) {
   };
 
   return (
+    <div>
     <div className="editor" data-testid="logql-editor">
       <pre aria-hidden="true">
         {highlighted}
@@ -135,6 +136,7 @@ export function LogqlEditor({ value, onChange, onRun, error }: EditorProps) {
           ))}
         </div>
       )}
+    </div>
       {error !== undefined && <div className="error" role="alert">{error}</div>}
     </div>
   );

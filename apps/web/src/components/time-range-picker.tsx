@@ -19,7 +19,7 @@ export function TimeRangePicker({ value, onChange }: { value: TimeRange; onChang
   return (
     <span style={{ position: "relative" }}>
       <button onClick={() => setOpen(!open)} aria-haspopup="dialog" data-testid="time-range">
-        🕑 {formatRangeLabel(value)}
+        {formatRangeLabel(value)} ▾
       </button>
       {open && (
         <div className="panel" role="dialog" style={{ position: "absolute", right: 0, top: "110%", zIndex: 20, width: 340 }}>

@@ -11,13 +11,14 @@ import type { BlockKeyRing } from "../engine/security-ports.js";
 import { dataLayout, parseBlockFileName, parseWalSegmentName, type DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";
 import { NodeFileSystem } from "../io/node-file-system.js";
-import type { BlockEntry, Checkpoint } from "../ledger/ledger-format.js";
+import type { BlockEntry, Checkpoint, LedgerEntry } from "../ledger/ledger-format.js";
+import { checkCertificates } from "../retention/certificate-store.js";
 import { verifyLedger } from "../ledger/verify-ledger.js";
 import { scanSegment } from "../wal/wal-format.js";
 import { readWitness, writeWitness } from "./witness-file.js";
 
 export interface VerifyProblem {
-  /** Stable kind: ledger, block-corrupt, block-misplaced, block-not-in-ledger, block-header-mismatch, block-ciphertext-mismatch, block-content-mismatch, block-key-unavailable, block-chain-broken, block-missing, wal-corrupt, wal-torn-tail, keyring, witness. */
+  /** Stable kind: ledger, block-corrupt, block-misplaced, block-not-in-ledger, block-header-mismatch, block-ciphertext-mismatch, block-content-mismatch, block-key-unavailable, block-chain-broken, block-missing, wal-corrupt, wal-torn-tail, keyring, witness, certificate. */
   readonly kind: string;
   readonly tenant?: string;
   readonly block?: string;
@@ -72,6 +73,7 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
   const keyRing = await openKeyRing(fs, layout, opts, problems);
   const witness = opts.witnessFile === undefined ? {} : await readWitness(fs, opts.witnessFile, problems);
   const latest: Record<string, Checkpoint> = {};
+  const ledgerEntries = new Map<string, readonly LedgerEntry[]>();
   const tenants = (await fs.readdir(layout.tenantsDir)).filter(isValidTenant);
   for (const t of Object.keys(witness)) {
     if (!tenants.includes(t)) problems.push({ kind: "witness", tenant: t, message: `tenant "${t}" was verified before (checkpoint seq ${witness[t]?.seq}) but its folder is gone` });
@@ -85,6 +87,7 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
       ...(opts.trustedPublicKeys === undefined ? {} : { trustedPublicKeys: opts.trustedPublicKeys }),
     });
     for (const p of lv.problems) problems.push({ kind: "ledger", tenant, file: layout.ledgerDir(tenant), message: p });
+    ledgerEntries.set(tenant, lv.entries);
     if (lv.ok && lv.latest !== undefined) latest[tenant] = lv.latest;
     else if (w !== undefined) latest[tenant] = w;
     const inLedger = new Map<string, BlockEntry & { index: number }>();
@@ -146,6 +149,7 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
     }
     checkChains(headers, inLedger, tenant, layout, problems);
   }
+  for (const p of await checkCertificates(fs, opts.dataDir, ledgerEntries)) problems.push({ kind: "certificate", ...p });
   await checkWal(fs, layout, problems);
   report.ok = problems.length === 0;
   if (opts.witnessFile !== undefined) await writeWitness(fs, opts.witnessFile, latest);

@@ -68,7 +68,7 @@ describe("Datadog logs intake receiver", () => {
   });
 
   test("decodes zstd (the Agent's default) and deflate payloads", async () => {
-    let res = await post(`${h.url}/api/v2/logs`, zstdRawFrame(Buffer.from('[{"message":"from zstd","status":"error"}]'), 41n), {
+    let res = await post(`${h.url}/api/v2/logs`, zstdRawFrame(Buffer.from('[{"message":"from zstd","status":"error"}]')), {
       ...DD,
       "content-encoding": "zstd",
       "dd-protocol": "agent-json",
@@ -90,8 +90,24 @@ describe("Datadog logs intake receiver", () => {
   test("accepts a single object and the legacy /v1/input path", async () => {
     assert.equal((await post(`${h.url}/api/v2/logs?ddsource=nginx`, '{"message":"single object"}', DD)).status, 202);
     assert.equal((await post(`${h.url}/v1/input`, '[{"message":"legacy path"}]', DD)).status, 202);
-    assert.equal((await byBody("single object")).length, 1);
+    const [single] = await byBody("single object");
+    assert.equal(single?.attributes.ddsource, "nginx", "query parameters are defaults for every log");
     assert.equal((await byBody("legacy path")).length, 1);
+  });
+
+  test("applies ?service, ?hostname and ?ddtags defaults without overriding the log's own fields", async () => {
+    const res = await post(
+      `${h.url}/api/v2/logs?service=dflt&hostname=hq&ddtags=env:qa`,
+      '[{"message":"q1"},{"message":"q2","service":"own","ddtags":"team:x"}]',
+      DD,
+    );
+    assert.equal(res.status, 202);
+    const [q1] = await byBody("q1");
+    const [q2] = await byBody("q2");
+    assert.deepEqual(q1?.resource, { "service.name": "dflt", "host.name": "hq", "deployment.environment.name": "qa" });
+    assert.equal(q2?.labels.service, "own");
+    assert.equal(q2?.attributes.team, "x");
+    assert.equal(q2?.resource["deployment.environment.name"], "qa");
   });
 
   test("answers bad payloads with 400 in Datadog's error shape (the Agent drops, never retries, 400s)", async () => {

@@ -102,27 +102,26 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
     return json(reply, clusterInfo(ctx));
   });
 
-  const meta = { config: { audit: "ingest.setup" } };
-  const auth = (request: FastifyRequest) => void requireRole(request, "ingest");
+  // Every start-up endpoint needs the ingest role (checked before the handler runs).
+  const meta = {
+    config: { audit: "ingest.setup" },
+    preHandler: async (request: FastifyRequest) => {
+      requireRole(request, "ingest");
+    },
+  };
 
-  app.get("/_license", meta, async (request, reply) => (auth(request), json(reply, { license: LICENSE })));
-  app.get(
-    "/_xpack",
-    meta,
-    async (request, reply) => (
-      auth(request),
-      json(reply, {
-        build: { hash: "0000000", date: "2024-01-01T00:00:00Z" },
-        license: { uid: LICENSE.uid, type: "basic", mode: "basic", status: "active", expiry_date_in_millis: LICENSE.expiry_date_in_millis },
-        features: {},
-        tagline: "You know, for X",
-      })
-    ),
+  app.get("/_license", meta, async (request, reply) => json(reply, { license: LICENSE }));
+  app.get("/_xpack", meta, async (_request, reply) =>
+    json(reply, {
+      build: { hash: "0000000", date: "2024-01-01T00:00:00Z" },
+      license: { uid: LICENSE.uid, type: "basic", mode: "basic", status: "active", expiry_date_in_millis: LICENSE.expiry_date_in_millis },
+      features: {},
+      tagline: "You know, for X",
+    }),
   );
-  app.get("/_cluster/health", meta, async (request, reply) => (auth(request), json(reply, clusterHealth())));
-  app.get("/_cluster/health/:index", meta, async (request, reply) => (auth(request), json(reply, clusterHealth())));
+  app.get("/_cluster/health", meta, async (request, reply) => json(reply, clusterHealth()));
+  app.get("/_cluster/health/:index", meta, async (request, reply) => json(reply, clusterHealth()));
   app.get("/_cat/health", meta, async (request, reply) => {
-    auth(request);
     const now = ctx.clock.nowMs();
     const epoch = Math.floor(now / 1000);
     const hms = new Date(now).toISOString().slice(11, 19);
@@ -149,7 +148,6 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
     return reply.status(200).type("text/plain; charset=UTF-8").send(`${epoch} ${hms} ${CLUSTER_NAME} green 1 1 1 1 0 0 0 0 - 100.0%\n`);
   });
   const nodes = async (request: FastifyRequest, reply: FastifyReply) => {
-    auth(request);
     const host = String(request.headers.host ?? "127.0.0.1:3100");
     const id = stableId(ctx, "node");
     return json(reply, {
@@ -174,9 +172,8 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
   // Index management: HEAD/GET answer "exists", PUT acknowledges. Keyed by kind and name.
   for (const kind of ["_index_template", "_template", "_component_template", "_ilm/policy", "_ingest/pipeline", "_data_stream"]) {
     const path = `/${kind}/:name`;
-    app.head(path, meta, async (request, reply) => (auth(request), reply.status(200).send()));
+    app.head(path, meta, async (request, reply) => reply.status(200).send());
     app.get(path, meta, async (request, reply) => {
-      auth(request);
       const name = (request.params as { name: string }).name;
       const body = stored.get(`${kind}/${name}`) ?? {};
       if (kind === "_index_template") return json(reply, { index_templates: [{ name, index_template: body }] });
@@ -189,7 +186,6 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
       return json(reply, { [name]: body });
     });
     app.put(path, meta, async (request, reply) => {
-      auth(request);
       const name = (request.params as { name: string }).name;
       const raw = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
       let body: unknown = {};
@@ -214,9 +210,8 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
     });
   }
   // Rollover aliases and explicit index creation (Logstash, older Beats).
-  app.head("/:index", meta, async (request, reply) => (auth(request), reply.status(200).send()));
+  app.head("/:index", meta, async (request, reply) => reply.status(200).send());
   app.put("/:index", meta, async (request, reply) => {
-    auth(request);
     return json(reply, { acknowledged: true, shards_acknowledged: true, index: (request.params as { index: string }).index });
   });
 }

@@ -7,6 +7,7 @@
 import { QueryEngine, compilePipeline, LabelsBuilder, parseExpr } from "../packages/query/dist/index.js";
 import { MemoryStore } from "../packages/storage/dist/index.js";
 import os from "node:os";
+import { Worker } from "node:worker_threads";
 
 const N = Number(process.env.MESHLOG_BENCH_LINES ?? Math.round(500_000 * Number(process.env.MESHLOG_BENCH_SCALE ?? 1)));
 const STREAMS = Number(process.env.MESHLOG_BENCH_STREAMS ?? 12);
@@ -88,6 +89,42 @@ const logfmtOnly = await timed(() => {
 const allStreams = await store.streams("bench", start, end);
 const selectOnly = await timed(async () => { let n = 0; for await (const b of store.select({ tenant: "bench", streamIds: allStreams.map((s) => s.id), start, end, direction: "backward" })) n += b.length; return n; }, 2);
 
+// Parallel potential: the same decode + split + `|=` filter over the raw text, on 1 thread vs one worker per core.
+const sab = new SharedArrayBuffer(raw.length);
+new Uint8Array(sab).set(raw);
+const workerSrc = `
+  const { parentPort, workerData } = require("node:worker_threads");
+  import(workerData.query).then(({ compilePipeline, parseExpr }) => {
+    const f = compilePipeline(parseExpr(workerData.q).stages).prefilter;
+    parentPort.on("message", ({ from, to }) => {
+      const text = Buffer.from(workerData.sab, from, to - from).toString("utf8");
+      let n = 0;
+      for (const l of text.split("\\n")) if (f(l)) n++;
+      parentPort.postMessage(n);
+    });
+    parentPort.postMessage("ready");
+  });`;
+const cuts = (parts) => {
+  const out = [0];
+  for (let k = 1; k < parts; k++) out.push(raw.indexOf(10, Math.floor((raw.length * k) / parts)) + 1);
+  out.push(raw.length);
+  return out;
+};
+async function parallelScan(threads) {
+  const workers = await Promise.all(Array.from({ length: threads }, () => new Promise((resolve) => {
+    const w = new Worker(workerSrc, { eval: true, workerData: { sab, q: '{a="b"} |= "no-such-token-anywhere"', query: new URL("../packages/query/dist/index.js", import.meta.url).href } });
+    w.once("message", () => resolve(w));
+  })));
+  const c = cuts(threads);
+  const t = process.hrtime.bigint();
+  await Promise.all(workers.map((w, k) => new Promise((resolve) => { w.once("message", resolve); w.postMessage({ from: c[k], to: c[k + 1] }); })));
+  const took = ms(t);
+  await Promise.all(workers.map((w) => w.terminate()));
+  return took;
+}
+const par1 = Math.min(await parallelScan(1), await parallelScan(1));
+const parN = Math.min(await parallelScan(os.cpus().length), await parallelScan(os.cpus().length));
+
 const q = (query, extra = {}) => () => engine.query({ tenant: "bench", query, start, end, step: 60_000_000_000n, limit: 100, direction: "backward", ...extra });
 const scan = await timed(q('{source="bench"} |= "no-such-token-anywhere"'), 2);
 const needle = await timed(q(`{source="bench"} |= "${NEEDLE}"`), 2);
@@ -105,6 +142,7 @@ console.log(JSON.stringify({
   lines: N, rawBytes: bytes, streams: STREAMS, generateMs: Math.round(genMs),
   baseline: { bufferIndexOfGBps: +baseGBs.toFixed(3), bufferIndexOfMs: +base.ms.toFixed(1), perLineIncludesGBps: +gbs(perLine.ms).toFixed(3) },
   pipelineOnly: { substringGBps: +gbs(pipeOnly.ms).toFixed(3), substringVsIndexOf: +(gbs(pipeOnly.ms) / baseGBs).toFixed(3), logfmtLabelFilterLinesPerSec: lps(logfmtOnly.ms) },
+  workerThreads: { threads: os.cpus().length, oneThreadGBps: +gbs(par1).toFixed(3), allThreadsGBps: +gbs(parN).toFixed(3), speedup: +(par1 / parN).toFixed(2) },
   storeSelectOnly: { ms: Math.round(selectOnly.ms), linesPerSec: lps(selectOnly.ms) },
   engine: {
     substringScan: { ms: Math.round(scan.ms), GBps: +gbs(scan.ms).toFixed(3), linesPerSec: lps(scan.ms), vsIndexOf: +(gbs(scan.ms) / baseGBs).toFixed(3) },

@@ -10,7 +10,7 @@ const defaults = serverConfigSchema.parse({});
 const rows = [];
 const unwrap = (s) => {
   let cur = s;
-  for (let i = 0; i < 10 && cur?.def && ["default", "optional", "nullable"].includes(cur.def.type); i++) cur = cur.def.innerType;
+  for (let i = 0; i < 10 && cur?.def && ["default", "prefault", "optional", "nullable"].includes(cur.def.type); i++) cur = cur.def.innerType;
   return cur;
 };
 const walk = (schema, prefix, dflt) => {
@@ -24,6 +24,11 @@ const walk = (schema, prefix, dflt) => {
     }
     const type = inner.def.type === "enum" ? Object.values(inner.def.entries).map((v) => `\`${v}\``).join(" \\| ") : inner.def.type;
     const description = (field.description ?? inner.description ?? "").replace(/\s*Env MESHLOG_[A-Z_]+\.?/g, "").replace(/, flag --[a-z-]+\.?/g, ".").replace(/\.\.$/, ".");
+    if (inner.def.type === "union" && path.startsWith("redaction.rules.")) {
+      const off = ["ipv4", "ipv6"].includes(key);
+      rows.push(`| \`${path}\` | boolean \\| mode | ${off ? "off" : "on"} |  | Built-in rule ${key}: true/false, or a mode (mask, hash, drop). |`);
+      continue;
+    }
     rows.push(`| \`${path}\` | ${type} | \`${JSON.stringify(dflt?.[key])}\` | ${envFor[path] ? `\`${envFor[path]}\`` : ""} | ${description} |`);
   }
 };

@@ -13,6 +13,7 @@ import { serverModules, startModules, type Stoppable } from "./modules.js";
 import { loadBootstrapToken } from "./bootstrap-token.js";
 import { openStore } from "./store-factory.js";
 import { SourceTracker } from "./features/sources/source-tracker.js";
+import { installRedaction } from "./features/redaction/redaction.js";
 
 export interface RunningServer {
   readonly ctx: ServerContext;
@@ -39,6 +40,7 @@ export async function startServer(config: ServerConfig, opts: { print?: (s: stri
     ingest: new IngestWriter(store, metrics, log),
     services: new Map([["bootstrapToken", adminToken]]),
   };
+  installRedaction(ctx);
   const sources = new SourceTracker();
   ctx.services.set("sources", sources);
   ctx.ingest.onStored((tenant, records) => sources.observe(tenant, records));

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { CoreErrors, MeshlogError } from "@meshlog/core";
+import { redactionConfigSchema } from "@meshlog/pipeline";
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]*):\d{1,5}$|^$/, "must be HOST:PORT (empty disables)");
 
@@ -61,6 +62,10 @@ export const serverConfigSchema = z
       })
       .strict()
       .default({ authFailureBurst: 20, authFailureRefillPerMinute: 20, clientCertPrincipals: {}, tlsReloadIntervalMs: 1000 }),
+    redaction: redactionConfigSchema
+      .extend({ enabled: z.boolean().default(true).describe("Redact secrets and PII (cards, JWTs, bearer tokens, cloud keys, passwords, emails, SSNs) before anything is written. Env MESHLOG_REDACTION.") })
+      .prefault({})
+      .describe("Redaction applied to every record before it is stored (see docs/specs/fields.md)."),
     storage: z
       .object({
         sealMaxBytes: z.number().int().positive().default(2 * 1024 * 1024).describe("Seal a stream's head into a block at this many uncompressed bytes."),
@@ -105,6 +110,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_INGEST_BURST: "ingest.burstBytes",
   MESHLOG_INGEST_MAX_STREAMS: "ingest.maxStreamsPerTenant",
   MESHLOG_SEAL_MAX_AGE: "storage.sealMaxAgeSeconds",
+  MESHLOG_REDACTION: "redaction.enabled",
   MESHLOG_AUTH_FAILURE_BURST: "security.authFailureBurst",
   MESHLOG_AUTH_FAILURE_REFILL: "security.authFailureRefillPerMinute",
   MESHLOG_TLS_RELOAD_INTERVAL_MS: "security.tlsReloadIntervalMs",

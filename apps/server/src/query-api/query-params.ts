@@ -66,7 +66,7 @@ export function rangeParams(p: Params, clock: Clock, defaultSinceNs: bigint): { 
   const since = sinceText !== undefined ? parseStepParam(sinceText, "since") : defaultSinceNs;
   const startText = str(p, "start");
   const start = startText !== undefined ? parseTimeParam(startText, "start") : end - since;
-  if (end < start) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "invalid start and end: end timestamp must not be before or equal to start time");
+  if (end < start) throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, "invalid start and end: end timestamp must not be before start time");
   return { start, end };
 }
 

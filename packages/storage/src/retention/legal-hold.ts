@@ -98,7 +98,7 @@ export class HoldStore {
   }
 
   /** Validates and stores a new hold; resolves once it is durable. Throws RETENTION_HOLD_INVALID naming the field. */
-  place(req: NewHold): Promise<LegalHold> {
+  async place(req: NewHold): Promise<LegalHold> {
     const bad = (field: string, msg: string): never => {
       throw new MeshlogError(RetentionErrors.RETENTION_HOLD_INVALID, `Legal hold ${field}: ${msg}`, { details: { field } });
     };

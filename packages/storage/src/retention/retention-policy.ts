@@ -55,6 +55,7 @@ export function isAuditStream(tenant: string, labels: Labels): boolean {
 }
 
 const MAX_RULES = 256;
+const MAX_SELECTOR = 4096;
 
 /**
  * The retention policies of every tenant. Resolution is deterministic: the first matching rule wins,
@@ -117,19 +118,22 @@ export class RetentionPolicies {
     const fail = (msg: string): never => {
       throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `Retention policy of tenant "${policy.tenant}": ${msg}`);
     };
+    const extra = Object.keys(policy).filter((k) => !["tenant", "default", "rules", "version", "updatedAt", "updatedBy"].includes(k));
+    if (extra.length > 0) fail(`unknown field "${extra[0]}" (a policy has "default" and "rules")`);
     if (!Array.isArray(policy.rules)) fail("rules must be a list of {selector, retention}");
     if (policy.rules.length > MAX_RULES) fail(`has ${policy.rules.length} rules, more than the ${MAX_RULES} allowed`);
     const window = this.settings.auditWindowDays;
     const auditTenant = policy.tenant === AUDIT_TENANT;
     const defaultDays = policy.default === undefined ? undefined : parseRetentionDays(policy.default, `Retention policy of tenant "${policy.tenant}", default`);
-    if (auditTenant && (defaultDays ?? this.settings.defaultDays) < window && defaultDays !== undefined) {
+    if (auditTenant && defaultDays !== undefined && defaultDays < window) {
       fail(`default ${policy.default} is shorter than the ${window}-day audit window required for the audit tenant`);
     }
     const rules = policy.rules.map((r, i) => {
-      const where = `rule ${i + 1} (${JSON.stringify(r?.selector)})`;
+      const where = `rule ${i + 1} (${JSON.stringify(r?.selector)?.slice(0, 100)})`;
       if (typeof r !== "object" || r === null || typeof r.selector !== "string") return fail(`${where}: each rule needs a selector string and a retention`);
-      const extra = Object.keys(r).filter((k) => k !== "selector" && k !== "retention");
-      if (extra.length > 0) fail(`${where}: unknown field "${extra[0]}"`);
+      const extraKeys = Object.keys(r).filter((k) => k !== "selector" && k !== "retention");
+      if (extraKeys.length > 0) fail(`${where}: unknown field "${extraKeys[0]}"`);
+      if (r.selector.length > MAX_SELECTOR) fail(`${where}: selector is longer than ${MAX_SELECTOR} characters`);
       const days = parseRetentionDays(r.retention, `Retention policy of tenant "${policy.tenant}", ${where}`);
       let sel: CompiledSelector;
       try {

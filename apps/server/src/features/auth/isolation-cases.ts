@@ -69,6 +69,8 @@ export const READ_CASES: readonly ReadCase[] = [
   },
   { route: "/api/v1/sources", method: "GET", path: "/api/v1/sources", showsOwnData: false },
   { route: "/api/v1/session", method: "GET", path: "/api/v1/session", showsOwnData: false },
+  { route: "/api/v1/compliance/ledger", method: "GET", path: "/api/v1/compliance/ledger", showsOwnData: false },
+  { route: "/api/v1/compliance/keys", method: "GET", path: "/api/v1/compliance/keys", showsOwnData: false },
   { route: "/api/v1/audit", method: "GET", path: "/api/v1/audit?since=1h", showsOwnData: false },
   { route: "/api/v1/tokens", method: "GET", path: "/api/v1/tokens", showsOwnData: false },
   { route: "/api/v1/principals", method: "GET", path: "/api/v1/principals", showsOwnData: false },

@@ -313,25 +313,28 @@ describe("tenant and scope isolation", () => {
     const viewers = await Promise.all(
       actors.filter((a) => a.name.includes("analyst of A") && a.expectRead === "data").map(async (a) => ({ a, conn: await open(a.token) })),
     );
-    for (const v of viewers) assert.equal(v.conn.status, 101, `${v.a.name} could not open a tail`);
-    const ts = new Date().toISOString();
-    assert.equal(
-      await ingest(ingestB, [{ timestamp: ts, body: "TENANT_B_BODY_MARKER live", labels: { namespace: "team-a", owner: "TENANT_B_LABEL_MARKER" } }]),
-      200,
-    );
-    assert.equal(
-      await ingest(ingestA, [
-        { timestamp: ts, body: "TEAM_B_BODY_MARKER live", labels: { namespace: "team-b" } },
-        { timestamp: ts, body: `${VISIBLE} live`, labels: { namespace: "team-a" } },
-      ]),
-      200,
-    );
-    for (let i = 0; i < 100 && viewers.some((v) => !v.conn.messages.join("").includes(`${VISIBLE} live`)); i++) await new Promise((r) => setTimeout(r, 50));
-    for (const v of viewers) {
-      const seen = v.conn.messages.join("\n");
-      assert.ok(seen.includes(`${VISIBLE} live`), `${v.a.name} did not receive its own live line`);
-      for (const secret of v.a.secrets) assert.ok(!seen.includes(secret), `${v.a.name} tail leaked ${secret}`);
-      v.conn.ws?.close();
+    try {
+      for (const v of viewers) assert.equal(v.conn.status, 101, `${v.a.name} could not open a tail`);
+      const ts = new Date().toISOString();
+      assert.equal(
+        await ingest(ingestB, [{ timestamp: ts, body: "TENANT_B_BODY_MARKER live", labels: { namespace: "team-a", owner: "TENANT_B_LABEL_MARKER" } }]),
+        200,
+      );
+      assert.equal(
+        await ingest(ingestA, [
+          { timestamp: ts, body: "TEAM_B_BODY_MARKER live", labels: { namespace: "team-b" } },
+          { timestamp: ts, body: `${VISIBLE} live`, labels: { namespace: "team-a" } },
+        ]),
+        200,
+      );
+      for (let i = 0; i < 100 && viewers.some((v) => !v.conn.messages.join("").includes(`${VISIBLE} live`)); i++) await new Promise((r) => setTimeout(r, 50));
+      for (const v of viewers) {
+        const seen = v.conn.messages.join("\n");
+        assert.ok(seen.includes(`${VISIBLE} live`), `${v.a.name} did not receive its own live line`);
+        for (const secret of v.a.secrets) assert.ok(!seen.includes(secret), `${v.a.name} tail leaked ${secret}`);
+      }
+    } finally {
+      for (const v of viewers) v.conn.ws?.terminate();
     }
   });
 

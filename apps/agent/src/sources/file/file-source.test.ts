@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -209,6 +209,46 @@ test("hostile input: binary garbage, an over-long line and invalid UTF-8 never s
       assert.ok(ctx.records.every((r) => r.body.length <= 2048));
     } finally {
       await src.stop();
+    }
+  });
+});
+
+test("copytruncate, live or while the source was stopped, recovers the unread tail from the copy", async () => {
+  await withDir(async (dir) => {
+    const f = join(dir, "a.log");
+    writeFileSync(f, "l1-aaaaaaaaaaaaaaaa\nl2-bbbbbbbbbbbbbbbb\n");
+    const saved = new Map<string, unknown>();
+    const ctx1 = fakeSourceContext("s", saved);
+    const s1 = fileSource.create(cfg({ include: [f], start_at: "beginning" }), ctx1);
+    await s1.start();
+    await waitFor("l1 l2", () => ctx1.records.length === 2);
+    await s1.stop();
+    appendFileSync(f, "l3-unread-before-rotation\n");
+    copyFileSync(f, join(dir, "a.log.1"));
+    truncateSync(f, 0);
+    appendFileSync(f, "n1\n");
+    const ctx2 = fakeSourceContext("s", saved);
+    const s2 = fileSource.create(cfg({ include: [f], start_at: "beginning" }), ctx2);
+    await s2.start();
+    try {
+      await waitFor("l3 and n1", () => ctx2.records.length === 2);
+      assert.deepEqual(
+        ctx2.records.map((r) => r.body),
+        ["l3-unread-before-rotation", "n1"],
+      );
+      appendFileSync(f, "n2-live-before-copy\n");
+      await waitFor("n2", () => ctx2.records.length === 3);
+      appendFileSync(f, "n3-written-just-before-the-copy\n");
+      copyFileSync(f, join(dir, "a.log.2"));
+      truncateSync(f, 0);
+      appendFileSync(f, "m1\n");
+      await waitFor("n3 and m1", () => ctx2.records.length === 5);
+      assert.deepEqual(
+        ctx2.records.slice(3).map((r) => r.body),
+        ["n3-written-just-before-the-copy", "m1"],
+      );
+    } finally {
+      await s2.stop();
     }
   });
 });

@@ -156,16 +156,17 @@ export class FileTailer {
     if (fh === undefined) return undefined;
     const size = (await fh.stat()).size;
     let offset = 0;
-    if (cp !== undefined && typeof cp.offset === "number" && cp.offset <= size && (await this.#fingerprintOk(fh, cp.fpLen, cp.fpCrc))) offset = cp.offset;
-    else if (cp === undefined && this.#first && this.#o.startAt === "end") offset = size;
-    else if (cp !== undefined)
-      this.#ctx.logger.warn("file changed since its checkpoint (truncated or replaced); reading from the start", {
-        source: this.#ctx.name,
-        path,
-        checkpoint: cp.offset,
-        size,
-      });
-    const fp = await this.#fingerprint(fh);
+    let fp: { len: number; crc: number };
+    const valid = cp !== undefined && typeof cp.offset === "number" && typeof cp.fpLen === "number" && typeof cp.fpCrc === "number";
+    if (valid) {
+      // Resume at the checkpoint with its fingerprint. When the file was truncated or copytruncated while the
+      // agent was down, the first read notices the mismatch and recovers from the copy like a live truncation.
+      offset = cp.offset;
+      fp = { len: cp.fpLen, crc: cp.fpCrc };
+    } else {
+      if (cp === undefined && this.#first && this.#o.startAt === "end") offset = size;
+      fp = await this.#fingerprint(fh);
+    }
     const t: Tracked = {
       key,
       path,

@@ -8,6 +8,7 @@ import type { ServerContext } from "../../context.js";
 import type { RouteConfig } from "../../http/route-module.js";
 import { installQueryConcurrency } from "../limits/query-concurrency.js";
 import { tlsEnabled, watchTlsFiles } from "../tls/tls-options.js";
+import { inferRows } from "./audit-rows.js";
 import { CALLER_AUTH_SERVICE, CallerAuth } from "./caller-auth.js";
 import type { CredentialKind } from "./principal.js";
 
@@ -101,6 +102,15 @@ export async function installHttpSecurity(app: FastifyInstance, ctx: ServerConte
 
   await installQueryConcurrency(app, ctx);
 
+  // Routes that do not report request.auditRows get a row count inferred from their JSON answer.
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (request.auditRows === undefined && request.principal !== undefined && reply.statusCode < 300 && typeof payload === "string") {
+      const rows = inferRows(payload);
+      if (rows !== undefined) request.auditRows = rows;
+    }
+    return payload;
+  });
+
   if (tlsEnabled(ctx.config)) {
     const watcher = watchTlsFiles(ctx.config, app.server as unknown as TlsServer, ctx.log, ctx.config.security.tlsReloadIntervalMs);
     ctx.services.set(TLS_RELOAD_SERVICE, watcher.reload);
@@ -141,6 +151,7 @@ function auditResponse(ctx: ServerContext, request: FastifyRequest, reply: Fasti
     ...(p.scope !== undefined ? { scope: p.scope } : {}),
     ...(typeof requested === "string" && requested !== "" && requested !== request.tenant ? { requestedTenant: clip(requested, 64) } : {}),
     ...userAgent(request),
+    ...queryText(request),
     ...(request.auditDetails ?? {}),
   };
   ctx.audit.record({
@@ -156,6 +167,15 @@ function auditResponse(ctx: ServerContext, request: FastifyRequest, reply: Fasti
     details,
     ...(request.auditRows !== undefined ? { rows: request.auditRows } : {}),
   });
+}
+
+/** The LogQL text of a query request (query or match[] parameter, query string or form body), clipped. */
+function queryText(request: FastifyRequest): { query?: string } {
+  const pick = (src: unknown): unknown =>
+    src !== null && typeof src === "object" ? ((src as Record<string, unknown>).query ?? (src as Record<string, unknown>)["match[]"]) : undefined;
+  const q = pick(request.query) ?? pick(request.body);
+  const text = Array.isArray(q) ? q.filter((x) => typeof x === "string").join(" ") : q;
+  return typeof text === "string" && text !== "" ? { query: clip(text, 1000) } : {};
 }
 
 function userAgent(request: FastifyRequest): { userAgent?: string } {

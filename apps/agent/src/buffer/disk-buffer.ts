@@ -8,7 +8,8 @@ import { AgentErrors } from "../errors.js";
 import type { CheckpointStore } from "../checkpoints/checkpoint-store.js";
 import { M, type Metrics } from "../runtime/metrics.js";
 import { decodeRecord, encodeRecord, type StoredRecord } from "./record-codec.js";
-import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, encodeFrame, segmentFileName, segmentHeader, segmentNumberOf } from "./segment-file.js";
+import { SEGMENT_HEADER_BYTES, encodeFrame, segmentFileName, segmentHeader } from "./segment-file.js";
+import { SegmentReader, type DecodedFrame } from "./segment-reader.js";
 import { recoverSegments } from "./segment-recovery.js";
 import { loadCursors, saveCursors, type Cursor } from "./cursor-file.js";
 
@@ -72,11 +73,11 @@ export class DiskBuffer {
   #spaceWaiters: (() => void)[] = [];
   #dataWaiters: (() => void)[] = [];
   #cursorSave: Promise<void> = Promise.resolve();
-  readonly #readFds = new Map<number, FileHandle>();
-  #cache: { seg: number; off: number; next: number; records: StoredRecord[] } | undefined;
+  readonly #reader: SegmentReader;
 
   private constructor(o: DiskBufferOptions) {
     this.#o = o;
+    this.#reader = new SegmentReader(o.dir);
   }
 
   /** Opens (or creates) the buffer, truncating torn tails and replaying checkpoint updates. */
@@ -143,9 +144,10 @@ export class DiskBuffer {
 
   /**
    * Appends records together with the source checkpoint updates they complete. Resolves once written
-   * (and fsynced when configured); waits while the buffer is full under the block policy.
+   * (and fsynced when configured); waits while the buffer is full under the block policy, until `signal`
+   * aborts (then nothing is written and the source's checkpoint does not move).
    */
-  async write(records: readonly LogRecord[], updates?: Record<string, unknown>): Promise<void> {
+  async write(records: readonly LogRecord[], updates?: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new MeshlogError(AgentErrors.AGENT_BUFFER_CLOSED, `Cannot write to disk buffer "${this.#o.dir}": it is closed`);
     if (records.length === 0 && updates === undefined) return;
     const recordsJson = JSON.stringify(records.map(encodeRecord));
@@ -163,9 +165,14 @@ export class DiskBuffer {
       if (!blocked) this.#o.metrics.inc(...M.bufferBlocked);
       blocked = true;
       this.#gauge();
-      await new Promise<void>((r) => this.#spaceWaiters.push(r));
+      await new Promise<void>((r) => {
+        this.#spaceWaiters.push(r);
+        signal?.addEventListener("abort", () => r(), { once: true });
+      });
       if (this.#closed)
         throw new MeshlogError(AgentErrors.AGENT_BUFFER_CLOSED, `Cannot write to disk buffer "${this.#o.dir}": it closed while waiting for space`);
+      if (signal?.aborted === true)
+        throw new MeshlogError(AgentErrors.AGENT_BUFFER_CLOSED, `Write to disk buffer "${this.#o.dir}" cancelled: its source stopped while waiting for space`);
     }
     const seq = this.#nextSeq++;
     const meta = JSON.stringify(updates === undefined ? { s: seq } : { s: seq, c: updates });
@@ -266,7 +273,7 @@ export class DiskBuffer {
     const cur = { ...c };
     const size = this.#sizes.get(cur.seg) ?? 0;
     while (cur.off < size) {
-      const f = await this.#readFrame(cur.seg, cur.off);
+      const f = await this.#reader.frame(cur.seg, cur.off);
       n += f.records.length - cur.idx;
       cur.off = f.next;
       cur.idx = 0;
@@ -276,8 +283,7 @@ export class DiskBuffer {
 
   async #deleteSegment(seg: number): Promise<void> {
     await this.#o.checkpoints.persist();
-    await this.#readFds.get(seg)?.close();
-    this.#readFds.delete(seg);
+    await this.#reader.forget(seg);
     this.#sizes.delete(seg);
     await unlink(join(this.#o.dir, segmentFileName(seg))).catch(() => undefined);
     for (const w of this.#spaceWaiters.splice(0)) w();
@@ -294,27 +300,6 @@ export class DiskBuffer {
       await this.#deleteSegment(seg);
     }
     this.#gauge();
-  }
-
-  async #readFrame(seg: number, off: number): Promise<{ records: StoredRecord[]; next: number }> {
-    const c = this.#cache;
-    if (c !== undefined && c.seg === seg && c.off === off) return c;
-    let fh = this.#readFds.get(seg);
-    if (fh === undefined) {
-      fh = await open(join(this.#o.dir, segmentFileName(seg)), "r");
-      this.#readFds.set(seg, fh);
-    }
-    const head = Buffer.alloc(FRAME_HEADER_BYTES);
-    await fh.read(head, 0, FRAME_HEADER_BYTES, off);
-    const len = head.readUInt32BE(0);
-    const whole = Buffer.alloc(FRAME_HEADER_BYTES + len);
-    const { bytesRead } = await fh.read(whole, 0, whole.length, off);
-    const f = checkFrame(whole.subarray(0, bytesRead), 0);
-    if (!f.ok) throw new MeshlogError(AgentErrors.AGENT_BUFFER_CORRUPT, `Cannot read buffer segment "${segmentFileName(seg)}": ${f.reason} at offset ${off}`);
-    const nl = f.payload.indexOf(10);
-    const records = JSON.parse(f.payload.subarray(nl + 1).toString("utf8")) as StoredRecord[];
-    this.#cache = { seg, off, next: off + whole.length, records };
-    return this.#cache;
   }
 
   /**
@@ -338,9 +323,9 @@ export class DiskBuffer {
         c.idx = 0;
         continue;
       }
-      let f: { records: StoredRecord[]; next: number };
+      let f: DecodedFrame;
       try {
-        f = await this.#readFrame(c.seg, c.off);
+        f = await this.#reader.frame(c.seg, c.off);
       } catch (err) {
         if (this.#sizes.has(c.seg)) throw err;
         continue; // the segment was dropped (drop_oldest) while it was being read: move on
@@ -425,7 +410,6 @@ export class DiskBuffer {
     await this.#saveCursors();
     await this.#o.checkpoints.persist();
     await this.#fh?.close();
-    for (const fh of this.#readFds.values()) await fh.close();
-    this.#readFds.clear();
+    await this.#reader.close();
   }
 }

@@ -99,9 +99,12 @@ test("self-monitoring endpoint answers /metrics in Prometheus text and /health a
     assert.match(metrics, /meshlog_agent_buffer_bytes \d+/);
     const health = await fetch(`http://127.0.0.1:${addr.port}/health`);
     assert.equal(health.status, 200);
-    const h = (await health.json()) as { status: string; sinks: string[] };
-    assert.equal(h.status, "ok");
-    assert.deepEqual(h.sinks, ["server"]);
+    const h = (await health.json()) as { status: string; sinks: { name: string; failing: boolean; lastError?: string }[] };
+    assert.equal(h.sinks[0]?.name, "server");
+    await waitFor("the unreachable sink to show", async () => {
+      const cur = (await (await fetch(`http://127.0.0.1:${addr.port}/health`)).json()) as typeof h;
+      return cur.status === "degraded" && cur.sinks[0]?.failing === true && (cur.sinks[0]?.lastError ?? "").length > 0;
+    });
     assert.equal((await fetch(`http://127.0.0.1:${addr.port}/nope`)).status, 404);
   } finally {
     await agent.stop();

@@ -42,6 +42,8 @@ export class Agent {
   #buffer!: DiskBuffer;
   #api: ApiServer | undefined;
   #sources = new Map<string, Source>();
+  /** Aborted when sources stop, so an emit waiting for buffer space gives up instead of racing a successor. */
+  #sourceStop = new AbortController();
   #runners: SinkRunner[] = [];
   #stages: Stage[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -95,13 +97,16 @@ export class Agent {
     });
   }
 
+  /** `degraded` while the buffer is full or a sink is retrying; the HTTP status stays 200 (liveness). */
   #health(): { status: "ok" | "degraded"; [k: string]: unknown } {
+    const sinks = this.#runners.map((r) => r.status());
+    const full = this.#buffer.isFull();
     return {
-      status: "ok",
+      status: full || sinks.some((s) => s.failing) ? "degraded" : "ok",
       bufferBytes: this.#buffer.totalBytes,
-      bufferFull: this.#buffer.isFull(),
+      bufferFull: full,
       sources: [...this.#sources.keys()],
-      sinks: this.#config.sinks.map((s) => s.name),
+      sinks,
     };
   }
 
@@ -142,6 +147,7 @@ export class Agent {
 
   #sourceContext(name: string): SourceContext {
     const prefix = `${name}/`;
+    const stop = this.#sourceStop.signal;
     const c = this.#config;
     return {
       name,
@@ -171,7 +177,7 @@ export class Agent {
           updates = {};
           for (const [k, v] of Object.entries(checkpoints)) updates[prefix + k] = v;
         }
-        await this.#buffer.write(out, updates);
+        await this.#buffer.write(out, updates, stop);
       },
     };
   }
@@ -186,7 +192,9 @@ export class Agent {
   }
 
   async #stopComponents(): Promise<void> {
+    this.#sourceStop.abort();
     for (const s of this.#sources.values()) await s.stop();
+    this.#sourceStop = new AbortController();
     this.#sources.clear();
     for (const r of this.#runners) await r.stop();
     this.#runners = [];

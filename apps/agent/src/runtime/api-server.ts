@@ -1,4 +1,5 @@
-// Local self-monitoring endpoint: GET /metrics (Prometheus text) and GET /health (JSON).
+// Local self-monitoring endpoint: GET /metrics (Prometheus text) and GET /health (JSON, always 200 while
+// the process serves, so a liveness probe never restarts an agent that is only waiting for its server).
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,7 +22,7 @@ export class ApiServer {
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(metrics.render());
       } else if (path === "/health") {
         const h = health();
-        res.writeHead(h.status === "ok" ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(h));
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(h));
       } else {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${path}; try /metrics or /health` }));
       }

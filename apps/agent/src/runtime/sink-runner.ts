@@ -48,6 +48,8 @@ export class SinkRunner {
   readonly #retry: RetryPolicy;
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
+  #failingSince: number | undefined;
+  #lastError = "";
 
   constructor(o: {
     name: string;
@@ -104,6 +106,8 @@ export class SinkRunner {
         this.#metrics.inc(...M.sinkRequests, labels);
         const r = await this.#sink.send(batch.records);
         if (r.status === "retry") {
+          this.#failingSince ??= Date.now();
+          this.#lastError = r.reason;
           if (signal.aborted) return;
           this.#metrics.inc(...M.sinkRetries, labels);
           const wait = backoffMs(attempt, this.#retry, r.afterMs);
@@ -128,10 +132,17 @@ export class SinkRunner {
             this.#logger.warn("destination rejected some records", { sink: this.#name, rejected: bad, first: r.rejected?.[0]?.error });
           }
         }
+        this.#failingSince = undefined;
         await this.#buffer.ack(this.#name, batch);
         break;
       }
     }
+  }
+
+  /** For /health: whether the destination currently fails, since when, and why. */
+  status(): { name: string; failing: boolean; failingForMs?: number; lastError?: string } {
+    if (this.#failingSince === undefined) return { name: this.#name, failing: false };
+    return { name: this.#name, failing: true, failingForMs: Date.now() - this.#failingSince, lastError: this.#lastError.slice(0, 300) };
   }
 
   /**

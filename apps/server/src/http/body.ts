@@ -1,10 +1,10 @@
 // Request body helpers: Content-Encoding decoding with a size bound (no zip bombs) and JSON parsing with clear errors.
 
 import { gunzipSync, inflateSync, brotliDecompressSync, constants } from "node:zlib";
-import { decompress as zstdDecompress } from "fzstd";
 import type { FastifyRequest } from "fastify";
 import { MeshlogError } from "@meshlog/core";
 import { ServerErrors } from "../errors.js";
+import { decodeZstdBounded } from "./bounded-zstd.js";
 
 /** Decodes the body per Content-Encoding (gzip, deflate, br, zstd, identity), refusing output over maxBytes. */
 export function decodeBody(request: FastifyRequest, maxBytes: number): Buffer {
@@ -32,11 +32,9 @@ export function decodeBytes(raw: Buffer, encoding: string, maxBytes: number): Bu
       case "br":
         out = brotliDecompressSync(raw, { maxOutputLength: maxBytes + 1, params: { [constants.BROTLI_PARAM_SIZE_HINT]: 0 } });
         break;
-      case "zstd": {
-        const u = zstdDecompress(raw);
-        out = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      case "zstd":
+        out = decodeZstdBounded(raw, maxBytes);
         break;
-      }
       default:
         throw new MeshlogError(ServerErrors.INGEST_BAD_ENCODING, `Content-Encoding "${encoding}" is not supported (use gzip, deflate, br, zstd or none)`);
     }

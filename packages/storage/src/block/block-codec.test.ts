@@ -46,20 +46,36 @@ const recordArb = fc.record({
 
 test("any records survive seal and open unchanged, with a matching Merkle root", () => {
   fc.assert(
-    fc.property(fc.array(recordArb, { minLength: 1, maxLength: 60 }), fc.constantFrom("brotli", "gzip", "none") as fc.Arbitrary<"brotli" | "gzip" | "none">, (rows, codec) => {
-      const records: LogRecord[] = sortByTime(
-        rows.map((r) => ({ timestamp: r.timestamp, observedTimestamp: r.timestamp + r.obsDelta, severityNumber: r.severityNumber, severityText: r.severityText, body: r.body, attributes: { ...r.attributes }, resource: { ...r.resource }, traceId: r.traceId, spanId: r.spanId, tenant: "t1", labels })),
-      );
-      const inp = input({ codec });
-      const sealed = sealBlock(records, inp, cipher);
-      const header = parseBlockHeader(sealed.bytes);
-      assert.equal(header.headerHash, sealed.header.headerHash);
-      assert.equal(header.meta.rows, records.length);
-      assert.equal(header.meta.minTime, records[0]?.timestamp);
-      const opened = openBlock(sealed.bytes, header, inp.dataKey, cipher, true);
-      assert.deepEqual(opened.records, records);
-      assert.equal(plaintextRootOf(opened), header.meta.plaintextRoot);
-    }),
+    fc.property(
+      fc.array(recordArb, { minLength: 1, maxLength: 60 }),
+      fc.constantFrom("brotli", "gzip", "none") as fc.Arbitrary<"brotli" | "gzip" | "none">,
+      (rows, codec) => {
+        const records: LogRecord[] = sortByTime(
+          rows.map((r) => ({
+            timestamp: r.timestamp,
+            observedTimestamp: r.timestamp + r.obsDelta,
+            severityNumber: r.severityNumber,
+            severityText: r.severityText,
+            body: r.body,
+            attributes: { ...r.attributes },
+            resource: { ...r.resource },
+            traceId: r.traceId,
+            spanId: r.spanId,
+            tenant: "t1",
+            labels,
+          })),
+        );
+        const inp = input({ codec });
+        const sealed = sealBlock(records, inp, cipher);
+        const header = parseBlockHeader(sealed.bytes);
+        assert.equal(header.headerHash, sealed.header.headerHash);
+        assert.equal(header.meta.rows, records.length);
+        assert.equal(header.meta.minTime, records[0]?.timestamp);
+        const opened = openBlock(sealed.bytes, header, inp.dataKey, cipher, true);
+        assert.deepEqual(opened.records, records);
+        assert.equal(plaintextRootOf(opened), header.meta.plaintextRoot);
+      },
+    ),
     { numRuns: 150 },
   );
 });
@@ -102,7 +118,10 @@ test("header parsing rejects truncated, oversized and hostile inputs with an off
   const rnd = prng(6);
   const { bytes, header } = sealBlock([sampleRecord(rnd, "t1", labels, 5n)], input(), cipher);
   for (const cut of [0, 5, 12, 16, 40, header.aadEnd, header.headerEnd, header.headerEnd + 2]) {
-    assert.throws(() => parseBlockHeader(bytes.subarray(0, cut)), (e: unknown) => e instanceof BlockFormatError && typeof e.offset === "number");
+    assert.throws(
+      () => parseBlockHeader(bytes.subarray(0, cut)),
+      (e: unknown) => e instanceof BlockFormatError && typeof e.offset === "number",
+    );
   }
   const big = Buffer.from(bytes);
   big.writeUInt32LE(0x7fffffff, 12);

@@ -22,7 +22,9 @@ const BROTLI_QUALITY = 4;
 export function compress(codec: BlockCodec, data: Buffer): Buffer {
   switch (codec) {
     case "brotli":
-      return brotliCompressSync(data, { params: { [zc.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zc.BROTLI_PARAM_LGWIN]: 22, [zc.BROTLI_PARAM_SIZE_HINT]: data.length } });
+      return brotliCompressSync(data, {
+        params: { [zc.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zc.BROTLI_PARAM_LGWIN]: 22, [zc.BROTLI_PARAM_SIZE_HINT]: data.length },
+      });
     case "gzip":
       return gzipSync(data, { level: 6 });
     case "none":

@@ -130,24 +130,47 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
   const sev = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) sev[i] = (records[i] as LogRecord).severityNumber & 0xff;
   w.bytes(sev);
-  putStringColumn(w, records.map((r) => r.severityText));
+  putStringColumn(
+    w,
+    records.map((r) => r.severityText),
+  );
   // Bodies: lengths, then the concatenated UTF-8.
   const bodies = records.map((r) => Buffer.from(r.body, "utf8"));
   for (const b of bodies) w.uvarint(b.length);
   for (const b of bodies) w.bytes(b);
   const bodyText = records.map((r) => r.body);
-  putIdColumn(w, records.map((r) => r.traceId), bodyText, HEX32);
-  putIdColumn(w, records.map((r) => r.spanId), bodyText, HEX16);
-  putStringColumn(w, records.map((r) => JSON.stringify(r.resource)));
+  putIdColumn(
+    w,
+    records.map((r) => r.traceId),
+    bodyText,
+    HEX32,
+  );
+  putIdColumn(
+    w,
+    records.map((r) => r.spanId),
+    bodyText,
+    HEX16,
+  );
+  putStringColumn(
+    w,
+    records.map((r) => JSON.stringify(r.resource)),
+  );
   // Attributes: frequent keys as columns, the rest as a residual per row.
   const counts = new Map<string, number>();
   for (const r of records) for (const k in r.attributes) counts.set(k, (counts.get(k) ?? 0) + 1);
-  const frequent = [...counts].filter(([, c]) => c >= n * FREQUENT_KEY_RATIO).sort((a, b) => b[1] - a[1]).slice(0, MAX_FREQUENT_KEYS).map(([k]) => k);
+  const frequent = [...counts]
+    .filter(([, c]) => c >= n * FREQUENT_KEY_RATIO)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_FREQUENT_KEYS)
+    .map(([k]) => k);
   const frequentSet = new Set(frequent);
   w.uvarint(frequent.length);
   for (const k of frequent) {
     w.str(k);
-    putStringColumn(w, records.map((r) => (Object.hasOwn(r.attributes, k) ? r.attributes[k] : undefined)));
+    putStringColumn(
+      w,
+      records.map((r) => (Object.hasOwn(r.attributes, k) ? r.attributes[k] : undefined)),
+    );
   }
   const residualKeys = new Map<string, number>();
   for (const [k] of counts) if (!frequentSet.has(k)) residualKeys.set(k, residualKeys.size);

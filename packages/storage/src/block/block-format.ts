@@ -103,10 +103,14 @@ function bad(message: string, offset: number): never {
 function parseMeta(json: string): BlockMeta {
   const o = JSON.parse(json) as Record<string, unknown>;
   const str = (k: string): string => (typeof o[k] === "string" ? (o[k] as string) : bad(`header field ${k} is missing or not a string`, 16));
-  const num = (k: string): number => (typeof o[k] === "number" && Number.isSafeInteger(o[k]) && (o[k] as number) >= 0 ? (o[k] as number) : bad(`header field ${k} is not a non-negative integer`, 16));
+  const num = (k: string): number =>
+    typeof o[k] === "number" && Number.isSafeInteger(o[k]) && (o[k] as number) >= 0
+      ? (o[k] as number)
+      : bad(`header field ${k} is not a non-negative integer`, 16);
   const big = (k: string): bigint => (/^-?\d{1,20}$/.test(str(k)) ? BigInt(str(k)) : bad(`header field ${k} is not an integer string`, 16));
   const labels = o["labels"];
-  if (labels === null || typeof labels !== "object" || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== "string")) bad("header field labels is not a string map", 16);
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== "string"))
+    bad("header field labels is not a string map", 16);
   const codec = str("codec");
   if (codec !== "brotli" && codec !== "gzip" && codec !== "none") bad(`unknown codec ${codec}`, 16);
   if (typeof o["legalHold"] !== "boolean") bad("header field legalHold is not a boolean", 16);

@@ -41,7 +41,8 @@ export class BlockReader {
       return hit;
     }
     const h = await readBlockHeader(this.#d.fs, this.#d.layout.blockFile(tenant, ref.blockId));
-    if (h.headerHash !== ref.headerHash) throw new Error(`header hash ${h.headerHash.slice(0, 16)}… differs from the catalog's ${ref.headerHash.slice(0, 16)}…`);
+    if (h.headerHash !== ref.headerHash)
+      throw new Error(`header hash ${h.headerHash.slice(0, 16)}… differs from the catalog's ${ref.headerHash.slice(0, 16)}…`);
     const bloom = new TextBloom(h.bloom);
     this.#blooms.set(key, bloom);
     if (this.#blooms.size > this.#max) this.#blooms.delete(this.#blooms.keys().next().value as string);
@@ -52,7 +53,13 @@ export class BlockReader {
    * Entries of a block within the filter, ascending by time; [] when the bloom filter proves some
    * required substring occurs nowhere in the block, or when the block is damaged (then it is quarantined via onCorrupt).
    */
-  async load(tenant: string, ref: BlockRef, substrings: readonly string[], keep: (r: LogRecord) => boolean, stats: SelectStats | undefined): Promise<StoredEntry[]> {
+  async load(
+    tenant: string,
+    ref: BlockRef,
+    substrings: readonly string[],
+    keep: (r: LogRecord) => boolean,
+    stats: SelectStats | undefined,
+  ): Promise<StoredEntry[]> {
     const path = this.#d.layout.blockFile(tenant, ref.blockId);
     try {
       if (substrings.length > 0 && !mightContainAll(await this.#bloom(tenant, ref), substrings)) {

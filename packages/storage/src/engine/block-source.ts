@@ -81,10 +81,28 @@ class CursorHeap {
  * in batches of `batchSize`, stopping after `limit` entries or when `signal` aborts. A source is loaded
  * only when the merge front reaches its time range, so a limited query touches few blocks.
  */
-export async function* mergeSources(sources: readonly EntrySource[], forward: boolean, limit: number | undefined, signal: AbortSignal | undefined, batchSize = 1000): AsyncGenerator<readonly StoredEntry[]> {
+export async function* mergeSources(
+  sources: readonly EntrySource[],
+  forward: boolean,
+  limit: number | undefined,
+  signal: AbortSignal | undefined,
+  batchSize = 1000,
+): AsyncGenerator<readonly StoredEntry[]> {
   const ordered = sources
     .map((s, order) => ({ s, order }))
-    .sort((x, y) => (forward ? (x.s.minTime < y.s.minTime ? -1 : x.s.minTime > y.s.minTime ? 1 : x.order - y.order) : x.s.maxTime > y.s.maxTime ? -1 : x.s.maxTime < y.s.maxTime ? 1 : x.order - y.order));
+    .sort((x, y) =>
+      forward
+        ? x.s.minTime < y.s.minTime
+          ? -1
+          : x.s.minTime > y.s.minTime
+            ? 1
+            : x.order - y.order
+        : x.s.maxTime > y.s.maxTime
+          ? -1
+          : x.s.maxTime < y.s.maxTime
+            ? 1
+            : x.order - y.order,
+    );
   const heap = new CursorHeap(forward);
   let next = 0;
   let emitted = 0;

@@ -19,7 +19,19 @@ const A = { service: "api", source: "native" };
 const idA = streamIdOf("t1", A);
 
 function rec(ts: bigint, body: string): LogRecord {
-  return { timestamp: ts, observedTimestamp: ts, severityNumber: 9, severityText: "INFO", body, attributes: {}, resource: { "service.name": "api" }, traceId: "", spanId: "", tenant: "t1", labels: A };
+  return {
+    timestamp: ts,
+    observedTimestamp: ts,
+    severityNumber: 9,
+    severityText: "INFO",
+    body,
+    attributes: {},
+    resource: { "service.name": "api" },
+    traceId: "",
+    spanId: "",
+    tenant: "t1",
+    labels: A,
+  };
 }
 
 async function bodies(store: EmbeddedStore): Promise<string[]> {
@@ -67,6 +79,28 @@ test("a block file written but never recorded in the ledger is quarantined at op
   await store.close();
 });
 
+test("a crash during an unacknowledged append leaves a torn tail that the next open truncates and reports", async () => {
+  const fs = new FaultyFileSystem();
+  const clock = new ManualClock(T0);
+  let store = await EmbeddedStore.open({ dataDir: "/data", fs, clock, sealTimer: false });
+  await store.append("t1", [rec(T0 + 1n, "acked")]);
+  fs.pauseSyncs();
+  const pending = store.append("t1", [rec(T0 + 2n, "x".repeat(5000))]).then(
+    () => "acked",
+    (e: { code?: string }) => e.code,
+  );
+  await new Promise((r) => setImmediate(r));
+  fs.crash({ keepUnsynced: "half" });
+  assert.equal(await pending, "WAL_WRITE_FAILED");
+  store = await EmbeddedStore.open({ dataDir: "/data", fs, clock, sealTimer: false });
+  assert.deepEqual(await bodies(store), ["acked"]);
+  const problems = store.openReport().wal.problems;
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]?.kind, "torn-tail");
+  await store.close();
+  assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs })).problems, []);
+});
+
 test("appends racing with seals lose and duplicate nothing", async () => {
   const fs = new FaultyFileSystem();
   const store = await EmbeddedStore.open({ dataDir: "/data", fs, clock: new ManualClock(T0), sealTimer: false, sealMaxBytes: 3000 });
@@ -91,7 +125,10 @@ test("appends racing with seals lose and duplicate nothing", async () => {
   assert.ok(flushes >= 2, `only ${flushes} flushes ran during the appends`);
   const got = await bodies(store);
   assert.equal(got.length, 300);
-  assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => `r${i}`));
+  assert.deepEqual(
+    got,
+    Array.from({ length: 300 }, (_, i) => `r${i}`),
+  );
   assert.ok((await store.stats("t1")).blocks >= 2);
   await store.close();
 });
@@ -122,7 +159,24 @@ test("on a real disk, data survives close and reopen, and the folder verifies", 
 
 test("the catalog codec rejects damaged, truncated and foreign catalogs", () => {
   const c = new TenantCatalog("t1");
-  c.add({ blockId: "b1", streamId: "s1", minTime: 5n, maxTime: 9n, rows: 2, bytes: 100, headerHash: "a".repeat(64), prevBlockHash: "", walSeqMax: 3, keyId: "k", retentionClass: "default", legalHold: false, createdAt: 1n }, A);
+  c.add(
+    {
+      blockId: "b1",
+      streamId: "s1",
+      minTime: 5n,
+      maxTime: 9n,
+      rows: 2,
+      bytes: 100,
+      headerHash: "a".repeat(64),
+      prevBlockHash: "",
+      walSeqMax: 3,
+      keyId: "k",
+      retentionClass: "default",
+      legalHold: false,
+      createdAt: 1n,
+    },
+    A,
+  );
   const bytes = c.encode();
   const back = TenantCatalog.decode(bytes, "t1");
   assert.deepEqual([...back.blocks()], [...c.blocks()]);

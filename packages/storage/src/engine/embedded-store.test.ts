@@ -19,7 +19,12 @@ const idA = streamIdOf("t1", A);
 const idB = streamIdOf("t1", B);
 
 /** A test world: one in-memory filesystem and key ring that survive store reopen (like a disk). */
-function world(): { fs: FaultyFileSystem; clock: ManualClock; security: SecurityProvider; open: (o?: Partial<EmbeddedStoreOptions>) => Promise<EmbeddedStore> } {
+function world(): {
+  fs: FaultyFileSystem;
+  clock: ManualClock;
+  security: SecurityProvider;
+  open: (o?: Partial<EmbeddedStoreOptions>) => Promise<EmbeddedStore>;
+} {
   const fs = new FaultyFileSystem();
   const clock = new ManualClock(T0);
   const keyRing = new MemoryKeyRing();
@@ -32,12 +37,25 @@ function world(): { fs: FaultyFileSystem; clock: ManualClock; security: Security
 }
 
 function rec(labels: Record<string, string>, ts: bigint, body: string): LogRecord {
-  return { timestamp: ts, observedTimestamp: ts, severityNumber: 9, severityText: "INFO", body, attributes: { k: "v" }, resource: {}, traceId: "", spanId: "", tenant: "t1", labels };
+  return {
+    timestamp: ts,
+    observedTimestamp: ts,
+    severityNumber: 9,
+    severityText: "INFO",
+    body,
+    attributes: { k: "v" },
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant: "t1",
+    labels,
+  };
 }
 
 async function all(store: EmbeddedStore, req: Partial<SelectRequest> = {}, stats = emptySelectStats()): Promise<StoredEntry[]> {
   const out: StoredEntry[] = [];
-  for await (const batch of store.select({ tenant: "t1", streamIds: [idA, idB], start: 0n, end: T0 * 2n, direction: "forward", ...req }, stats)) out.push(...batch);
+  for await (const batch of store.select({ tenant: "t1", streamIds: [idA, idB], start: 0n, end: T0 * 2n, direction: "forward", ...req }, stats))
+    out.push(...batch);
   return out;
 }
 
@@ -74,7 +92,12 @@ test("select merges head and blocks of several streams in order, per direction, 
     [{ streamIds: ["nope"] }, []],
     [{ start: T0 + 30n, end: T0 + 30n }, []],
   ];
-  for (const [req, want] of cases) assert.deepEqual(bodies(await all(store, req)), want, JSON.stringify(req, (_, v) => (typeof v === "bigint" ? String(v) : v)));
+  for (const [req, want] of cases)
+    assert.deepEqual(
+      bodies(await all(store, req)),
+      want,
+      JSON.stringify(req, (_, v) => (typeof v === "bigint" ? String(v) : v)),
+    );
   const stats = emptySelectStats();
   await all(store, {}, stats);
   assert.equal(stats.blocksTotal, 2);
@@ -120,7 +143,10 @@ test("buffers are sealed by size and by age", async () => {
   const w = world();
   const store = await w.open({ sealMaxBytes: 20_000, sealMaxAgeMs: 60_000 });
   const rnd = prng(2);
-  await store.append("t1", Array.from({ length: 200 }, (_, i) => sampleRecord(rnd, "t1", A, T0 + BigInt(i))));
+  await store.append(
+    "t1",
+    Array.from({ length: 200 }, (_, i) => sampleRecord(rnd, "t1", A, T0 + BigInt(i))),
+  );
   await store.sealsIdle();
   assert.equal((await store.stats("t1")).blocks, 1, "size-triggered seal");
   await store.append("t1", [rec(B, T0, "small")]);
@@ -155,12 +181,17 @@ test("appends are refused with STORAGE_BACKPRESSURE when the head is full", asyn
   const w = world();
   const store = await w.open({ maxHeadBytes: 1000, sealMaxBytes: 1 << 30 });
   await store.append("t1", [rec(A, T0, "x".repeat(2000))]);
-  await assert.rejects(store.append("t1", [rec(A, T0, "y")]), (e: { code?: string; details?: { retryAfterSeconds?: number } }) => e.code === "STORAGE_BACKPRESSURE" && e.details?.retryAfterSeconds === 1);
+  await assert.rejects(
+    store.append("t1", [rec(A, T0, "y")]),
+    (e: { code?: string; details?: { retryAfterSeconds?: number } }) => e.code === "STORAGE_BACKPRESSURE" && e.details?.retryAfterSeconds === 1,
+  );
   await store.flush();
   await store.append("t1", [rec(A, T0 + 1n, "z")]);
   await store.close();
   await assert.rejects(store.append("t1", [rec(A, T0, "late")]), { code: "STORAGE_CLOSED" });
-  await assert.rejects((await w.open()).append("bad/tenant", [rec(A, T0, "q")]), { code: "STORAGE_RECORD_INVALID" });
+  const again = await w.open();
+  await assert.rejects(again.append("bad/tenant", [rec(A, T0, "q")]), { code: "STORAGE_RECORD_INVALID" });
+  await again.close();
 });
 
 test("a corrupt block is quarantined and skipped, never crashing select", async () => {
@@ -207,7 +238,10 @@ test("the catalog is rebuilt from block headers when missing or corrupt", async 
 test("an aborted select stops yielding", async () => {
   const w = world();
   const store = await w.open();
-  await store.append("t1", Array.from({ length: 5000 }, (_, i) => rec(A, T0 + BigInt(i), `r${i}`)));
+  await store.append(
+    "t1",
+    Array.from({ length: 5000 }, (_, i) => rec(A, T0 + BigInt(i), `r${i}`)),
+  );
   const ac = new AbortController();
   let n = 0;
   for await (const batch of store.select({ tenant: "t1", streamIds: [idA], start: 0n, end: T0 * 2n, direction: "forward", signal: ac.signal })) {

@@ -1,20 +1,32 @@
 // The embedded LogStore: WAL + head + encrypted columnar blocks + catalog + ledger, on one data folder.
 
-import { randomBytes } from "node:crypto";
-import { formatRfc3339Ns, isValidTenant, MeshlogError, silentLogger, streamIdOf, systemClock, type Clock, type Labels, type Logger, type LogRecord } from "@meshlog/core";
+import {
+  formatRfc3339Ns,
+  isValidTenant,
+  MeshlogError,
+  silentLogger,
+  streamIdOf,
+  systemClock,
+  type Clock,
+  type Labels,
+  type Logger,
+  type LogRecord,
+} from "@meshlog/core";
 import type { LogStore, SelectRequest, SelectStats, StoredEntry, StoreStats, StreamInfo, TailListener } from "../contract.js";
 import { StorageErrors } from "../errors.js";
 import { dataLayout, type DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";
 import { NodeFileSystem } from "../io/node-file-system.js";
 import { Wal, type WalReplayReport } from "../wal/wal.js";
+import { recoverTenant } from "./tenant-recovery.js";
 import type { WalStreamRecords } from "../wal/wal-format.js";
 import { Head } from "../head/head.js";
 import { TenantCatalog } from "../index/catalog.js";
 import { loadCatalog, saveCatalog } from "../index/catalog-store.js";
 import { quarantineFile } from "../index/quarantine-file.js";
 import { BlockReader } from "./block-reader.js";
-import { mergeSources, type EntrySource } from "./block-source.js";
+import { mergeSources } from "./block-source.js";
+import { selectSources } from "./select-sources.js";
 import { EngineErrors } from "./errors.js";
 import { SealPool } from "./seal-pool.js";
 import { DEFAULT_RETENTION_CLASS, Sealer } from "./sealer.js";
@@ -99,7 +111,13 @@ export class EmbeddedStore implements LogStore {
     };
     this.#head = new Head(() => this.#clock.nowMs());
     this.#retentionClassFor = opts.retentionClassFor;
-    this.#reader = new BlockReader({ fs, layout: this.#layout, keyRing: security.keyRing, logger: this.#logger, onCorrupt: (t, id, msg) => this.#quarantineBlock(t, id, msg) });
+    this.#reader = new BlockReader({
+      fs,
+      layout: this.#layout,
+      keyRing: security.keyRing,
+      logger: this.#logger,
+      onCorrupt: (t, id, msg) => this.#quarantineBlock(t, id, msg),
+    });
   }
 
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
@@ -123,42 +141,34 @@ export class EmbeddedStore implements LogStore {
       if (load.rebuiltBecause !== undefined) rebuilt.push({ tenant, reason: load.rebuiltBecause });
       for (const q of load.quarantined) quarantined.push({ tenant, ...q });
       const state = await this.#tenant(tenant, load.catalog);
-      // Blocks written but never recorded in the ledger (crash between the two) are orphans; the WAL still holds their data.
-      const known = state.ledger.blockHeaderHashes();
-      for (const b of [...state.catalog.blocks()]) {
-        if (known.has(b.headerHash)) continue;
-        const message = `Block "${b.blockId}" of tenant ${tenant} is not in the ledger (unfinished seal); moved to quarantine`;
-        this.#logger.warn("orphan block quarantined", { tenant, block: b.blockId });
-        state.catalog.remove(b.blockId);
-        await quarantineFile(this.#fs, this.#layout.blocksDir(tenant), `${b.blockId}.blk`, this.#layout.quarantineDir(tenant), "orphan", this.#clock.nowMs());
-        quarantined.push({ tenant, file: `${b.blockId}.blk`, message });
-        await saveCatalog(this.#fs, this.#layout, state.catalog);
-      }
-      // Blocks whose tombstone is in the ledger but whose removal was interrupted: finish the deletion.
-      const gone = state.ledger.tombstonedBlockIds();
-      const unfinished = [...state.catalog.blocks()].filter((b) => gone.has(b.blockId));
-      for (const b of unfinished) {
-        state.catalog.remove(b.blockId);
-        if ((await this.#fs.stat(this.#layout.blockFile(tenant, b.blockId))) !== undefined) await this.#fs.unlink(this.#layout.blockFile(tenant, b.blockId));
-      }
-      if (unfinished.length > 0) {
-        await this.#fs.syncDir(this.#layout.blocksDir(tenant));
-        await saveCatalog(this.#fs, this.#layout, state.catalog);
-      }
+      const recovery = { fs: this.#fs, layout: this.#layout, logger: this.#logger, nowMs: () => this.#clock.nowMs() };
+      for (const q of await recoverTenant(recovery, tenant, state.catalog, state.ledger)) quarantined.push({ tenant, ...q });
       minNextSeq = Math.max(minNextSeq, state.catalog.maxSealedSeq() + 1);
     }
     const walReplay: { tenant: string; streams: readonly WalStreamRecords[]; seq: number }[] = [];
     const { wal, report } = await Wal.open(
-      { fs: this.#fs, dir: this.#layout.walDir, quarantineDir: this.#layout.walQuarantineDir, logger: this.#logger, minNextSeq, nowMs: () => this.#clock.nowMs(), ...(walSegmentBytes === undefined ? {} : { segmentMaxBytes: walSegmentBytes }) },
+      {
+        fs: this.#fs,
+        dir: this.#layout.walDir,
+        quarantineDir: this.#layout.walQuarantineDir,
+        logger: this.#logger,
+        minNextSeq,
+        nowMs: () => this.#clock.nowMs(),
+        ...(walSegmentBytes === undefined ? {} : { segmentMaxBytes: walSegmentBytes }),
+      },
       (b) => walReplay.push(b),
     );
     this.#wal = wal;
+    const sealedSeqs = new Map<string, number>();
     for (const b of walReplay) {
       if (!isValidTenant(b.tenant)) continue;
       const state = await this.#tenant(b.tenant);
       for (const s of b.streams) {
         const id = streamIdOf(b.tenant, s.labels);
-        if (b.seq <= state.catalog.sealedSeq(id)) continue;
+        const key = `${b.tenant}\u0000${id}`;
+        let sealed = sealedSeqs.get(key);
+        if (sealed === undefined) sealedSeqs.set(key, (sealed = state.catalog.sealedSeq(id)));
+        if (b.seq <= sealed) continue;
         state.catalog.ensureStream(id, s.labels);
         this.#head.add(b.tenant, id, s.labels, s.records, b.seq);
       }
@@ -258,12 +268,18 @@ export class EmbeddedStore implements LogStore {
 
   async append(tenant: string, records: readonly LogRecord[]): Promise<void> {
     if (this.#closed) throw new MeshlogError(StorageErrors.STORAGE_CLOSED, "Cannot append: the store is closed");
-    if (!isValidTenant(tenant)) throw new MeshlogError(EngineErrors.STORAGE_RECORD_INVALID, `Cannot append: tenant ${JSON.stringify(tenant)} is not a valid tenant id`);
+    if (!isValidTenant(tenant))
+      throw new MeshlogError(EngineErrors.STORAGE_RECORD_INVALID, `Cannot append: tenant ${JSON.stringify(tenant)} is not a valid tenant id`);
     if (records.length === 0) return;
     if (this.#head.bytes > this.#opts.maxHeadBytes || this.#wal.queuedBytes > this.#opts.maxWalQueueBytes) {
       this.#sealer.schedule(this.#head.due(0, 0));
-      const what = this.#head.bytes > this.#opts.maxHeadBytes ? `the head holds ${this.#head.bytes} bytes (limit ${this.#opts.maxHeadBytes})` : `${this.#wal.queuedBytes} WAL bytes wait for fsync`;
-      throw new MeshlogError(StorageErrors.STORAGE_BACKPRESSURE, `Cannot append to tenant ${tenant} now: ${what}; retry shortly`, { details: { retryAfterSeconds: 1 } });
+      const what =
+        this.#head.bytes > this.#opts.maxHeadBytes
+          ? `the head holds ${this.#head.bytes} bytes (limit ${this.#opts.maxHeadBytes})`
+          : `${this.#wal.queuedBytes} WAL bytes wait for fsync`;
+      throw new MeshlogError(StorageErrors.STORAGE_BACKPRESSURE, `Cannot append to tenant ${tenant} now: ${what}; retry shortly`, {
+        details: { retryAfterSeconds: 1 },
+      });
     }
     const groups = new Map<string, { labels: Labels; records: LogRecord[] }>();
     for (const r0 of records) {
@@ -293,7 +309,9 @@ export class EmbeddedStore implements LogStore {
         }
       }
     });
-    const full = ids.flatMap((id) => this.#head.buffersOf(tenant, id)).filter((b) => b.bytes >= this.#opts.sealMaxBytes && this.#head.activeBuffers().includes(b));
+    const full = ids
+      .flatMap((id) => this.#head.buffersOf(tenant, id))
+      .filter((b) => b.bytes >= this.#opts.sealMaxBytes && this.#head.activeBuffers().includes(b));
     if (full.length > 0) this.#sealer.schedule(full);
   }
 
@@ -318,36 +336,7 @@ export class EmbeddedStore implements LogStore {
   async *select(req: SelectRequest, stats?: SelectStats): AsyncIterable<readonly StoredEntry[]> {
     const st = this.#tenants.get(req.tenant);
     if (st === undefined || req.start >= req.end) return;
-    const substrings = req.requiredSubstrings ?? [];
-    const sources: EntrySource[] = [];
-    const inRange = (r: LogRecord): boolean => r.timestamp >= req.start && r.timestamp < req.end;
-    // Snapshot blocks and head buffers synchronously, so a concurrent seal cannot hide or duplicate records.
-    for (const id of new Set(req.streamIds)) {
-      const s = st.catalog.stream(id);
-      if (s === undefined) continue;
-      for (const b of s.blocks) {
-        if (stats !== undefined) stats.blocksTotal++;
-        if (b.maxTime < req.start || b.minTime >= req.end) {
-          if (stats !== undefined) stats.blocksPrunedByTime++;
-          continue;
-        }
-        sources.push({ minTime: b.minTime, maxTime: b.maxTime, load: () => this.#reader.load(req.tenant, b, substrings, inRange, stats) });
-      }
-      for (const hb of this.#head.buffersOf(req.tenant, id)) {
-        if (hb.records.length === 0 || hb.maxTime < req.start || hb.minTime >= req.end) continue;
-        const view = hb.sortedView();
-        sources.push({
-          minTime: hb.minTime,
-          maxTime: hb.maxTime,
-          load: async () => {
-            if (stats !== undefined) stats.headRecordsScanned += view.length;
-            const out: StoredEntry[] = [];
-            for (const record of view) if (inRange(record)) out.push({ streamId: id, record });
-            return out;
-          },
-        });
-      }
-    }
+    const sources = selectSources(req, st.catalog, this.#head, this.#reader, stats);
     yield* mergeSources(sources, req.direction === "forward", req.limit, req.signal);
   }
 
@@ -414,7 +403,8 @@ export class EmbeddedStore implements LogStore {
       const st = this.#tenants.get(tenant);
       const refs = blockIds.map((id) => {
         const ref = st?.catalog.block(id);
-        if (st === undefined || ref === undefined) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot delete block "${id}" of tenant ${tenant}: no such block`);
+        if (st === undefined || ref === undefined)
+          throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot delete block "${id}" of tenant ${tenant}: no such block`);
         if (ref.legalHold) throw new MeshlogError(EngineErrors.STORAGE_LEGAL_HOLD, `Cannot delete block "${id}" of tenant ${tenant}: it is under legal hold`);
         return ref;
       });
@@ -445,10 +435,5 @@ export class EmbeddedStore implements LogStore {
       this.#logger.error("cannot quarantine block", { tenant, block: blockId, error: e as Error });
     }
     await saveCatalog(this.#fs, this.#layout, st.catalog);
-  }
-
-  /** A new block id: 12 hex digits of milliseconds then 12 random hex digits (sortable by creation). */
-  static newBlockId(nowMs: number): string {
-    return nowMs.toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
   }
 }

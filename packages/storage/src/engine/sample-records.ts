@@ -6,7 +6,15 @@ const SERVICES = ["checkout", "payments", "cart", "catalog", "auth", "shipping",
 const PATHS = ["/api/v1/orders", "/api/v1/cart/items", "/healthz", "/api/v2/search", "/login", "/api/v1/payments/charge", "/static/app.js"];
 const METHODS = ["GET", "GET", "GET", "POST", "PUT", "DELETE"];
 const STATUS = [200, 200, 200, 200, 201, 204, 301, 400, 404, 500, 503];
-const MSGS = ["request completed", "cache miss", "user logged in", "payment authorized", "retrying upstream", "connection reset by peer", "slow query detected"];
+const MSGS = [
+  "request completed",
+  "cache miss",
+  "user logged in",
+  "payment authorized",
+  "retrying upstream",
+  "connection reset by peer",
+  "slow query detected",
+];
 
 /** A small deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
@@ -45,9 +53,32 @@ export function sampleLine(rnd: () => number, tsMs: number): { body: string; ser
   if (kind < 0.35) {
     body = `[${iso}] "${method} ${path} HTTP/1.1" ${status} - via_upstream - "-" 0 ${Math.floor(rnd() * 20000)} ${dur} ${dur - 1} "10.${Math.floor(rnd() * 255)}.${Math.floor(rnd() * 255)}.7" "Go-http-client/1.1" "${hex(rnd, 8)}-${hex(rnd, 4)}-${hex(rnd, 4)}" "${service}.prod.svc:8080" "10.1.4.${Math.floor(rnd() * 255)}:8080" outbound|8080||${service}.prod.svc.cluster.local`;
   } else if (kind < 0.55) {
-    body = JSON.stringify({ start_time: iso, method, path, protocol: "HTTP/2", response_code: status, response_flags: status >= 500 ? "UF" : "-", bytes_received: 0, bytes_sent: Math.floor(rnd() * 9000), duration: dur, upstream_cluster: `outbound|80||${service}.prod.svc.cluster.local`, x_forwarded_for: "-", request_id: `${hex(rnd, 8)}-${hex(rnd, 4)}`, traceparent: `00-${traceId}-${hex(rnd, 16)}-01` });
+    body = JSON.stringify({
+      start_time: iso,
+      method,
+      path,
+      protocol: "HTTP/2",
+      response_code: status,
+      response_flags: status >= 500 ? "UF" : "-",
+      bytes_received: 0,
+      bytes_sent: Math.floor(rnd() * 9000),
+      duration: dur,
+      upstream_cluster: `outbound|80||${service}.prod.svc.cluster.local`,
+      x_forwarded_for: "-",
+      request_id: `${hex(rnd, 8)}-${hex(rnd, 4)}`,
+      traceparent: `00-${traceId}-${hex(rnd, 16)}-01`,
+    });
   } else if (kind < 0.85) {
-    body = JSON.stringify({ ts: iso, level: status >= 500 ? "error" : "info", msg: pick(rnd, MSGS), service, user_id: user, order_id: `ord_${Math.floor(rnd() * 1e6)}`, latency_ms: dur, trace_id: traceId });
+    body = JSON.stringify({
+      ts: iso,
+      level: status >= 500 ? "error" : "info",
+      msg: pick(rnd, MSGS),
+      service,
+      user_id: user,
+      order_id: `ord_${Math.floor(rnd() * 1e6)}`,
+      latency_ms: dur,
+      trace_id: traceId,
+    });
   } else {
     body = `<${13 + Math.floor(rnd() * 8)}>1 ${iso} node-${Math.floor(rnd() * 12)} ${service} ${Math.floor(rnd() * 30000)} - - ${pick(rnd, MSGS)} user=${user} status=${status}`;
   }

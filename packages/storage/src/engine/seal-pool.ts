@@ -24,7 +24,6 @@ export class SealPool {
   #start(): void {
     try {
       const w = new Worker(new URL("./seal-worker.js", import.meta.url));
-      w.unref();
       w.on("message", (m: SealReply) => {
         const p = this.#pending.get(m.id);
         if (p === undefined) return;
@@ -36,6 +35,8 @@ export class SealPool {
       w.on("exit", (code) => {
         if (this.#worker === w) this.#fail(new Error(`seal worker exited with code ${code}`));
       });
+      // Unref after adding listeners (adding a message listener refs the worker again).
+      w.unref();
       this.#worker = w;
     } catch (e) {
       this.#logger.warn("seal worker unavailable; sealing on the main thread", { error: e as Error });
@@ -55,7 +56,11 @@ export class SealPool {
     const w = this.#worker;
     if (w === undefined) return Promise.resolve().then(() => sealBlock(records, input, blockCipher).bytes);
     const id = this.#next++;
-    const job: SealJob = { id, records: records as LogRecord[], input: { ...input, dataKey: new Uint8Array(input.dataKey), wrappedKey: new Uint8Array(input.wrappedKey) } };
+    const job: SealJob = {
+      id,
+      records: records as LogRecord[],
+      input: { ...input, dataKey: new Uint8Array(input.dataKey), wrappedKey: new Uint8Array(input.wrappedKey) },
+    };
     return new Promise<Buffer>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) w.ref();

@@ -115,24 +115,31 @@ export class Sealer {
     const key = await this.#d.keyRing.newDataKey(b.tenant, retentionClass, periodMonthOf(maxTime));
     const blockId = clock.nowMs().toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
     const bytes = await this.#d.pool.seal(records, {
-        blockId,
-        tenant: b.tenant,
-        streamId: b.streamId,
-        labels: b.labels,
-        keyId: key.keyId,
-        dataKey: key.dataKey,
-        wrappedKey: key.wrappedKey,
-        retentionClass,
-        legalHold: false,
-        prevBlockHash: catalog.lastHeaderHash(b.streamId),
-        createdAt: clock.nowNs(),
-        walSeqMax: b.maxSeq,
+      blockId,
+      tenant: b.tenant,
+      streamId: b.streamId,
+      labels: b.labels,
+      keyId: key.keyId,
+      dataKey: key.dataKey,
+      wrappedKey: key.wrappedKey,
+      retentionClass,
+      legalHold: false,
+      prevBlockHash: catalog.lastHeaderHash(b.streamId),
+      createdAt: clock.nowNs(),
+      walSeqMax: b.maxSeq,
     });
     key.dataKey.fill(0);
     const header = parseBlockHeader(bytes);
     await fs.writeFileAtomic(layout.blockFile(b.tenant, blockId), bytes);
     const m = header.meta;
-    await ledger.appendBlock({ blockId, headerHash: header.headerHash, streamId: b.streamId, records: m.rows, minTime: m.minTime.toString(), maxTime: m.maxTime.toString() });
+    await ledger.appendBlock({
+      blockId,
+      headerHash: header.headerHash,
+      streamId: b.streamId,
+      records: m.rows,
+      minTime: m.minTime.toString(),
+      maxTime: m.maxTime.toString(),
+    });
     // Catalog add and head release happen in one synchronous step: queries see the records exactly once.
     catalog.add(blockRefOf(header, bytes.length), b.labels);
     head.release(b);

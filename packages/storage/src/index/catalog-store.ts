@@ -18,7 +18,11 @@ export interface CatalogLoad {
 
 /** Orders blocks of each stream along their prevBlockHash chain (creation time breaks ties for broken chains). */
 function chainOrder(headers: { h: BlockHeader; size: number }[]): { h: BlockHeader; size: number }[] {
-  return headers.slice().sort((a, b) => (a.h.meta.createdAt < b.h.meta.createdAt ? -1 : a.h.meta.createdAt > b.h.meta.createdAt ? 1 : a.h.meta.blockId < b.h.meta.blockId ? -1 : 1));
+  return headers
+    .slice()
+    .sort((a, b) =>
+      a.h.meta.createdAt < b.h.meta.createdAt ? -1 : a.h.meta.createdAt > b.h.meta.createdAt ? 1 : a.h.meta.blockId < b.h.meta.blockId ? -1 : 1,
+    );
 }
 
 /**
@@ -26,7 +30,12 @@ function chainOrder(headers: { h: BlockHeader; size: number }[]): { h: BlockHead
  * exactly the block files present; otherwise every block header is read (unreadable blocks are moved to
  * quarantine and reported) and a fresh catalog is written.
  */
-export async function loadCatalog(fs: FileSystem, layout: DataLayout, tenant: string, opts: { logger?: Logger; nowMs?: () => number } = {}): Promise<CatalogLoad> {
+export async function loadCatalog(
+  fs: FileSystem,
+  layout: DataLayout,
+  tenant: string,
+  opts: { logger?: Logger; nowMs?: () => number } = {},
+): Promise<CatalogLoad> {
   const logger = opts.logger ?? silentLogger;
   const nowMs = opts.nowMs ?? Date.now;
   const blocksDir = layout.blocksDir(tenant);

@@ -162,7 +162,14 @@ export class TenantCatalog {
     if (buf.length !== 20 + len) throw new Error(`catalog body is ${buf.length - 20} bytes, header says ${len}`);
     const body = buf.subarray(20);
     if (crc32(body) !== buf.readUInt32LE(16)) throw new Error("catalog checksum mismatch at offset 16");
-    const o = JSON.parse(body.toString("utf8")) as { tenant: string; streams: { id: string; labels: Labels; blocks: (Omit<BlockRef, "minTime" | "maxTime" | "createdAt"> & { minTime: string; maxTime: string; createdAt: string })[] }[] };
+    const o = JSON.parse(body.toString("utf8")) as {
+      tenant: string;
+      streams: {
+        id: string;
+        labels: Labels;
+        blocks: (Omit<BlockRef, "minTime" | "maxTime" | "createdAt"> & { minTime: string; maxTime: string; createdAt: string })[];
+      }[];
+    };
     if (o.tenant !== tenant) throw new Error(`catalog belongs to tenant ${JSON.stringify(o.tenant)}, not ${JSON.stringify(tenant)}`);
     const c = new TenantCatalog(tenant);
     for (const s of o.streams) {

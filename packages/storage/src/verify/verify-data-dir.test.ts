@@ -15,7 +15,19 @@ const A = { service: "api", source: "native" };
 const B = { service: "db", source: "native" };
 
 function rec(labels: Record<string, string>, ts: bigint, body: string, tenant = "t1"): LogRecord {
-  return { timestamp: ts, observedTimestamp: ts, severityNumber: 9, severityText: "INFO", body, attributes: { user: `u${ts % 7n}` }, resource: {}, traceId: "", spanId: "", tenant, labels };
+  return {
+    timestamp: ts,
+    observedTimestamp: ts,
+    severityNumber: 9,
+    severityText: "INFO",
+    body,
+    attributes: { user: `u${ts % 7n}` },
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant,
+    labels,
+  };
 }
 
 /** A data folder with two tenants, three sealed blocks in t1 (two in stream A) and unsealed WAL data. */
@@ -58,7 +70,10 @@ test("one flipped byte anywhere in a block is reported with the block's name", a
     const r = await verifyDataDir({ dataDir: "/data", fs });
     fs.flipByte(path(id), off);
     assert.equal(r.ok, false, `flip at ${off} went unnoticed`);
-    assert.ok(r.problems.some((p) => p.block === id && p.message.includes(`${id}.blk`)), `flip at ${off}: ${JSON.stringify(r.problems)}`);
+    assert.ok(
+      r.problems.some((p) => p.block === id && p.message.includes(`${id}.blk`)),
+      `flip at ${off}: ${JSON.stringify(r.problems)}`,
+    );
   }
   assert.equal((await verifyDataDir({ dataDir: "/data", fs })).ok, true);
   await store.close();
@@ -67,8 +82,19 @@ test("one flipped byte anywhere in a block is reported with the block's name", a
 test("a deleted, truncated, swapped or moved block is reported", async () => {
   const cases: [string, (f: Awaited<ReturnType<typeof fixture>>) => Promise<void>, string[]][] = [
     ["deleted", async ({ fs, blocks, path }) => fs.unlink(path(blocks[1] as string)), ["block-missing"]],
-    ["truncated", async ({ fs, blocks, path }) => fs.setFile(path(blocks[1] as string), (await fs.readFile(path(blocks[1] as string))).subarray(0, 200)), ["block-corrupt"]],
-    ["cut at the end", async ({ fs, blocks, path }) => { const b = await fs.readFile(path(blocks[1] as string)); fs.setFile(path(blocks[1] as string), b.subarray(0, b.length - 3)); }, ["block-ciphertext-mismatch"]],
+    [
+      "truncated",
+      async ({ fs, blocks, path }) => fs.setFile(path(blocks[1] as string), (await fs.readFile(path(blocks[1] as string))).subarray(0, 200)),
+      ["block-corrupt"],
+    ],
+    [
+      "cut at the end",
+      async ({ fs, blocks, path }) => {
+        const b = await fs.readFile(path(blocks[1] as string));
+        fs.setFile(path(blocks[1] as string), b.subarray(0, b.length - 3));
+      },
+      ["block-ciphertext-mismatch"],
+    ],
     [
       "swapped",
       async ({ fs, blocks, path }) => {
@@ -93,14 +119,20 @@ test("a deleted, truncated, swapped or moved block is reported", async () => {
     const r = await verifyDataDir({ dataDir: "/data", fs: f.fs });
     assert.equal(r.ok, false, name);
     assert.deepEqual(kinds(r), want, `${name}: ${JSON.stringify(r.problems)}`);
-    assert.ok(r.problems.every((p) => p.block !== undefined && p.message.includes(".blk")), name);
+    assert.ok(
+      r.problems.every((p) => p.block !== undefined && p.message.includes(".blk")),
+      name,
+    );
     await f.store.close();
   }
 });
 
 test("a flipped byte in a WAL segment is reported with the file and offset", async () => {
   const { fs, store } = await fixture();
-  const seg = fs.files().filter((f) => f.startsWith("/data/wal/") && f.endsWith(".wal")).pop() as string;
+  const seg = fs
+    .files()
+    .filter((f) => f.startsWith("/data/wal/") && f.endsWith(".wal"))
+    .pop() as string;
   const size = (await fs.readFile(seg)).length;
   for (const off of [3, 14, 30, size - 2]) {
     fs.flipByte(seg, off);
@@ -127,7 +159,10 @@ test("a checkpoint re-signed with a foreign key is reported", async () => {
   for (const f of [LEDGER_ENTRIES_FILE, LEDGER_CHECKPOINTS_FILE]) fs.setFile(`/data/tenants/t1/ledger/${f}`, await fs.readFile(`/forged/ledger/${f}`));
   const r = await verifyDataDir({ dataDir: "/data", fs });
   assert.equal(r.ok, false);
-  assert.ok(r.problems.some((p) => p.kind === "ledger" && p.tenant === "t1"), JSON.stringify(r.problems));
+  assert.ok(
+    r.problems.some((p) => p.kind === "ledger" && p.tenant === "t1"),
+    JSON.stringify(r.problems),
+  );
 });
 
 test("a ledger rolled back to an earlier state fails against the witness file", async () => {
@@ -150,7 +185,10 @@ test("a ledger rolled back to an earlier state fails against the witness file", 
   assert.equal((await verifyDataDir({ dataDir: "/data", fs })).ok, true, "without the witness the rollback is consistent");
   const r = await verifyDataDir({ dataDir: "/data", fs, witnessFile: "/witness.json" });
   assert.equal(r.ok, false);
-  assert.ok(r.problems.some((p) => p.kind === "ledger" && /rolled back|rewritten/.test(p.message)), JSON.stringify(r.problems));
+  assert.ok(
+    r.problems.some((p) => p.kind === "ledger" && /rolled back|rewritten/.test(p.message)),
+    JSON.stringify(r.problems),
+  );
   const again = await verifyDataDir({ dataDir: "/data", fs, witnessFile: "/witness.json" });
   assert.equal(again.ok, false, "a failed run does not overwrite the witness");
 });

@@ -50,7 +50,11 @@ export interface VerifyOptions {
 async function openKeyRing(fs: FileSystem, layout: DataLayout, opts: VerifyOptions, problems: VerifyProblem[]): Promise<BlockKeyRing | undefined> {
   if (opts.keyRing !== undefined) return opts.keyRing;
   if ((await fs.stat(fs.join(layout.keysDir, KEY_RING_FILE))) === undefined) {
-    problems.push({ kind: "keyring", file: fs.join(layout.keysDir, KEY_RING_FILE), message: "the key ring file is missing: block contents cannot be decrypted and checked" });
+    problems.push({
+      kind: "keyring",
+      file: fs.join(layout.keysDir, KEY_RING_FILE),
+      message: "the key ring file is missing: block contents cannot be decrypted and checked",
+    });
     return undefined;
   }
   try {
@@ -76,7 +80,8 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
   const ledgerEntries = new Map<string, readonly LedgerEntry[]>();
   const tenants = (await fs.readdir(layout.tenantsDir)).filter(isValidTenant);
   for (const t of Object.keys(witness)) {
-    if (!tenants.includes(t)) problems.push({ kind: "witness", tenant: t, message: `tenant "${t}" was verified before (checkpoint seq ${witness[t]?.seq}) but its folder is gone` });
+    if (!tenants.includes(t))
+      problems.push({ kind: "witness", tenant: t, message: `tenant "${t}" was verified before (checkpoint seq ${witness[t]?.seq}) but its folder is gone` });
   }
   for (const tenant of tenants) {
     report.tenants++;
@@ -104,7 +109,8 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
       if (id === undefined) continue;
       present.add(id);
       const file = fs.join(blocksDir, name);
-      const fail = (kind: string, message: string): void => void problems.push({ kind, tenant, block: id, file, message: `Block "${name}" of tenant ${tenant}: ${message}` });
+      const fail = (kind: string, message: string): void =>
+        void problems.push({ kind, tenant, block: id, file, message: `Block "${name}" of tenant ${tenant}: ${message}` });
       const bytes = await fs.readFile(file);
       let h: BlockHeader;
       try {
@@ -119,11 +125,16 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
       }
       const entry = inLedger.get(id);
       if (entry === undefined) fail("block-not-in-ledger", "no ledger entry records this block");
-      else if (entry.headerHash !== h.headerHash) fail("block-header-mismatch", `header hash ${h.headerHash} differs from the ledger's ${entry.headerHash} (entry ${entry.index})`);
-      else if (entry.streamId !== h.meta.streamId || entry.records !== h.meta.rows) fail("block-header-mismatch", "stream or record count differs from the ledger entry");
+      else if (entry.headerHash !== h.headerHash)
+        fail("block-header-mismatch", `header hash ${h.headerHash} differs from the ledger's ${entry.headerHash} (entry ${entry.index})`);
+      else if (entry.streamId !== h.meta.streamId || entry.records !== h.meta.rows)
+        fail("block-header-mismatch", "stream or record count differs from the ledger entry");
       const sealed = bytes.subarray(h.cipherOffset);
       if (createHash("sha256").update(sealed).digest("hex") !== h.ciphertextSha256) {
-        fail("block-ciphertext-mismatch", `ciphertext SHA-256 does not match the header (ciphertext starts at offset ${h.cipherOffset}, file is ${bytes.length} bytes)`);
+        fail(
+          "block-ciphertext-mismatch",
+          `ciphertext SHA-256 does not match the header (ciphertext starts at offset ${h.cipherOffset}, file is ${bytes.length} bytes)`,
+        );
         continue;
       }
       report.blocks++;
@@ -144,7 +155,13 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
     }
     for (const [id, e] of inLedger) {
       if (!present.has(id) && !tombstoned.has(id)) {
-        problems.push({ kind: "block-missing", tenant, block: id, file: layout.blockFile(tenant, id), message: `Block "${id}.blk" of tenant ${tenant} is in the ledger (entry ${e.index}) but its file is missing and no tombstone covers it` });
+        problems.push({
+          kind: "block-missing",
+          tenant,
+          block: id,
+          file: layout.blockFile(tenant, id),
+          message: `Block "${id}.blk" of tenant ${tenant} is in the ledger (entry ${e.index}) but its file is missing and no tombstone covers it`,
+        });
       }
     }
     checkChains(headers, inLedger, tenant, layout, problems);
@@ -160,7 +177,13 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
  * Each block's prevBlockHash must be the header hash of the previous block of its stream in the ledger
  * (so a block missing from disk is reported once, and does not break its successor's link).
  */
-function checkChains(headers: { h: BlockHeader; index: number }[], ledgerBlocks: ReadonlyMap<string, BlockEntry & { index: number }>, tenant: string, layout: DataLayout, problems: VerifyProblem[]): void {
+function checkChains(
+  headers: { h: BlockHeader; index: number }[],
+  ledgerBlocks: ReadonlyMap<string, BlockEntry & { index: number }>,
+  tenant: string,
+  layout: DataLayout,
+  problems: VerifyProblem[],
+): void {
   const expected = new Map<string, string>();
   const last = new Map<string, string>();
   for (const e of [...ledgerBlocks.values()].sort((a, b) => a.index - b.index)) {
@@ -171,7 +194,13 @@ function checkChains(headers: { h: BlockHeader; index: number }[], ledgerBlocks:
     const id = h.meta.blockId;
     const want = expected.get(id);
     if (want === undefined || want === h.meta.prevBlockHash) continue;
-    problems.push({ kind: "block-chain-broken", tenant, block: id, file: layout.blockFile(tenant, id), message: `Block "${id}.blk" of tenant ${tenant}: previous-block hash ${h.meta.prevBlockHash || "(none)"} does not match the stream's previous block in the ledger ${want || "(none)"}` });
+    problems.push({
+      kind: "block-chain-broken",
+      tenant,
+      block: id,
+      file: layout.blockFile(tenant, id),
+      message: `Block "${id}.blk" of tenant ${tenant}: previous-block hash ${h.meta.prevBlockHash || "(none)"} does not match the stream's previous block in the ledger ${want || "(none)"}`,
+    });
   }
 }
 
@@ -180,9 +209,17 @@ async function checkWal(fs: FileSystem, layout: DataLayout, problems: VerifyProb
     if (parseWalSegmentName(name) === undefined) continue;
     const file = fs.join(layout.walDir, name);
     const scan = scanSegment(await fs.readFile(file));
-    const all = [...(scan.headerProblem === undefined ? [] : [scan.headerProblem]), ...scan.corruptions, ...(scan.tornTail === undefined ? [] : [scan.tornTail])];
+    const all = [
+      ...(scan.headerProblem === undefined ? [] : [scan.headerProblem]),
+      ...scan.corruptions,
+      ...(scan.tornTail === undefined ? [] : [scan.tornTail]),
+    ];
     for (const p of all) {
-      problems.push({ kind: p.kind === "torn-tail" ? "wal-torn-tail" : "wal-corrupt", file, message: `WAL segment "${name}": ${p.message} at offset ${p.offset}` });
+      problems.push({
+        kind: p.kind === "torn-tail" ? "wal-torn-tail" : "wal-corrupt",
+        file,
+        message: `WAL segment "${name}": ${p.message} at offset ${p.offset}`,
+      });
     }
   }
 }

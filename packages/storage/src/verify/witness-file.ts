@@ -10,11 +10,16 @@ interface WitnessBody {
 }
 
 /** Reads the witness file ({} when it does not exist; a problem when it cannot be parsed). */
-export async function readWitness(fs: FileSystem, file: string, problems: { kind: string; file?: string; message: string }[]): Promise<Record<string, Checkpoint>> {
+export async function readWitness(
+  fs: FileSystem,
+  file: string,
+  problems: { kind: string; file?: string; message: string }[],
+): Promise<Record<string, Checkpoint>> {
   if ((await fs.stat(file)) === undefined) return {};
   try {
     const body = JSON.parse((await fs.readFile(file)).toString("utf8")) as Partial<WitnessBody>;
-    if (body.format !== "meshlog-verify-witness" || body.version !== 1 || typeof body.tenants !== "object" || body.tenants === null) throw new Error("not a meshlog verify witness file");
+    if (body.format !== "meshlog-verify-witness" || body.version !== 1 || typeof body.tenants !== "object" || body.tenants === null)
+      throw new Error("not a meshlog verify witness file");
     return body.tenants;
   } catch (e) {
     problems.push({ kind: "witness", file, message: `Cannot read the witness file: ${(e as Error).message}` });

@@ -30,13 +30,19 @@ test("concurrent appends share fsyncs and all replay in sequence order", async (
   const before = fs.counts.syncs;
   const order: number[] = [];
   const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => wal.append("t1", [{ labels, records: records(3, i) }], (s) => order.push(s))));
-  assert.deepEqual(seqs, Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
   assert.deepEqual(order, seqs, "onDurable runs in sequence order");
   assert.ok(fs.counts.syncs - before <= 2, `50 appends used ${fs.counts.syncs - before} fsyncs`);
   await wal.close();
   const again = await openWal(fs);
   assert.equal(again.batches.length, 50);
-  assert.deepEqual(again.batches.map((b) => b.seq), seqs);
+  assert.deepEqual(
+    again.batches.map((b) => b.seq),
+    seqs,
+  );
   assert.deepEqual(again.batches[7]?.streams[0]?.records, records(3, 7));
   assert.equal(again.report.problems.length, 0);
   assert.equal(again.wal.nextSeq, 51);
@@ -77,7 +83,10 @@ test("a crash while an append waits for fsync loses only that unacknowledged app
   assert.equal(acked, false);
   assert.equal(await pending, "WAL_WRITE_FAILED", "the dead writer never acknowledges it");
   const again = await openWal(fs);
-  assert.deepEqual(again.batches.map((b) => b.seq), [1]);
+  assert.deepEqual(
+    again.batches.map((b) => b.seq),
+    [1],
+  );
   assert.equal(again.report.problems.length, 0);
   await again.wal.close();
 });
@@ -93,11 +102,17 @@ test("corruption in the middle of a segment is reported, quarantined and later f
   assert.ok(second !== undefined);
   fs.flipByte(seg, second.offset + 30);
   const again = await openWal(fs);
-  assert.deepEqual(again.batches.map((b) => b.seq), [1, 3, 4, 5]);
+  assert.deepEqual(
+    again.batches.map((b) => b.seq),
+    [1, 3, 4, 5],
+  );
   const p = again.report.problems[0];
   assert.equal(p?.kind, "corrupt-frame");
   assert.equal(p?.offset, second.offset);
-  assert.ok(fs.files().some((f) => f.startsWith(QDIR + "/") && f.includes("corrupt")), "a copy is quarantined");
+  assert.ok(
+    fs.files().some((f) => f.startsWith(QDIR + "/") && f.includes("corrupt")),
+    "a copy is quarantined",
+  );
   const rescanned = scanSegment(await fs.readFile(seg));
   assert.equal(rescanned.corruptions.length, 0);
   assert.equal(rescanned.frames.length, 4);
@@ -113,7 +128,10 @@ test("a failed write rejects only its batch and the log stays usable", async () 
   await wal.append("t1", [{ labels, records: records(1, 3) }]);
   await wal.close();
   const again = await openWal(fs);
-  assert.deepEqual(again.batches.map((b) => b.seq), [1, 3]);
+  assert.deepEqual(
+    again.batches.map((b) => b.seq),
+    [1, 3],
+  );
   assert.equal(again.report.problems.length, 0);
   await again.wal.close();
 });
@@ -124,7 +142,7 @@ test("segments are rotated and removed only once their sequences are sealed", as
   for (let i = 0; i < 10; i++) await wal.append("t1", [{ labels, records: records(3, i) }]);
   const segs = wal.segments();
   assert.ok(segs.length >= 3, `expected rotation, got ${segs.length} segments`);
-  assert.deepEqual(await wal.removeSealed(0), segs[0] === undefined ? [] : (await wal.removeSealed(0)));
+  assert.deepEqual(await wal.removeSealed(0), segs[0] === undefined ? [] : await wal.removeSealed(0));
   const removed = await wal.removeSealed(4);
   assert.ok(removed.length >= 1);
   const left: WalBatch[] = [];

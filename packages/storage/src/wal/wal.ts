@@ -174,7 +174,13 @@ export class Wal {
   append(tenant: string, streams: readonly WalStreamRecords[], onDurable?: (seq: number) => void): Promise<number> {
     if (this.#closed) return Promise.reject(new MeshlogError("STORAGE_CLOSED", "Cannot append to the WAL: it is closed"));
     if (this.#failed !== undefined) {
-      return Promise.reject(new MeshlogError(EngineErrors.WAL_WRITE_FAILED, `Cannot append to the WAL in ${this.#dir}: an earlier failure left it unusable (${this.#failed.message})`, { cause: this.#failed }));
+      return Promise.reject(
+        new MeshlogError(
+          EngineErrors.WAL_WRITE_FAILED,
+          `Cannot append to the WAL in ${this.#dir}: an earlier failure left it unusable (${this.#failed.message})`,
+          { cause: this.#failed },
+        ),
+      );
     }
     const seq = this.#nextSeq++;
     const frame = encodeWalFrame({ seq, tenant, streams });
@@ -193,7 +199,13 @@ export class Wal {
         let bytes = 0;
         for (const p of group) bytes += p.frame.length;
         this.#queuedBytes -= bytes;
-        const data = group.length === 1 ? (group[0] as Pending).frame : Buffer.concat(group.map((p) => p.frame), bytes);
+        const data =
+          group.length === 1
+            ? (group[0] as Pending).frame
+            : Buffer.concat(
+                group.map((p) => p.frame),
+                bytes,
+              );
         try {
           if (this.#failed !== undefined) throw this.#failed;
           if (this.#size > WAL_HEADER_SIZE && this.#size + bytes > this.#segmentMax) await this.#startSegment(this.#active + 1);
@@ -203,7 +215,9 @@ export class Wal {
           this.#size += bytes;
         } catch (e) {
           await this.#recoverFromFailure(e as Error);
-          const err = new MeshlogError(EngineErrors.WAL_WRITE_FAILED, `WAL write to ${walSegmentName(this.#active)} failed: ${(e as Error).message}`, { cause: e });
+          const err = new MeshlogError(EngineErrors.WAL_WRITE_FAILED, `WAL write to ${walSegmentName(this.#active)} failed: ${(e as Error).message}`, {
+            cause: e,
+          });
           for (const p of group) p.reject(err);
           continue;
         }

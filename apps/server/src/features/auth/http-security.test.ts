@@ -204,3 +204,32 @@ test("query routes are limited per principal to query.maxConcurrentPerPrincipal"
     await s.close();
   }
 });
+
+test("query audit events carry the query text and the rows returned", async (t) => {
+  const s = await startTestServer();
+  try {
+    const routes = s.server.ctx.services.get(ROUTES_SERVICE) as RegisteredRoute[];
+    if (!routes.some((r) => r.url === "/loki/api/v1/query_range")) {
+      t.todo("the Loki query API is not registered");
+      return;
+    }
+    const ingest = await createToken(s, { tenant: "a", roles: ["ingest"] });
+    const reader = await createToken(s, { tenant: "a", roles: ["analyst"] });
+    const lines = ["one", "two", "three"].map((b) => JSON.stringify({ body: b, labels: { app: "rows" } })).join("\n");
+    assert.equal((await s.call("POST", "/api/v1/ingest", { token: ingest.token, raw: lines })).status, 200);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const q = '{app="rows"}';
+    const r = await s.call(
+      "GET",
+      `/loki/api/v1/query_range?query=${encodeURIComponent(q)}&start=${now - 3_600_000_000_000n}&end=${now + 60_000_000_000n}&limit=100`,
+      { token: reader.token },
+    );
+    assert.equal(r.status, 200, r.text);
+    const events = (await s.auditEvents({ principal: `svc-${reader.id}` })).filter((e) => e.route === "/loki/api/v1/query_range");
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.rows, 3);
+    assert.equal((events[0]?.details as Record<string, unknown>).query, q);
+  } finally {
+    await s.close();
+  }
+});

@@ -2,7 +2,7 @@
 
 import { MeshlogError, type LogRecord } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { decodeIngestBody } from "../otlp/bounded-zstd.js";
+import { decodeBody } from "../../http/body.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { requireRole } from "../../http/request-auth.js";
 import { applyFailure, failureOf, instrumentReceiver } from "../otlp/receiver-support.js";
@@ -48,7 +48,7 @@ export const datadogRoutes: RouteModule = {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         requireRole(request, "ingest");
-        const text = decodeIngestBody(request, ctx.config.ingest.maxBodyBytes).toString("utf8");
+        const text = decodeBody(request, ctx.config.ingest.maxBodyBytes).toString("utf8");
         let parsed: unknown;
         try {
           parsed = JSON.parse(text);

@@ -3,7 +3,7 @@
 import { MeshlogError } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
-import { decodeIngestBody } from "../otlp/bounded-zstd.js";
+import { decodeBody } from "../../http/body.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { requireRole } from "../../http/request-auth.js";
 import { applyFailure, failureOf, instrumentReceiver } from "../otlp/receiver-support.js";
@@ -46,7 +46,7 @@ export const elasticsearchRoutes: RouteModule = {
       const started = Date.now();
       try {
         requireRole(request, "ingest");
-        const text = decodeIngestBody(request, ctx.config.ingest.maxBodyBytes).toString("utf8");
+        const text = decodeBody(request, ctx.config.ingest.maxBodyBytes).toString("utf8");
         const index = (request.params as { index?: string }).index;
         const result = parseBulk(text, index, request.tenant, ctx.clock.nowNs(), ctx.config.ingest.maxLineBytes, seq);
         if (result.rejected > 0) ctx.ingest.countRejected("elasticsearch", "invalid", result.rejected);
@@ -73,7 +73,7 @@ export const elasticsearchRoutes: RouteModule = {
         const { index, id } = request.params as { index: string; id?: string };
         const problem = indexNameProblem(index);
         if (problem !== undefined) throw new MeshlogError(ElasticsearchErrors.ES_DOCUMENT_INVALID, problem);
-        const text = decodeIngestBody(request, ctx.config.ingest.maxBodyBytes).toString("utf8");
+        const text = decodeBody(request, ctx.config.ingest.maxBodyBytes).toString("utf8");
         let doc: unknown;
         try {
           doc = JSON.parse(text);

@@ -65,18 +65,20 @@ export class ForwardConnection {
       socket.once("close", () => {
         clearTimeout(this.#handshakeTimer);
         o.metrics.connectionClosed(o.transport);
-        if (this.#principal !== undefined) {
-          o.ctx.audit.record({
-            action: "ingest",
-            principal: this.#principal.id,
-            tenant: this.#principal.tenant,
-            remoteAddress: socket.remoteAddress ?? "",
-            result: "ok",
-            rows: this.#stored,
-            details: { receiver: "forward", transport: o.transport },
-          });
-        }
-        void (this.#writer?.close() ?? Promise.resolve()).then(resolve);
+        void (this.#writer?.close() ?? Promise.resolve()).then(() => {
+          if (this.#principal !== undefined) {
+            o.ctx.audit.record({
+              action: "ingest",
+              principal: this.#principal.id,
+              tenant: this.#principal.tenant,
+              remoteAddress: socket.remoteAddress ?? "",
+              result: "ok",
+              rows: this.#stored,
+              details: { receiver: "forward", transport: o.transport },
+            });
+          }
+          resolve();
+        });
       });
     });
     socket.on("error", (err) => o.ctx.log.debug("forward connection error", { remote: this.#remote, err }));
@@ -108,9 +110,11 @@ export class ForwardConnection {
     return this.#closed;
   }
 
-  /** Stops reading, lets pending writes settle (acks go out), then closes. */
+  /** Stops reading and retrying; lets the write in flight settle (its ack goes out), then closes. */
   async close(): Promise<void> {
+    const writerClosed = this.#writer?.close();
     await this.#shutdown("server stopping");
+    await writerClosed;
     await this.#closed;
   }
 
@@ -227,7 +231,7 @@ export class ForwardConnection {
       });
     this.#o.metrics.messages(frame.entries.length + frame.invalidEntries.length);
     if (frame.options.fluentSignal !== undefined && frame.options.fluentSignal !== 0) {
-      this.#o.metrics.rejected("unsupported_signal", records.length);
+      this.#o.metrics.rejected("unsupported_signal");
       this.#o.ctx.log.warn("forward: only logs are supported, skipping a metrics/traces chunk", {
         remote: this.#remote,
         fluentSignal: frame.options.fluentSignal,

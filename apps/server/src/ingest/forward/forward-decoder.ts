@@ -117,6 +117,10 @@ export class ForwardDecoder {
     if (head === "HELO" || head === "PONG") throw invalid(`a client must not send ${head}`);
     if (els.length > 3) throw invalid(`PackedForward messages have 2 or 3 elements, got ${els.length}`);
     const options = e2 === undefined ? {} : this.#options(this.#decodeAt(obj, e2));
+    if (options.fluentSignal !== undefined && options.fluentSignal !== 0) {
+      // Fluent Bit metrics/traces (cmetrics/ctraces msgpack, not [time, record] entries): not decoded.
+      return { kind: "events", tag: head, mode: "packed", entries: [], invalidEntries: [], options };
+    }
     const packed = rawBytesAt(obj, e1.start, e1.end) as Uint8Array;
     const compressed = options.compressed;
     if (compressed !== undefined && compressed !== "gzip" && compressed !== "zstd" && compressed !== "text") {

@@ -4,6 +4,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import { gzipSync } from "node:zlib";
+import { encode } from "@msgpack/msgpack";
 import { mkdtemp, rm } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +13,7 @@ import { join } from "node:path";
 import fluentLogger from "fluent-logger";
 import { FluentClient, EventTime as OrgEventTime } from "@fluent-org/logger";
 import { MeshlogError } from "@meshlog/core";
+import { EventTime, forwardExtensionCodec } from "./event-time.js";
 import { hostPortOf, makeTestCertificates, readAll, startTestServer, waitFor, waitForRecords, type TestServer } from "../socket/receiver-test-kit.js";
 
 /** fluent-logger option missing from its typings: never schedule reconnects (they would outlive the test). */
@@ -92,6 +95,12 @@ describe("forward receiver with a shared key", () => {
     const all = await readAll(t.server.ctx.store, "fwd");
     assert.ok(!all.some((r) => r.body === "must not be stored"));
     assert.match(t.server.ctx.metrics.render(), /meshlog_receiver_rejected_total\{reason="auth_failed",receiver="forward"\} [1-9]/);
+    await t.server.ctx.audit.flush();
+    const audit = await readAll(t.server.ctx.store, "_audit");
+    assert.ok(
+      audit.some((r) => r.body.includes("auth.failed") && r.attributes["detail.reason"] === "shared key mismatch"),
+      "the refused handshake is in the audit trail",
+    );
     await endSender(sender);
   });
 
@@ -275,6 +284,51 @@ describe("forward receiver with raw sockets", () => {
       const recs = await waitForRecords(t.server.ctx.store, "default", 1);
       assert.equal(recs[0]?.body, "hi Message");
       assert.equal(recs[0]?.timestamp, 1_700_000_000_123_456_789n);
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe("forward receiver with Fluent Bit's wire format", () => {
+  it("stores a gzip PackedForward chunk of v2 entries with metadata, and acks then skips a traces chunk", async () => {
+    const t = await startTestServer({ forward: "127.0.0.1:0", forwardAllowAnonymous: true });
+    try {
+      const port = hostPortOf(t.server.ctx.services.get("forward.address")).port;
+      const enc = (v: unknown): Uint8Array => encode(v, { extensionCodec: forwardExtensionCodec });
+      // Fluent Bit out_forward with Compress gzip, Require_ack_response and Retain_Metadata_In_Forward_Mode
+      const entries = Buffer.concat([
+        enc([
+          [new EventTime(1_700_000_000, 1), { "otlp.trace_flags": 1 }],
+          { log: "fb one", kubernetes: { namespace_name: "mesh", pod_name: "p-1", container_name: "envoy" } },
+        ]),
+        enc([[new EventTime(1_700_000_000, 2), {}], { log: "fb two", level: "error" }]),
+      ]);
+      const gz = gzipSync(entries);
+      const logs = enc(["kube.mesh", gz, { chunk: "fb-logs", size: 2, compressed: "gzip", fluent_signal: 0, metadata: true }]);
+      const traces = enc(["otel.traces", Buffer.from([0x81, 0xa1, 0x61, 0x01]), { chunk: "fb-traces", size: 4, fluent_signal: 2 }]);
+      const replies = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const s = connect(port, "127.0.0.1", () => s.write(Buffer.concat([logs, traces])));
+        s.on("data", (d) => {
+          chunks.push(d);
+          const all = Buffer.concat(chunks);
+          if (all.includes("fb-traces")) {
+            s.end();
+            resolve(all);
+          }
+        });
+        s.on("error", reject);
+      });
+      assert.ok(replies.indexOf("fb-logs") >= 0 && replies.indexOf("fb-logs") < replies.indexOf("fb-traces"), "acks arrive in order");
+      const all = await readAll(t.server.ctx.store, "default");
+      assert.deepEqual(all.map((r) => r.body).sort(), ["fb one", "fb two"]);
+      const one = all.find((r) => r.body === "fb one");
+      assert.equal(one?.timestamp, 1_700_000_000_000_000_001n);
+      assert.deepEqual(one?.labels, { source: "forward", service: "envoy", namespace: "mesh" });
+      assert.equal(one?.attributes["fluent.metadata.otlp.trace_flags"], "1");
+      assert.equal(all.find((r) => r.body === "fb two")?.severityNumber, 17);
+      assert.match(t.server.ctx.metrics.render(), /reason="unsupported_signal",receiver="forward"/);
     } finally {
       await t.stop();
     }

@@ -4,7 +4,7 @@ import { MeshlogError, severityFromText, severityTextOf, validateLabels, type La
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
 import { parseJsonBody } from "../../http/body.js";
-import { decodeIngestBody } from "../otlp/bounded-zstd.js";
+import { decodeBody } from "../../http/body.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { requireRole } from "../../http/request-auth.js";
 import { applyFailure, failureOf, instrumentReceiver, mediaTypeOf, tooLarge } from "../otlp/receiver-support.js";
@@ -103,14 +103,14 @@ async function handlePush(ctx: ServerContext, request: FastifyRequest, reply: Fa
     const type = mediaTypeOf(request.headers["content-type"]);
     let streams: LokiStream[];
     if (type === "application/json") {
-      streams = decodePushJson(parseJsonBody(decodeIngestBody(request, max), "Loki push body"));
+      streams = decodePushJson(parseJsonBody(decodeBody(request, max), "Loki push body"));
     } else if (type === "application/x-protobuf" || type === "") {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       // Loki ignores Content-Encoding: snappy (the block is always snappy); honour gzip & co. around it.
       const enc = String(request.headers["content-encoding"] ?? "")
         .toLowerCase()
         .trim();
-      const unwrapped = enc === "snappy" || enc === "" ? raw : decodeIngestBody(request, max);
+      const unwrapped = enc === "snappy" || enc === "" ? raw : decodeBody(request, max);
       streams = decodePushProto(snappyDecode(unwrapped, max, (n) => tooLarge("push body (after snappy)", n, max)));
     } else {
       throw new MeshlogError(

@@ -4,7 +4,7 @@ import { MeshlogError } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
 import { parseJsonBody } from "../../http/body.js";
-import { decodeIngestBody } from "./bounded-zstd.js";
+import { decodeBody } from "../../http/body.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { requireRole } from "../../http/request-auth.js";
 import { OtlpErrors } from "./errors.js";
@@ -67,7 +67,7 @@ async function handleExport(ctx: ServerContext, signal: Signal, request: Fastify
         `unsupported Content-Type ${JSON.stringify(request.headers["content-type"] ?? "")}: use ${PROTO_TYPE} or ${JSON_TYPE}`,
       );
     }
-    const body = decodeIngestBody(request, ctx.config.ingest.maxBodyBytes);
+    const body = decodeBody(request, ctx.config.ingest.maxBodyBytes);
     const now = ctx.clock.nowNs();
     let conv: OtlpConversion;
     try {

@@ -104,6 +104,23 @@ describe("BatchWriter", () => {
     assert.equal(calls, 2);
   });
 
+  it("stops an endless retry when closed: the batch fails instead of blocking shutdown", async () => {
+    const w = new BatchWriter({
+      write: async () => {
+        throw new MeshlogError("STORAGE_BACKPRESSURE", "full", { details: { retryAfterSeconds: 3600 } });
+      },
+      log: silentLogger,
+      highWaterRecords: 10,
+      maxRetryMs: Number.POSITIVE_INFINITY,
+      sleep: () => new Promise(() => {}),
+    });
+    const got: BatchOutcome[] = [];
+    w.push([rec("a")], (o) => got.push(o));
+    await new Promise((r) => setImmediate(r));
+    await w.close();
+    assert.deepEqual(got, ["failed"]);
+  });
+
   it("drops pushes beyond the high-water mark in dropWhenFull mode (UDP)", async () => {
     let release: () => void = () => {};
     const w = new BatchWriter({

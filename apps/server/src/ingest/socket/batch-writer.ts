@@ -60,6 +60,8 @@ export class BatchWriter {
   #paused = false;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
+  /** Ends the current retry wait early (set while waiting). */
+  #wake: (() => void) | undefined;
 
   constructor(opts: BatchWriterOptions) {
     this.#opts = opts;
@@ -93,9 +95,10 @@ export class BatchWriter {
     return new Promise((r) => this.#idleWaiters.push(r));
   }
 
-  /** Stops retrying; batches not yet stored fail. Resolves when the current write settled. */
+  /** Stops retrying (a pending wait ends at once); batches not yet stored fail. Resolves when the current write settled. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#wake?.();
     await this.idle();
   }
 
@@ -143,7 +146,9 @@ export class BatchWriter {
           return ["failed", err];
         }
         this.#setPaused(true);
-        await this.#sleep(Math.min(retryDelayMs(err, attempt), Math.max(1, this.#opts.maxRetryMs - elapsed)));
+        const wait = this.#sleep(Math.min(retryDelayMs(err, attempt), Math.max(1, this.#opts.maxRetryMs - elapsed)));
+        await Promise.race([wait, new Promise<void>((r) => (this.#wake = r))]);
+        this.#wake = undefined;
       }
     }
   }

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { createSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { readFileSync } from "node:fs";
@@ -126,6 +127,18 @@ describe("syslog receiver with real senders", () => {
     if (process.platform === "linux") assert.match(t.server.ctx.metrics.render(), /meshlog_receiver_udp_socket_drops\{receiver="syslog"\} \d+/);
   });
 
+  it("splits a UDP datagram holding several messages and strips trailing NUL/CRLF", async () => {
+    const sock = createSocket("udp4");
+    await new Promise<void>((resolve, reject) =>
+      sock.send(Buffer.from("<13>1 - h app - - - dgram one\r\n<14>1 - h app - - - dgram two\u0000"), port, "127.0.0.1", (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+    sock.close();
+    assert.equal((await find(t, "dgram one")).severityText, "notice");
+    assert.equal((await find(t, "dgram two")).severityText, "info");
+  });
+
   it("stores npm syslog-client messages over UDP (rfc3164) and TCP (rfc5424)", async () => {
     for (const [transport, rfc3164, body] of [
       [syslogClientLib.Transport.Udp, true, "hello 3164 udp"],
@@ -186,6 +199,35 @@ describe("syslog receiver with real senders", () => {
     assert.ok(unparsed.length >= 1, "at least one hostile message was stored raw with its parse error");
     await sendRaw(port, "<13>1 - h app - - - still alive\n");
     await find(t, "still alive");
+  });
+});
+
+describe("syslog receiver configuration", () => {
+  const cases: { name: string; config: Record<string, unknown>; message: RegExp }[] = [
+    { name: "syslogTls without a certificate", config: { syslogTls: "127.0.0.1:0" }, message: /syslogTls needs TLS but tls.cert and tls.key are not set/ },
+    {
+      name: "an invalid syslogTenant",
+      config: { syslog: "127.0.0.1:0", syslogTenant: "no/slash" },
+      message: /syslogTenant: "no\/slash" is not a valid tenant id/,
+    },
+  ];
+  for (const c of cases) {
+    it(`refuses to start with ${c.name}, naming the setting`, async () => {
+      await assert.rejects(startTestServer(c.config), (err: unknown) => err instanceof MeshlogError && c.message.test(err.message));
+    });
+  }
+
+  it("listens on IPv6 loopback for TCP and UDP", async () => {
+    const t = await startTestServer({ syslog: "[::1]:0", syslogTenant: "sys" });
+    try {
+      const { port } = hostPortOf(t.server.ctx.services.get("syslog.address"));
+      const sock = createSocket("udp6");
+      await new Promise<void>((resolve, reject) => sock.send("<13>1 - h app - - - over ipv6", port, "::1", (err) => (err ? reject(err) : resolve())));
+      sock.close();
+      await find(t, "over ipv6");
+    } finally {
+      await t.stop();
+    }
   });
 });
 

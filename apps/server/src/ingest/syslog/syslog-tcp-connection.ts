@@ -65,10 +65,11 @@ export class SyslogTcpConnection {
     return this.#closed;
   }
 
-  /** Stops reading, lets pending writes finish (retrying pushed-back ones until the writer closes), closes. */
+  /** Stops reading and retrying; the write in flight settles (batches never stored are logged), then closes. */
   async close(): Promise<void> {
+    const writerClosed = this.#writer.close();
     await this.#shutdown();
-    await this.#writer.close();
+    await writerClosed;
     await this.#closed;
   }
 

@@ -3,7 +3,7 @@
 import { MeshlogError, type LogRecord } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { parseJsonBody } from "../../http/body.js";
-import { decodeIngestBody } from "../otlp/bounded-zstd.js";
+import { decodeBody } from "../../http/body.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { requireRole } from "../../http/request-auth.js";
 import { ProtoWireError } from "../otlp/proto-wire.js";
@@ -26,7 +26,7 @@ export const zipkinRoutes: RouteModule = {
       try {
         requireRole(request, "ingest");
         const type = mediaTypeOf(request.headers["content-type"]);
-        const body = decodeIngestBody(request, ctx.config.ingest.maxBodyBytes);
+        const body = decodeBody(request, ctx.config.ingest.maxBodyBytes);
         let spans: ZipkinSpan[];
         if (type === "application/json" || type === "") spans = decodeZipkinJson(parseJsonBody(body, "Zipkin span list"));
         else if (type === "application/x-protobuf" || type === "application/protobuf") {

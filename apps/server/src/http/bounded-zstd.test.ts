@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MeshlogError } from "@meshlog/core";
 import { checkZstdFrames, decodeZstdBounded } from "./bounded-zstd.js";
-import { zstdBomb, zstdRawFrame } from "../testing/zstd-fixtures.js";
+import { zstdBomb, zstdRawFrame } from "../ingest/testing/zstd-fixtures.js";
 
 const isCode = (code: string) => (err: unknown) => err instanceof MeshlogError && err.code === code;
 

@@ -2,10 +2,8 @@
 // the decoder allocates anything, and the output is counted as it is produced.
 
 import { Decompress } from "fzstd";
-import type { FastifyRequest } from "fastify";
 import { MeshlogError } from "@meshlog/core";
-import { ServerErrors } from "../../errors.js";
-import { decodeBody } from "../../http/body.js";
+import { ServerErrors } from "../errors.js";
 
 const ZSTD_MAGIC = 0xfd2fb528;
 
@@ -91,14 +89,4 @@ export function decodeZstdBounded(raw: Uint8Array, maxBytes: number): Buffer {
     throw badZstd((err as Error).message);
   }
   return Buffer.concat(chunks, total);
-}
-
-/** The request body decoded per Content-Encoding, like decodeBody, but with bounded zstd. */
-export function decodeIngestBody(request: FastifyRequest, maxBytes: number): Buffer {
-  const enc = String(request.headers["content-encoding"] ?? "")
-    .toLowerCase()
-    .trim();
-  if (enc !== "zstd") return decodeBody(request, maxBytes);
-  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  return decodeZstdBounded(raw, maxBytes);
 }

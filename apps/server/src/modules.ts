@@ -6,6 +6,7 @@ import { forwardModule } from "./ingest/forward/index.js";
 import { syslogModule } from "./ingest/syslog/index.js";
 import { securityModule } from "./features/auth/security-module.js";
 import { limitsModule } from "./features/limits/limits-module.js";
+import { retentionModule } from "./features/retention/retention-module.js";
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -21,6 +22,7 @@ export interface ServerModule {
 export const serverModules: readonly ServerModule[] = [
   securityModule,
   limitsModule,
+  retentionModule,
   httpModule,
   forwardModule,
   syslogModule,

@@ -74,6 +74,30 @@ export const serverConfigSchema = z
       })
       .strict()
       .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024 }),
+    retention: z
+      .object({
+        enabled: z.boolean().default(true).describe("Run the retention job (deletes expired blocks, shreds emptied keys). Env MESHLOG_RETENTION_ENABLED."),
+        intervalSeconds: z.number().positive().default(3600).describe("Seconds between retention runs. Env MESHLOG_RETENTION_INTERVAL."),
+        defaultRetention: z.string().regex(/^[1-9]\d{0,5}[dwy]$/, "must be like 90d, 4w or 1y").default("90d").describe("Retention of streams no policy rule matches. Env MESHLOG_RETENTION_DEFAULT."),
+        auditWindowDays: z.number().int().positive().default(400).describe("Minimum days security/audit streams (tenant _audit, streams with source=\"audit\") are kept; shorter policies are refused. Env MESHLOG_AUDIT_WINDOW_DAYS."),
+        batchSize: z.number().int().positive().default(100).describe("Blocks deleted per signed tombstone. Env MESHLOG_RETENTION_BATCH_SIZE."),
+        minFreeDiskBytes: z.number().int().nonnegative().default(100 * 1024 * 1024).describe("Refuse ingest with 507 STORAGE_DISK_FULL while the data folder's filesystem has less free space (0 disables; unexpired data is never deleted to make room). Env MESHLOG_MIN_FREE_DISK_BYTES."),
+        diskCheckSeconds: z.number().positive().default(5).describe("Seconds between free-space checks of the data folder. Env MESHLOG_DISK_CHECK_INTERVAL."),
+        policies: z
+          .record(
+            z.string(),
+            z
+              .object({
+                default: z.string().optional().describe("Retention of the tenant's streams no rule matches (e.g. 30d)."),
+                rules: z.array(z.object({ selector: z.string(), retention: z.string() }).strict()).default([]).describe("Ordered rules; the first whose stream selector matches decides (e.g. {selector: '{namespace=\"payments\"}', retention: 400d})."),
+              })
+              .strict(),
+          )
+          .default({})
+          .describe("Retention policies per tenant (config file only; changes made through PUT /api/v1/retention/policies take precedence)."),
+      })
+      .strict()
+      .default({ enabled: true, intervalSeconds: 3600, defaultRetention: "90d", auditWindowDays: 400, batchSize: 100, minFreeDiskBytes: 100 * 1024 * 1024, diskCheckSeconds: 5, policies: {} }),
   })
   .strict();
 
@@ -110,6 +134,13 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_INGEST_BURST: "ingest.burstBytes",
   MESHLOG_INGEST_MAX_STREAMS: "ingest.maxStreamsPerTenant",
   MESHLOG_SEAL_MAX_AGE: "storage.sealMaxAgeSeconds",
+  MESHLOG_RETENTION_ENABLED: "retention.enabled",
+  MESHLOG_RETENTION_INTERVAL: "retention.intervalSeconds",
+  MESHLOG_RETENTION_DEFAULT: "retention.defaultRetention",
+  MESHLOG_AUDIT_WINDOW_DAYS: "retention.auditWindowDays",
+  MESHLOG_RETENTION_BATCH_SIZE: "retention.batchSize",
+  MESHLOG_MIN_FREE_DISK_BYTES: "retention.minFreeDiskBytes",
+  MESHLOG_DISK_CHECK_INTERVAL: "retention.diskCheckSeconds",
   MESHLOG_REDACTION: "redaction.enabled",
   MESHLOG_AUTH_FAILURE_BURST: "security.authFailureBurst",
   MESHLOG_AUTH_FAILURE_REFILL: "security.authFailureRefillPerMinute",

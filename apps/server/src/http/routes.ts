@@ -14,6 +14,7 @@ import { otlpRoutes } from "../ingest/otlp/otlp-routes.js";
 import { datadogRoutes } from "../ingest/datadog/datadog-routes.js";
 import { zipkinRoutes } from "../ingest/zipkin/zipkin-routes.js";
 import type { RouteModule } from "./route-module.js";
+import { retentionRoutes } from "../features/retention/retention-routes.js";
 import { queryApiRoutes } from "../query-api/query-routes.js";
 
 export const routeModules: readonly RouteModule[] = [
@@ -30,5 +31,6 @@ export const routeModules: readonly RouteModule[] = [
   auditRoutes,
   uiRoutes,
   sourceRoutes,
+  retentionRoutes,
   complianceRoutes,
 ];

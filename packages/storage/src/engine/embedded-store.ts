@@ -20,7 +20,7 @@ import { NodeFileSystem } from "../io/node-file-system.js";
 import { Wal, type WalReplayReport } from "../wal/wal.js";
 import { recoverTenant } from "./tenant-recovery.js";
 import type { WalStreamRecords } from "../wal/wal-format.js";
-import { Head } from "../head/head.js";
+import { Head, type HeadBuffer } from "../head/head.js";
 import { TenantCatalog } from "../index/catalog.js";
 import { loadCatalog, saveCatalog } from "../index/catalog-store.js";
 import { quarantineFile } from "../index/quarantine-file.js";
@@ -52,7 +52,7 @@ export interface EmbeddedStoreOptions {
   readonly walSegmentBytes?: number;
   /** Key ring and ledger; defaults to crypto/ and ledger/ on DATA/keys and DATA/tenants/<t>/ledger. */
   readonly security?: SecurityProvider;
-  /** Seal blocks on a worker thread (default true; false seals on the calling thread). */
+  /** Seal blocks on worker threads, one per core up to 4 (default true; false seals on the calling thread). */
   readonly sealWorker?: boolean;
   /** Check for age-due seals on a timer (default true; tests with a ManualClock call sealDue()). */
   readonly sealTimer?: boolean;
@@ -94,6 +94,7 @@ export class EmbeddedStore implements LogStore {
   #pool!: SealPool;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #relieving = false;
   #report!: OpenReport;
   #retentionClassFor: ((tenant: string, labels: Labels) => string) | undefined;
 
@@ -173,7 +174,7 @@ export class EmbeddedStore implements LogStore {
         this.#head.add(b.tenant, id, s.labels, s.records, b.seq);
       }
     }
-    this.#pool = new SealPool(this.#logger, sealWorker);
+    this.#pool = sealWorker ? new SealPool(this.#logger) : new SealPool(this.#logger, 0);
     this.#sealer = new Sealer({
       pool: this.#pool,
       fs: this.#fs,
@@ -309,10 +310,30 @@ export class EmbeddedStore implements LogStore {
         }
       }
     });
-    const full = ids
-      .flatMap((id) => this.#head.buffersOf(tenant, id))
-      .filter((b) => b.bytes >= this.#opts.sealMaxBytes && this.#head.activeBuffers().includes(b));
+    const active = new Set(this.#head.activeBuffers());
+    const full = ids.flatMap((id) => this.#head.buffersOf(tenant, id)).filter((b) => b.bytes >= this.#opts.sealMaxBytes && active.has(b));
     if (full.length > 0) this.#sealer.schedule(full);
+    else if (this.#head.bytes > this.#opts.maxHeadBytes / 2 && !this.#relieving) this.#relieveHead(active);
+  }
+
+  /**
+   * Soft limit: once the head holds more than half of maxHeadBytes (many streams that fill slowly), the
+   * largest active buffers (about half of the head) are sealed early, so appends are rarely refused.
+   */
+  #relieveHead(active: ReadonlySet<HeadBuffer>): void {
+    const bySize = [...active].sort((a, b) => b.bytes - a.bytes);
+    const pick: HeadBuffer[] = [];
+    let sum = 0;
+    for (const b of bySize) {
+      if (sum >= this.#head.bytes / 2) break;
+      pick.push(b);
+      sum += b.bytes;
+    }
+    this.#relieving = true;
+    this.#sealer
+      .seal(pick)
+      .catch((e: unknown) => this.#logger.error("early seal under memory pressure failed", { error: e as Error }))
+      .finally(() => (this.#relieving = false));
   }
 
   async streams(tenant: string, start: bigint, end: bigint): Promise<readonly StreamInfo[]> {

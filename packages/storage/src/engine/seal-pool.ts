@@ -1,60 +1,76 @@
 // Runs block sealing on a worker thread (falls back to the calling thread when workers are unavailable).
 
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Logger, LogRecord } from "@meshlog/core";
 import { sealBlock, type SealInput } from "../block/block-codec.js";
 import { blockCipher } from "./block-cipher.js";
 import type { SealJob, SealReply } from "./seal-worker.js";
 
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly pending: Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>;
+}
+
 /**
- * One worker that seals blocks, so compression, hashing and encryption do not stall appends and
- * queries. Jobs are answered in order. `close()` terminates the worker.
+ * Worker threads that seal blocks, so compression, hashing and encryption do not stall appends and
+ * queries, and a flush seals several streams at once. A job goes to the least busy worker. When a worker
+ * fails, its jobs are rejected and sealing continues on the others, or on the calling thread.
+ * `close()` terminates the workers.
  */
 export class SealPool {
-  #worker: Worker | undefined;
-  readonly #pending = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+  readonly #workers: PoolWorker[] = [];
   readonly #logger: Logger;
   #next = 1;
 
-  constructor(logger: Logger, useWorker: boolean) {
+  /** `workers` 0 seals on the calling thread; default: one per core, at most 4. */
+  constructor(logger: Logger, workers = Math.min(4, availableParallelism())) {
     this.#logger = logger;
-    if (useWorker) this.#start();
+    for (let i = 0; i < workers; i++) this.#start();
+  }
+
+  /** Blocks that can be sealed at the same time. */
+  get size(): number {
+    return Math.max(1, this.#workers.length);
   }
 
   #start(): void {
     try {
-      const w = new Worker(new URL("./seal-worker.js", import.meta.url));
-      w.on("message", (m: SealReply) => {
-        const p = this.#pending.get(m.id);
+      const worker = new Worker(new URL("./seal-worker.js", import.meta.url));
+      const pw: PoolWorker = { worker, pending: new Map() };
+      worker.on("message", (m: SealReply) => {
+        const p = pw.pending.get(m.id);
         if (p === undefined) return;
-        this.#pending.delete(m.id);
+        pw.pending.delete(m.id);
+        if (pw.pending.size === 0) worker.unref();
         if ("error" in m) p.reject(new Error(m.error));
         else p.resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
       });
-      w.on("error", (e) => this.#fail(e));
-      w.on("exit", (code) => {
-        if (this.#worker === w) this.#fail(new Error(`seal worker exited with code ${code}`));
-      });
+      worker.on("error", (e) => this.#fail(pw, e));
+      worker.on("exit", (code) => this.#fail(pw, new Error(`seal worker exited with code ${code}`)));
       // Unref after adding listeners (adding a message listener refs the worker again).
-      w.unref();
-      this.#worker = w;
+      worker.unref();
+      this.#workers.push(pw);
     } catch (e) {
       this.#logger.warn("seal worker unavailable; sealing on the main thread", { error: e as Error });
-      this.#worker = undefined;
     }
   }
 
-  #fail(e: Error): void {
-    this.#logger.error("seal worker failed; sealing on the main thread from now on", { error: e });
-    this.#worker = undefined;
-    for (const p of this.#pending.values()) p.reject(e);
-    this.#pending.clear();
+  #fail(pw: PoolWorker, e: Error): void {
+    const i = this.#workers.indexOf(pw);
+    if (i < 0) return;
+    this.#workers.splice(i, 1);
+    this.#logger.error("seal worker failed", { error: e, workersLeft: this.#workers.length });
+    for (const p of pw.pending.values()) p.reject(e);
+    pw.pending.clear();
   }
 
   /** Seals records (sorted, one stream) into block file bytes. */
   seal(records: readonly LogRecord[], input: SealInput): Promise<Buffer> {
-    const w = this.#worker;
-    if (w === undefined) return Promise.resolve().then(() => sealBlock(records, input, blockCipher).bytes);
+    let pw: PoolWorker | undefined;
+    for (const w of this.#workers) if (pw === undefined || w.pending.size < pw.pending.size) pw = w;
+    if (pw === undefined) return Promise.resolve().then(() => sealBlock(records, input, blockCipher).bytes);
+    const target = pw;
     const id = this.#next++;
     const job: SealJob = {
       id,
@@ -62,17 +78,14 @@ export class SealPool {
       input: { ...input, dataKey: new Uint8Array(input.dataKey), wrappedKey: new Uint8Array(input.wrappedKey) },
     };
     return new Promise<Buffer>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      if (this.#pending.size === 1) w.ref();
-      w.postMessage(job);
-    }).finally(() => {
-      if (this.#pending.size === 0) this.#worker?.unref();
+      target.pending.set(id, { resolve, reject });
+      target.worker.ref();
+      target.worker.postMessage(job);
     });
   }
 
   async close(): Promise<void> {
-    const w = this.#worker;
-    this.#worker = undefined;
-    if (w !== undefined) await w.terminate();
+    const ws = this.#workers.splice(0);
+    await Promise.all(ws.map((w) => w.worker.terminate()));
   }
 }

@@ -82,15 +82,33 @@ export class Sealer {
     const touched = new Set<string>();
     let written = 0;
     let failure: unknown;
-    for (const b of detached) {
+    // Encode and encrypt in parallel (one stream appears once per batch, so chains are independent), then
+    // write, ledger and catalog the blocks one by one in batch order.
+    const prepared: (Prepared | undefined)[] = new Array(detached.length);
+    const width = Math.max(1, this.#d.pool.size);
+    for (let i = 0; i < detached.length; i += width) {
+      await Promise.all(
+        detached.slice(i, i + width).map(async (b, k) => {
+          try {
+            prepared[i + k] = await this.#prepare(b);
+          } catch (e) {
+            failure ??= e;
+            head.restore(b);
+            this.#d.logger.error("seal failed; records stay in the head and the WAL", { tenant: b.tenant, stream: b.streamId, error: e as Error });
+          }
+        }),
+      );
+    }
+    for (const p of prepared) {
+      if (p === undefined) continue;
       try {
-        await this.#sealOne(b);
-        touched.add(b.tenant);
+        await this.#commit(p);
+        touched.add(p.b.tenant);
         written++;
       } catch (e) {
         failure ??= e;
-        head.restore(b);
-        this.#d.logger.error("seal failed; records stay in the head and the WAL", { tenant: b.tenant, stream: b.streamId, error: e as Error });
+        head.restore(p.b);
+        this.#d.logger.error("seal failed; records stay in the head and the WAL", { tenant: p.b.tenant, stream: p.b.streamId, error: e as Error });
       }
     }
     for (const t of touched) {
@@ -106,29 +124,38 @@ export class Sealer {
     return written;
   }
 
-  async #sealOne(b: HeadBuffer): Promise<void> {
-    const { fs, layout, clock, head } = this.#d;
-    const { catalog, ledger } = await this.#d.tenant(b.tenant);
+  async #prepare(b: HeadBuffer): Promise<Prepared> {
+    const { clock } = this.#d;
+    const { catalog } = await this.#d.tenant(b.tenant);
     const records = sortByTime(b.records);
     const maxTime = (records[records.length - 1] as (typeof records)[number]).timestamp;
     const retentionClass = this.#d.retentionClassOf?.(b.tenant, b.labels) ?? DEFAULT_RETENTION_CLASS;
     const key = await this.#d.keyRing.newDataKey(b.tenant, retentionClass, periodMonthOf(maxTime));
     const blockId = clock.nowMs().toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
-    const bytes = await this.#d.pool.seal(records, {
-      blockId,
-      tenant: b.tenant,
-      streamId: b.streamId,
-      labels: b.labels,
-      keyId: key.keyId,
-      dataKey: key.dataKey,
-      wrappedKey: key.wrappedKey,
-      retentionClass,
-      legalHold: false,
-      prevBlockHash: catalog.lastHeaderHash(b.streamId),
-      createdAt: clock.nowNs(),
-      walSeqMax: b.maxSeq,
-    });
-    key.dataKey.fill(0);
+    try {
+      const bytes = await this.#d.pool.seal(records, {
+        blockId,
+        tenant: b.tenant,
+        streamId: b.streamId,
+        labels: b.labels,
+        keyId: key.keyId,
+        dataKey: key.dataKey,
+        wrappedKey: key.wrappedKey,
+        retentionClass,
+        legalHold: false,
+        prevBlockHash: catalog.lastHeaderHash(b.streamId),
+        createdAt: clock.nowNs(),
+        walSeqMax: b.maxSeq,
+      });
+      return { b, blockId, bytes };
+    } finally {
+      key.dataKey.fill(0);
+    }
+  }
+
+  async #commit({ b, blockId, bytes }: Prepared): Promise<void> {
+    const { fs, layout, head } = this.#d;
+    const { catalog, ledger } = await this.#d.tenant(b.tenant);
     const header = parseBlockHeader(bytes);
     await fs.writeFileAtomic(layout.blockFile(b.tenant, blockId), bytes);
     const m = header.meta;
@@ -144,4 +171,11 @@ export class Sealer {
     catalog.add(blockRefOf(header, bytes.length), b.labels);
     head.release(b);
   }
+}
+
+/** A block encoded and encrypted, waiting to be written and recorded. */
+interface Prepared {
+  readonly b: HeadBuffer;
+  readonly blockId: string;
+  readonly bytes: Buffer;
 }

@@ -104,15 +104,23 @@ log { source(s_src); destination(d_meshlog); };`,
   {
     id: "agent",
     name: "meshlog agent",
-    config: (o, t) => `# agent.yaml  (run: meshlog agent --config agent.yaml)
+    config: (o, t) => `# agent.yaml  (check: meshlog agent --config agent.yaml --check-config; run: meshlog agent --config agent.yaml)
+data_dir: /var/lib/meshlog-agent
 sources:
   containers:
-    type: kubernetes_logs
+    type: kubernetes
+    include: ["/var/log/containers/*.log"]
+  app:
+    type: file
+    include: ["/var/log/app/*.log"]
+transforms:
+  - type: parse
+    format: auto
+  - type: redact
 sinks:
-  meshlog:
+  server:
     type: meshlog
-    inputs: [containers]
-    endpoint: ${o}
-    token: ${t}`,
+    endpoint: "${o}"
+    token: "${t}"`,
   },
 ];

@@ -5,7 +5,7 @@ export { MemoryStore } from "./testing/memory-store.js";
 export type { FileSystem, FileHandle, FileStat } from "./io/file-system.js";
 export { NodeFileSystem } from "./io/node-file-system.js";
 export { EmbeddedStore, type EmbeddedStoreOptions, type OpenReport } from "./engine/embedded-store.js";
-export type { BlockKeyRing, BlockLedger, LedgerBlockEntry, SecurityProvider } from "./engine/security-ports.js";
+export type { BlockKeyRing, BlockLedger, LedgerBlockEntry, LedgerTombstone, SecurityProvider } from "./engine/security-ports.js";
 export { EngineErrors } from "./engine/errors.js";
 export { verifyDataDir, type VerifyReport, type VerifyProblem, type VerifyOptions } from "./verify/verify-data-dir.js";
 export { FaultyFileSystem, type CrashOptions } from "./io/faulty-file-system.js";
@@ -27,9 +27,35 @@ export { LedgerErrors } from "./ledger/errors.js";
 export { checkpointNote, noteKeyHint } from "./ledger/checkpoint-note.js";
 export { RetentionErrors } from "./retention/errors.js";
 export { parseRetentionDays, formatRetentionDays, retentionClassName, retentionDaysOfClass, periodEndNs, NS_PER_DAY } from "./retention/retention-class.js";
-export { RetentionPolicies, isAuditStream, type RetentionRule, type TenantPolicySpec, type TenantPolicy, type RetentionSettings, type CompiledSelector, type SelectorCompiler } from "./retention/retention-policy.js";
+export {
+  RetentionPolicies,
+  isAuditStream,
+  type RetentionRule,
+  type TenantPolicySpec,
+  type TenantPolicy,
+  type RetentionSettings,
+  type CompiledSelector,
+  type SelectorCompiler,
+} from "./retention/retention-policy.js";
 export { PolicyStore } from "./retention/policy-store.js";
 export { HoldStore, type LegalHold, type NewHold } from "./retention/legal-hold.js";
-export { buildCertificate, certificateProblems, certificateId, KEK_DESTROYED_EVENT, type DeletionCertificate, type CertifiedBlock, type CertificateKind } from "./retention/deletion-certificate.js";
+export {
+  buildCertificate,
+  certificateProblems,
+  certificateId,
+  KEK_DESTROYED_EVENT,
+  type DeletionCertificate,
+  type CertifiedBlock,
+  type CertificateKind,
+} from "./retention/deletion-certificate.js";
 export { CertificateStore, checkCertificates } from "./retention/certificate-store.js";
-export { RetentionEnforcer, eventLedgerOf, shreddingKeyRingOf, type RetentionTarget, type RetentionRunReport, type RetentionEnforcerOptions, type EventLedger, type ShreddingKeyRing } from "./retention/retention-enforcer.js";
+export {
+  RetentionEnforcer,
+  eventLedgerOf,
+  shreddingKeyRingOf,
+  type RetentionTarget,
+  type RetentionRunReport,
+  type RetentionEnforcerOptions,
+  type EventLedger,
+  type ShreddingKeyRing,
+} from "./retention/retention-enforcer.js";

@@ -140,11 +140,24 @@ test("header parsing rejects truncated, oversized and hostile inputs with an off
   );
 });
 
-test("the bloom covers resource values and stays within its size bounds", () => {
+test("the bloom covers resource values, is folded to at most half full and stays within its size bounds", () => {
   const rnd = prng(9);
   const one = buildBloom([sampleRecord(rnd, "t1", labels, 1n)]);
   assert.ok(one.mightContain("prod"), "resource values are indexed");
   assert.equal(one.bytes().length, 64);
-  const many = buildBloom(Array.from({ length: 40000 }, (_, i) => sampleRecord(rnd, "t1", labels, BigInt(i))));
-  assert.equal(many.bytes().length, 65536);
+  const many = Array.from({ length: 40000 }, (_, i) => sampleRecord(rnd, "t1", labels, BigInt(i)));
+  assert.equal(buildBloom(many).bytes().length, 65536);
+  const repetitive = Array.from({ length: 20000 }, (_, i) => ({
+    ...(many[i] as LogRecord),
+    body: `GET /healthz 200 ${i % 10}`,
+    attributes: {},
+    traceId: "",
+    spanId: "",
+  }));
+  const small = buildBloom(repetitive);
+  assert.ok(small.bytes().length <= 1024, `repetitive text folds to ${small.bytes().length} bytes`);
+  for (let i = 0; i < 10; i++) assert.ok(small.mightContain(`healthz 200 ${i}`));
+  let ones = 0;
+  for (const b of small.bytes()) for (let k = 0; k < 8; k++) ones += (b >> k) & 1;
+  assert.ok(ones / (small.bytes().length * 8) <= 0.5);
 });

@@ -68,11 +68,34 @@ export interface SealedBlock {
 
 /** Largest bloom stored per block (bytes). */
 export const MAX_BLOOM_BYTES = 65536;
+/** The bloom is halved (folded) while the result stays at most this full: per-gram false positives <= ~25%. */
+export const MAX_BLOOM_FILL = 0.5;
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let v = i; v !== 0; v >>= 1) n += v & 1;
+  return n;
+});
+
+/** Halves a power-of-two bloom by OR-ing its upper half onto the lower half (TextBloom masks its probes). */
+function fold(bits: Uint8Array): { bits: Uint8Array; fill: number } {
+  const half = bits.length >>> 1;
+  const out = new Uint8Array(half);
+  let ones = 0;
+  for (let i = 0; i < half; i++) {
+    const v = (bits[i] as number) | (bits[i + half] as number);
+    out[i] = v;
+    ones += POPCOUNT[v] as number;
+  }
+  return { bits: out, fill: ones / (half * 8) };
+}
 
 /**
  * Builds the block's substring bloom (core TextBloom, lower-cased 4-grams) over bodies, attribute values,
- * resource values and trace/span ids. Sized at about 1 bit per 4 characters of text (64 B to 64 KiB):
- * long needles still prune well when the filter is dense, since every 4-gram of the needle must hit.
+ * resource values and trace/span ids. It is built generously (about 1 bit per 2 characters, at most
+ * 64 KiB), then folded in half while at most MAX_BLOOM_FILL of the bits would be set, so its size follows
+ * the number of distinct grams rather than the text length. Long needles prune well even at that fill,
+ * since every 4-gram of the needle must hit.
  */
 export function buildBloom(records: readonly LogRecord[]): TextBloom {
   let chars = 0;
@@ -80,7 +103,7 @@ export function buildBloom(records: readonly LogRecord[]): TextBloom {
     chars += r.body.length + r.traceId.length + r.spanId.length;
     for (const k in r.attributes) chars += (r.attributes[k] as string).length;
   }
-  const bloom = TextBloom.forSize(Math.ceil(chars / 8), MAX_BLOOM_BYTES);
+  const bloom = TextBloom.forSize(Math.ceil(chars / 4), MAX_BLOOM_BYTES);
   const seenResource = new Set<string>();
   for (const r of records) {
     bloom.addText(r.body);
@@ -92,10 +115,16 @@ export function buildBloom(records: readonly LogRecord[]): TextBloom {
         bloom.addText(v);
       }
     }
-    if (r.traceId !== "") bloom.addText(r.traceId);
-    if (r.spanId !== "") bloom.addText(r.spanId);
+    if (r.traceId !== "" && !r.body.includes(r.traceId)) bloom.addText(r.traceId);
+    if (r.spanId !== "" && !r.body.includes(r.spanId)) bloom.addText(r.spanId);
   }
-  return bloom;
+  let bits = bloom.bytes();
+  while (bits.length > 64) {
+    const f = fold(bits);
+    if (f.fill > MAX_BLOOM_FILL) break;
+    bits = f.bits;
+  }
+  return bits === bloom.bytes() ? bloom : new TextBloom(bits);
 }
 
 /** Sorts by timestamp (stable), so blocks hold records in time order. Returns a new array. */

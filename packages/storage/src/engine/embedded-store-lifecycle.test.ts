@@ -101,6 +101,20 @@ test("a crash during an unacknowledged append leaves a torn tail that the next o
   assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs })).problems, []);
 });
 
+test("over half of maxHeadBytes, the largest buffers are sealed early instead of refusing appends", async () => {
+  const fs = new FaultyFileSystem();
+  const store = await EmbeddedStore.open({ dataDir: "/data", fs, clock: new ManualClock(T0), sealTimer: false, maxHeadBytes: 200_000, sealMaxBytes: 1 << 30 });
+  for (let i = 0; i < 40; i++) {
+    const labels = { service: `svc${i}`, source: "native" };
+    await store.append("t1", [{ ...rec(T0 + BigInt(i), "y".repeat(3000)), labels }]);
+    await store.sealsIdle();
+  }
+  const st = await store.stats("t1");
+  assert.ok(st.blocks > 0, "early seals happened");
+  assert.equal(st.records, 40);
+  await store.close();
+});
+
 test("appends racing with seals lose and duplicate nothing", async () => {
   const fs = new FaultyFileSystem();
   const store = await EmbeddedStore.open({ dataDir: "/data", fs, clock: new ManualClock(T0), sealTimer: false, sealMaxBytes: 3000 });

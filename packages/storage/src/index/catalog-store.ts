@@ -43,11 +43,13 @@ export async function loadCatalog(
   const names = (await fs.readdir(blocksDir)).filter((n) => parseBlockFileName(n) !== undefined);
   const ids = new Set(names.map((n) => parseBlockFileName(n) as string));
   let reason: string | undefined;
+  let previous: TenantCatalog | undefined;
   const file = layout.catalogFile(tenant);
   if ((await fs.stat(file)) === undefined) reason = "catalog file is missing";
   else {
     try {
       const c = TenantCatalog.decode(await fs.readFile(file), tenant);
+      previous = c;
       const listed = new Set([...c.blocks()].map((b) => b.blockId));
       const same = listed.size === ids.size && [...ids].every((id) => listed.has(id));
       if (same) return { catalog: c, rebuiltBecause: undefined, quarantined: [] };
@@ -76,6 +78,20 @@ export async function loadCatalog(
   }
   const catalog = new TenantCatalog(tenant);
   for (const { h, size } of chainOrder(headers)) catalog.add(blockRefOf(h, size), h.meta.labels);
+  // Keep the sealed floors of deleted blocks from a readable (if stale) catalog, so WAL replay cannot resurrect them.
+  // Likewise keep a deleted tail hash (one no present block is or chains to), so new blocks continue the chain.
+  const present = new Set(headers.map((x) => x.h.headerHash));
+  const chained = new Set(headers.map((x) => x.h.meta.prevBlockHash));
+  for (const s of previous?.streams() ?? []) {
+    if ((s.sealedFloor ?? 0) > 0) {
+      catalog.ensureStream(s.id, s.labels);
+      catalog.raiseSealedFloor(s.id, s.sealedFloor ?? 0);
+    }
+    if (s.tailHash !== undefined && !present.has(s.tailHash) && !chained.has(s.tailHash)) {
+      catalog.ensureStream(s.id, s.labels);
+      catalog.setTailHash(s.id, s.tailHash);
+    }
+  }
   await saveCatalog(fs, layout, catalog);
   return { catalog, rebuiltBecause: reason, quarantined };
 }

@@ -30,6 +30,10 @@ export interface CatalogStream {
   readonly blocks: BlockRef[];
   minTime: bigint;
   maxTime: bigint;
+  /** Highest WAL sequence of this stream's deleted blocks: WAL replay must not resurrect their records. */
+  sealedFloor?: number;
+  /** Header hash of the newest block ever sealed in the stream (kept when it is deleted: the chain goes on from it). */
+  tailHash?: string;
 }
 
 export function blockRefOf(h: BlockHeader, fileBytes: number): BlockRef {
@@ -93,6 +97,7 @@ export class TenantCatalog {
       s.maxTime = ref.maxTime;
     }
     s.blocks.push(ref);
+    s.tailHash = ref.headerHash;
     if (ref.minTime < s.minTime) s.minTime = ref.minTime;
     if (ref.maxTime > s.maxTime) s.maxTime = ref.maxTime;
     this.#blocks.set(ref.blockId, ref);
@@ -109,6 +114,7 @@ export class TenantCatalog {
     this.#blocks.delete(blockId);
     const s = this.#streams.get(ref.streamId);
     if (s !== undefined) {
+      s.sealedFloor = Math.max(s.sealedFloor ?? 0, ref.walSeqMax);
       const i = s.blocks.findIndex((b) => b.blockId === blockId);
       if (i >= 0) s.blocks.splice(i, 1);
       s.minTime = s.blocks.reduce((m, b) => (b.minTime < m ? b.minTime : m), s.blocks[0]?.minTime ?? 0n);
@@ -117,15 +123,28 @@ export class TenantCatalog {
     return ref;
   }
 
+  /** Sets the hash the stream's next block chains to (restoring a deleted tail). */
+  setTailHash(streamId: string, hash: string): void {
+    const s = this.#streams.get(streamId);
+    if (s !== undefined) s.tailHash = hash;
+  }
+
+  /** Raises a stream's sealed floor (WAL records at or below it are never replayed into the head). */
+  raiseSealedFloor(streamId: string, seq: number): void {
+    const s = this.#streams.get(streamId);
+    if (s !== undefined && seq > (s.sealedFloor ?? 0)) s.sealedFloor = seq;
+  }
+
   /** Header hash of the last block of a stream ("" when none): the next block's prevBlockHash. */
   lastHeaderHash(streamId: string): string {
-    const b = this.#streams.get(streamId)?.blocks;
-    return b === undefined || b.length === 0 ? "" : (b[b.length - 1] as BlockRef).headerHash;
+    const s = this.#streams.get(streamId);
+    const b = s?.blocks;
+    return s?.tailHash ?? (b === undefined || b.length === 0 ? "" : (b[b.length - 1] as BlockRef).headerHash);
   }
 
   /** Highest WAL sequence sealed for a stream (0 when none). */
   sealedSeq(streamId: string): number {
-    let m = 0;
+    let m = this.#streams.get(streamId)?.sealedFloor ?? 0;
     for (const b of this.#streams.get(streamId)?.blocks ?? []) if (b.walSeqMax > m) m = b.walSeqMax;
     return m;
   }
@@ -133,6 +152,7 @@ export class TenantCatalog {
   /** Highest WAL sequence sealed in any stream. */
   maxSealedSeq(): number {
     let m = 0;
+    for (const s of this.#streams.values()) if ((s.sealedFloor ?? 0) > m) m = s.sealedFloor ?? 0;
     for (const b of this.#blocks.values()) if (b.walSeqMax > m) m = b.walSeqMax;
     return m;
   }
@@ -142,6 +162,8 @@ export class TenantCatalog {
     const streams = [...this.#streams.values()].map((s) => ({
       id: s.id,
       labels: s.labels,
+      ...(s.sealedFloor === undefined || s.sealedFloor === 0 ? {} : { sealedFloor: s.sealedFloor }),
+      ...(s.tailHash === undefined ? {} : { tailHash: s.tailHash }),
       blocks: s.blocks.map((b) => ({ ...b, minTime: b.minTime.toString(), maxTime: b.maxTime.toString(), createdAt: b.createdAt.toString() })),
     }));
     const body = Buffer.from(JSON.stringify({ tenant: this.tenant, streams }), "utf8");
@@ -167,6 +189,8 @@ export class TenantCatalog {
       streams: {
         id: string;
         labels: Labels;
+        sealedFloor?: number;
+        tailHash?: string;
         blocks: (Omit<BlockRef, "minTime" | "maxTime" | "createdAt"> & { minTime: string; maxTime: string; createdAt: string })[];
       }[];
     };
@@ -174,7 +198,9 @@ export class TenantCatalog {
     const c = new TenantCatalog(tenant);
     for (const s of o.streams) {
       c.ensureStream(s.id, s.labels);
+      if (typeof s.sealedFloor === "number") c.raiseSealedFloor(s.id, s.sealedFloor);
       for (const b of s.blocks) c.add({ ...b, minTime: BigInt(b.minTime), maxTime: BigInt(b.maxTime), createdAt: BigInt(b.createdAt) }, s.labels);
+      if (typeof s.tailHash === "string") c.setTailHash(s.id, s.tailHash);
     }
     return c;
   }

@@ -203,6 +203,9 @@ test("corruption that is not a torn tail makes open fail, naming file and offset
   fs.setFile(ENTRIES, good);
   fs.setFile(CHECKPOINTS, goodCp);
   await assert.rejects(Ledger.open(fs, DIR, "other", signer), /entry 0: entry belongs to tenant "acme", not "other"/);
+  await fs.unlink(CHECKPOINTS);
+  await assert.rejects(Ledger.open(fs, DIR, "acme", signer), /checkpoints.bin" is inconsistent at offset 0: file is missing while .* holds 3 entries/);
+  assert.equal(await fs.stat(CHECKPOINTS), undefined, "a failed open creates nothing");
 });
 
 test("a failed write is rolled back so later appends stay well-framed", async () => {

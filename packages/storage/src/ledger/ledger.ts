@@ -132,9 +132,14 @@ export class Ledger {
     await fs.mkdirp(dir, 0o700);
     const entriesPath = fs.join(dir, LEDGER_ENTRIES_FILE);
     const checkpointsPath = fs.join(dir, LEDGER_CHECKPOINTS_FILE);
+    const checkpointsExisted = (await fs.stat(checkpointsPath)) !== undefined;
     const entries = await openFramedFile(fs, entriesPath, LEDGER_ENTRIES_MAGIC);
     let checkpoints: OpenedFile;
     try {
+      // Both files are created together before any append, so entries without a checkpoints file mean it was removed.
+      if (!checkpointsExisted && entries.frames.length > 0) {
+        throw corrupt(checkpointsPath, 0, `file is missing while ${entriesPath} holds ${entries.frames.length} entries`);
+      }
       checkpoints = await openFramedFile(fs, checkpointsPath, LEDGER_CHECKPOINTS_MAGIC);
     } catch (e) {
       await entries.handle.close();

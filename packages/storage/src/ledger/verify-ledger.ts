@@ -73,6 +73,7 @@ export async function verifyLedger(fs: FileSystem, dir: string, tenant: string, 
   const entriesData = await readIfExists(fs, entriesPath);
   const checkpointsData = await readIfExists(fs, checkpointsPath);
   if (entriesData === undefined && checkpointsData !== undefined) problems.push(at(entriesPath, "file", "missing while checkpoints exist"));
+  if (checkpointsData === undefined && entriesData !== undefined) problems.push(at(checkpointsPath, "file", "missing while entries exist"));
 
   if (entriesData !== undefined) {
     const hp = checkLedgerHeader(entriesData, LEDGER_ENTRIES_MAGIC);

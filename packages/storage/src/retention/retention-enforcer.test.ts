@@ -195,3 +195,21 @@ test("two runs at once are refused with RETENTION_BUSY", async () => {
   await a;
   await w.store.close();
 });
+
+test("records of deleted blocks are not replayed from the WAL on reopen, and the stream's next block continues its chain", async () => {
+  const w = await seeded();
+  w.clock.set(T0 + 100n * DAY);
+  assert.equal((await w.enforcer.run()).deletedBlocks, 1);
+  await w.store.close();
+  // Reopen on the same disk: the WAL still holds the deleted records; they must stay deleted.
+  const again = await retentionWorld({ fs: w.fs, clock: w.clock });
+  const api = streamIdOf("t1", API);
+  const rows: string[] = [];
+  for await (const batch of again.store.select({ tenant: "t1", streamIds: [api], start: 0n, end: T0 * 2n, direction: "forward" })) rows.push(...batch.map((e) => e.record.body));
+  assert.deepEqual(rows, []);
+  await again.store.append("t1", [rec("t1", API, T0 + 100n * DAY, "api later")]);
+  await again.store.flush();
+  assert.equal(blocksOf(again).filter((b) => b.streamId === api).length, 1);
+  await again.store.close();
+  assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs: w.fs })).problems, []);
+});

@@ -41,7 +41,7 @@ export class StoreAuditSink implements AuditSink {
       labels: { source: "audit", action: event.action.split(".")[0] ?? event.action, result: event.result },
     });
     if (this.#pending.length >= 256) void this.#drain();
-    else this.#timer ??= setTimeout(() => void this.#drain(), 100);
+    else this.#timer ??= setTimeout(() => void this.#drain(), 100).unref();
   }
 
   #drain(): Promise<void> {
@@ -56,7 +56,8 @@ export class StoreAuditSink implements AuditSink {
         // Keep the events: they are retried with the next batch rather than lost.
         this.#pending.unshift(...batch);
         this.#log.error("audit events could not be written; retrying", { err: err as Error, events: batch.length });
-        this.#timer ??= setTimeout(() => void this.#drain(), 1000);
+        // Unref'd: a server that failed to start (store closed) must still be able to exit.
+        this.#timer ??= setTimeout(() => void this.#drain(), 1000).unref();
       });
     return this.#inflight;
   }

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
-import { requireRole } from "../../http/request-auth.js";
+import { extractCredential, requireRole } from "../../http/request-auth.js";
 
 const CLUSTER_NAME = "meshlog";
 const NODE_NAME = "meshlog";
@@ -95,10 +95,18 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
   const json = (reply: FastifyReply, body: unknown, status = 200) => reply.status(status).type("application/json").send(JSON.stringify(body));
   const stored = new Map<string, unknown>();
 
-  // Public so the web UI can share "/": the JSON carries only the emulated version, nothing tenant-specific.
+  // Public route so a browser can load the web UI at "/"; the Elasticsearch answer still needs valid credentials.
   app.get("/", { config: { public: true } }, async (request, reply) => {
     const ui = ctx.services.get("ui.index");
     if (typeof ui === "function" && prefersHtml(request.headers.accept)) return (ui as UiIndexHandler)(reply, request);
+    const cred = extractCredential(request);
+    const principal = cred === undefined ? undefined : await ctx.auth.authenticate(cred.secret, cred.kind);
+    if (principal === undefined) {
+      ctx.audit.record({ action: "auth.failed", principal: "anonymous", tenant: "", remoteAddress: request.ip, method: "GET", route: "/", status: 401, result: "denied" });
+      return reply.status(401).header("www-authenticate", 'Basic realm="meshlog"').type("application/json").send(
+        JSON.stringify({ error: { type: "security_exception", reason: "missing or invalid authentication credentials for REST request [/]" }, status: 401 }),
+      );
+    }
     return json(reply, clusterInfo(ctx));
   });
 

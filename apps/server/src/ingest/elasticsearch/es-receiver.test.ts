@@ -233,7 +233,9 @@ describe("Elasticsearch-compatible receiver", () => {
   });
 
   test("serves cluster info as JSON to clients and hands browsers to the web UI", async () => {
-    let res = await fetch(`${h.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+    let res = await fetch(`${h.url}/`, { headers: { accept: "application/json" } });
+    assert.equal(res.status, 401, "cluster info needs credentials");
+    res = await fetch(`${h.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8", authorization: basic } });
     assert.equal(res.status, 200);
     assert.equal((JSON.parse(await res.text()) as { version: { number: string } }).version.number, "8.17.0", "without a UI, JSON is served");
     h.ctx.services.set("ui.index", (reply: { type(t: string): { send(b: string): unknown } }) =>
@@ -243,7 +245,7 @@ describe("Elasticsearch-compatible receiver", () => {
       res = await fetch(`${h.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
       assert.match(await res.text(), /<title>ui<\/title>/);
       assert.equal(res.headers.get("x-elastic-product"), null);
-      res = await fetch(`${h.url}/`, { headers: { accept: "application/json" } });
+      res = await fetch(`${h.url}/`, { headers: { accept: "application/json", authorization: basic } });
       assert.equal((JSON.parse(await res.text()) as { tagline: string }).tagline, "You Know, for Search");
     } finally {
       h.ctx.services.delete("ui.index");

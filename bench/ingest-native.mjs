@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// Native NDJSON ingest, stage by stage, in one run: raw JSON.parse of the lines, line -> record conversion, the
+// Redactor, and the whole in-process server (embedded store on a temp folder) fed over loopback by a load
+// generator in a child process, so the server's CPU seconds (process.cpuUsage) are its own. Prints one JSON object.
+// Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--only stages|server]
+// MESHLOG_BENCH_SCALE multiplies the measuring times (default 1: about 40-60 s in all).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resetMeshLines, meshLine } from "./lib-mesh-lines.mjs";
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
+};
+const SCALE = Math.max(0.1, Number(process.env.MESHLOG_BENCH_SCALE ?? "1"));
+const BATCH = 1000;
+
+/** Native NDJSON batches of 1000 lines (deterministic): mesh access logs and app logs, some with PII/secrets. */
+function nativeBatches(count, seed = 7) {
+  resetMeshLines(seed);
+  let n = 0;
+  const now = Date.now();
+  const out = [];
+  for (let b = 0; b < count; b++) {
+    const lines = [];
+    for (let i = 0; i < BATCH; i++, n++) {
+      const m = meshLine(now - 60_000 + n);
+      const rec = {
+        timestamp: String(BigInt(now - 60_000 + (n % 50_000)) * 1_000_000n + BigInt(n % 1000)),
+        body: m.body,
+        labels: { service: m.service, namespace: "prod", source: m.source },
+        attributes: { "http.status_code": String(m.status), user_id: `user-${n % 20000}`, pod: `${m.service}-7d9f8c-${n % 7}` },
+        severity: m.status >= 500 ? "error" : "info",
+      };
+      if (m.traceId !== "") rec.traceId = m.traceId;
+      // ~2% carry something to redact (emails, bearer tokens, passwords in URLs, card numbers).
+      const k = n % 50;
+      if (k === 3) rec.attributes.email = `jane.doe${n % 97}@example.com`;
+      if (k === 17) rec.body = `${m.body} authorization: Bearer abc${n}def.ghi-jkl_mno`;
+      if (k === 29) rec.body = `connecting to postgres://app:s3cr3t${n % 9}@db.prod.svc:5432/orders`;
+      if (k === 41) rec.attributes.card = "4111 1111 1111 1111";
+      lines.push(JSON.stringify(rec));
+    }
+    out.push(lines);
+  }
+  return out;
+}
+
+/** CPU milliseconds of this process so far (robust on a loaded machine, unlike wall time). */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Runs `fn` over `items` repeatedly for about `seconds` of CPU; returns items per CPU second. */
+function rate(items, seconds, fn) {
+  let done = 0;
+  let busy = 0;
+  while (busy < seconds * 1000) {
+    const t0 = cpuMs();
+    fn(items);
+    busy += cpuMs() - t0;
+    done += items.length;
+  }
+  return done / (busy / 1000);
+}
+
+// ---------------------------------------------------------------- load generator (child process)
+if (args[0] === "--load") {
+  const [, url, token, seconds, clients, seed] = args;
+  const batches = nativeBatches(40, Number(seed)).map((ls) => ls.join("\n") + "\n");
+  const deadline = Date.now() + Number(seconds) * 1000;
+  let lines = 0;
+  let bytes = 0;
+  let errors = 0;
+  let lastError = "";
+  let k = 0;
+  const client = async () => {
+    while (Date.now() < deadline) {
+      const body = batches[k++ % batches.length];
+      const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" }, body });
+      const text = await res.text();
+      if (res.status !== 200) {
+        errors++;
+        lastError = `${res.status} ${text.slice(0, 200)}`;
+        if (res.status === 503) await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      const j = JSON.parse(text);
+      lines += j.accepted;
+      bytes += Buffer.byteLength(body);
+      if (j.rejected.length > 0) lastError = JSON.stringify(j.rejected[0]);
+    }
+  };
+  await Promise.all(Array.from({ length: Number(clients) }, client));
+  process.stdout.write(JSON.stringify({ lines, bytes, errors, lastError }) + "\n");
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- stages (in this process)
+const SECONDS = Number(opt("seconds", "2")) * SCALE;
+const SERVER_SECONDS = Number(opt("server-seconds", "8")) * SCALE;
+const CLIENTS = Number(opt("clients", "4"));
+const ONLY = opt("only", "");
+
+const dist = (p) => import(new URL(`../apps/server/dist/${p}`, import.meta.url).href);
+const { Redactor } = await import("@meshlog/pipeline");
+const nativeRecord = await dist("ingest/native/native-record.js");
+const { nativeLineToRecord } = nativeRecord;
+const parseBatch = nativeRecord.parseNativeNdjson; // present once the receiver parses whole batches
+
+const batches = nativeBatches(20);
+const allLines = batches.flat();
+const ndjson = batches.map((ls) => ls.join("\n") + "\n");
+const totalBytes = ndjson.reduce((a, s) => a + Buffer.byteLength(s), 0);
+const avgLineBytes = totalBytes / allLines.length;
+const result = { lines: allLines.length, avgLineBytes: Math.round(avgLineBytes), scale: SCALE };
+
+const convertAll = (text) => {
+  if (parseBatch !== undefined) return parseBatch(text, "default", "native", 1 << 20).records;
+  const recs = [];
+  for (const l of text.split("\n")) if (l !== "") recs.push(nativeLineToRecord(JSON.parse(l), "default", "native", 1 << 20));
+  return recs;
+};
+
+if (ONLY !== "server") {
+  globalThis.gc?.();
+  let sink = 0;
+  result.jsonParseLinesPerSec = Math.round(rate(allLines, SECONDS, (ls) => { for (const l of ls) sink += JSON.parse(l).body.length; }));
+  result.jsonParseMBPerSec = +((result.jsonParseLinesPerSec * avgLineBytes) / 1e6).toFixed(1);
+  globalThis.gc?.();
+  const convertRate = (() => {
+    let done = 0, busy = 0, k = 0;
+    while (busy < SECONDS * 1000) {
+      const t0 = cpuMs();
+      done += convertAll(ndjson[k++ % ndjson.length]).length;
+      busy += cpuMs() - t0;
+    }
+    return done / (busy / 1000);
+  })();
+  result.parseAndConvertLinesPerSec = Math.round(convertRate);
+  // Redaction: fresh records each round (redaction mutates), only the redactRecord calls are timed.
+  globalThis.gc?.();
+  const redactor = new Redactor({});
+  const redactRate = (() => {
+    let done = 0, busy = 0, k = 0;
+    while (busy < SECONDS * 1000) {
+      const recs = convertAll(ndjson[k++ % ndjson.length]);
+      const t0 = cpuMs();
+      for (const r of recs) sink += redactor.redactRecord(r);
+      busy += cpuMs() - t0;
+      done += recs.length;
+    }
+    return done / (busy / 1000);
+  })();
+  result.redactRecordsPerSec = Math.round(redactRate);
+  result.redactions = redactor.counts();
+  result.parseConvertRedactLinesPerSec = Math.round(1 / (1 / convertRate + 1 / redactRate));
+  if (sink === 0.5) console.error(sink);
+}
+
+if (ONLY !== "stages") {
+  const { startServer } = await dist("main.js");
+  const { serverConfigSchema } = await dist("config/server-config.js");
+  const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-native-"));
+  const server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "t", logLevel: "warn" }), { print: () => {}, logWrite: (l) => process.stderr.write(l) });
+  try {
+    const url = `${server.ctx.services.get("http.address")}/api/v1/ingest`;
+    globalThis.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    let peakRss = rss0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--load", url, "t", String(SERVER_SECONDS), String(CLIENTS), "11"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    await new Promise((res) => child.on("exit", res));
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0);
+    clearInterval(sampler);
+    const load = JSON.parse(out.trim().split("\n").pop());
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    result.server = {
+      clients: CLIENTS,
+      seconds: +wall.toFixed(2),
+      lines: load.lines,
+      errors: load.errors,
+      lastError: load.lastError || undefined,
+      linesPerSec: Math.round(load.lines / wall),
+      MBPerSec: +(load.bytes / wall / 1e6).toFixed(1),
+      cpuSeconds: +cpuSeconds.toFixed(2),
+      linesPerServerCpuSecond: Math.round(load.lines / cpuSeconds),
+      eventLoopUtilization: +elu.utilization.toFixed(3),
+      peakRssMB: Math.round(peakRss / 2 ** 20),
+    };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const jp = result.jsonParseLinesPerSec;
+if (jp !== undefined) {
+  result.ratios = {
+    parseAndConvertVsJsonParse: +(result.parseAndConvertLinesPerSec / jp).toFixed(3),
+    redactVsJsonParse: +(result.redactRecordsPerSec / jp).toFixed(3),
+    serverPerCpuSecondVsJsonParse: result.server ? +(result.server.linesPerServerCpuSecond / jp).toFixed(3) : undefined,
+  };
+  result.target = { linesPerServerCpuSecond: 300_000, gap: result.server ? +(300_000 / result.server.linesPerServerCpuSecond).toFixed(2) : undefined };
+}
+console.log(JSON.stringify(result));

@@ -7,6 +7,9 @@ import { auditCommand } from "./commands/audit.js";
 import { queryCommand } from "./commands/query.js";
 import { tailCommand } from "./commands/tail.js";
 import { labelsCommand } from "./commands/labels.js";
+import { deletionsCommand } from "./commands/deletions.js";
+import { retentionCommand } from "./commands/retention.js";
+import { holdsCommand } from "./commands/holds.js";
 import { verifyCommand } from "./commands/verify.js";
 
 export const commands: readonly Command[] = [
@@ -16,5 +19,8 @@ export const commands: readonly Command[] = [
   queryCommand,
   tailCommand,
   labelsCommand,
+  deletionsCommand,
+  retentionCommand,
+  holdsCommand,
   verifyCommand,
 ];

@@ -1,6 +1,7 @@
 // Payment card numbers: 13-19 digits (spaces or dashes between groups), known IIN prefix, Luhn checksum.
 
 import { isDigit, isWordChar, type Detector, type Span } from "./detector.js";
+import { Shape } from "./value-screen.js";
 
 /** Luhn checksum over a digit string. */
 export function luhnValid(digits: string): boolean {
@@ -101,6 +102,7 @@ const CARD_HINT = /\d[\d -]{11,}\d/;
 
 export const creditCardDetector: Detector = {
   name: "credit_card",
+  screen: Shape.CARD,
   // 13+ characters of digits, spaces and dashes, starting and ending with a digit (backtracking is bounded
   // by the run length, and a run of 13 or more matches at once, so the test is linear).
   mightMatch: (text) => text.length >= 13 && CARD_HINT.test(text),

@@ -1,6 +1,7 @@
 // Personal data detectors: email addresses, US social security numbers, IPv4 and IPv6 addresses.
 
 import { isDigit, isWordChar, regexSpans, type Detector, type Span } from "./detector.js";
+import { Shape } from "./value-screen.js";
 
 const isLocalChar = (c: number): boolean => isWordChar(c) || c === 46 || c === 37 || c === 43 || c === 45; // . % + -
 const isDomainChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45;
@@ -35,7 +36,7 @@ function findEmails(text: string): Span[] {
   return out;
 }
 
-export const emailDetector: Detector = { name: "email", mightMatch: (t) => t.includes("@"), find: findEmails };
+export const emailDetector: Detector = { name: "email", screen: Shape.AT, mightMatch: (t) => t.includes("@"), find: findEmails };
 
 const SSN = /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g;
 
@@ -47,6 +48,7 @@ export function validSsn(area: string, group: string, serial: string): boolean {
 
 export const ssnDetector: Detector = {
   name: "ssn",
+  screen: Shape.SSN,
   mightMatch: (t) => t.includes("-"),
   find: (t) => regexSpans(SSN, t, 0, (m) => validSsn(m[1] as string, m[2] as string, m[3] as string)),
 };
@@ -56,6 +58,7 @@ const IPV4 = /(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)/
 /** Dotted quads with every octet ≤ 255; not when part of a longer dotted number or written `v1.2.3.4` / `version 1.2.3.4`. */
 export const ipv4Detector: Detector = {
   name: "ipv4",
+  screen: Shape.DOT,
   mightMatch: (t) => t.includes("."),
   find: (t) =>
     regexSpans(IPV4, t, 0, (m) => {
@@ -133,4 +136,4 @@ function findIpv6(text: string): Span[] {
   return out;
 }
 
-export const ipv6Detector: Detector = { name: "ipv6", mightMatch: (t) => t.includes(":"), find: findIpv6 };
+export const ipv6Detector: Detector = { name: "ipv6", screen: Shape.COLON, mightMatch: (t) => t.includes(":"), find: findIpv6 };

@@ -1,6 +1,7 @@
 // Credential detectors: JWTs, bearer/basic tokens, cloud and SaaS tokens, URL passwords, password pairs.
 
 import { isWordChar, regexSpans, type Detector, type Span } from "./detector.js";
+import { Shape } from "./value-screen.js";
 
 const isB64Url = (c: number): boolean => isWordChar(c) || c === 45; // A-Z a-z 0-9 _ -
 
@@ -29,7 +30,7 @@ function findJwts(text: string): Span[] {
   return out;
 }
 
-export const jwtDetector: Detector = { name: "jwt", mightMatch: (t) => t.includes("eyJ"), find: findJwts };
+export const jwtDetector: Detector = { name: "jwt", screen: Shape.JWT, mightMatch: (t) => t.includes("eyJ"), find: findJwts };
 
 const BEARER = /(?<![A-Za-z0-9_])bearer\s{1,8}([A-Za-z0-9._~+/-]{8,4096}=*)/dgi;
 const BASIC = /(?<![A-Za-z0-9_])authorization["']?\s{0,4}[:=]\s{0,4}["']?basic\s{1,8}([A-Za-z0-9+/]{4,4096}=*)/dgi;
@@ -46,12 +47,13 @@ export const bearerTokenDetector: Detector = {
 const GITHUB = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g;
 export const githubTokenDetector: Detector = {
   name: "github_token",
+  screen: Shape.GITHUB,
   mightMatch: (t) => t.includes("gh") || t.includes("github_pat_"),
   find: (t) => regexSpans(GITHUB, t),
 };
 
 const SLACK = /(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/g;
-export const slackTokenDetector: Detector = { name: "slack_token", mightMatch: (t) => t.includes("xox"), find: (t) => regexSpans(SLACK, t) };
+export const slackTokenDetector: Detector = { name: "slack_token", screen: Shape.SLACK, mightMatch: (t) => t.includes("xox"), find: (t) => regexSpans(SLACK, t) };
 
 const AWS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
 const AWS_KEY_HINT = /AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA/;
@@ -75,7 +77,7 @@ export const awsSecretKeyDetector: Detector = {
 
 const URL_PASSWORD = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/?#]{0,256}:([^\s@/?#]{1,256})@/dg;
 /** `scheme://user:password@host`: the password is replaced, the user kept. */
-export const urlPasswordDetector: Detector = { name: "url_password", mightMatch: (t) => t.includes("://"), find: (t) => regexSpans(URL_PASSWORD, t, 1) };
+export const urlPasswordDetector: Detector = { name: "url_password", screen: Shape.URL, mightMatch: (t) => t.includes("://"), find: (t) => regexSpans(URL_PASSWORD, t, 1) };
 
 const SECRET_KEYS =
   "password|passwd|pwd|passphrase|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|private[_-]?key";

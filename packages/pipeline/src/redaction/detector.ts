@@ -18,6 +18,11 @@ export interface Detector {
    * `pass`, `AKIA`, ...): the Redactor tests that one pattern once per value and skips them all when absent.
    */
   readonly keywordGated?: boolean;
+  /**
+   * Shape bits (value-screen.ts): every value this detector matches has at least one of them, so the
+   * Redactor skips it when one pass over the value found none. Absent = always consulted.
+   */
+  readonly screen?: number;
   mightMatch(text: string): boolean;
   find(text: string): Span[];
 }

@@ -9,6 +9,7 @@ import { compileCustomPattern } from "./custom-detector.js";
 import { SECRET_KEY_NAME } from "./detect-secrets.js";
 import { KEYWORD_HINT, type Detector, type Span } from "./detector.js";
 import { redactionConfigSchema, type RedactionConfig, type RedactionMode, type ResolvedRedactionConfig } from "./redaction-config.js";
+import { screenValue } from "./value-screen.js";
 
 interface ActiveRule {
   detector: Detector;
@@ -84,14 +85,21 @@ export class Redactor {
     let out = text;
     let count = 0;
     let keywords: boolean | undefined;
-    for (const rule of this.#rules) {
+    // Shapes present in the current text; recomputed after a rule rewrote it.
+    let shapes = screenValue(out);
+    const rules = this.#rules;
+    for (let k = 0; k < rules.length; k++) {
+      const rule = rules[k] as ActiveRule;
       const d = rule.detector;
+      if (d.screen !== undefined && (shapes & d.screen) === 0) continue;
       if (d.keywordGated === true) {
         keywords ??= KEYWORD_HINT.test(out);
         if (!keywords) continue;
       }
       if (!d.mightMatch(out)) continue;
-      const spans = d.find(out).filter((s) => !isMarker(out, s));
+      const found = d.find(out);
+      if (found.length === 0) continue;
+      const spans = found.filter((s) => !isMarker(out, s));
       if (spans.length === 0) continue;
       if (rule.mode === "drop") {
         this.#count(d.name, 1);
@@ -104,6 +112,8 @@ export class Redactor {
         pos = s.end;
       }
       out = next + out.slice(pos);
+      shapes = screenValue(out);
+      keywords = undefined;
       count += spans.length;
       this.#count(d.name, spans.length);
     }

@@ -31,7 +31,13 @@ export async function startTestServer(overrides: Record<string, unknown>): Promi
     logLevel: "debug",
     ...overrides,
   });
-  const server = await startServer(config, { print: () => {}, logWrite: (s) => void logs.push(s) });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { print: () => {}, logWrite: (s) => void logs.push(s) });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     server,
     dir,

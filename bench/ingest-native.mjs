@@ -5,7 +5,7 @@
 // Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--only stages|server]
 // MESHLOG_BENCH_SCALE multiplies the measuring times (default 1: about 40-60 s in all).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resetMeshLines, meshLine } from "./lib-mesh-lines.mjs";
@@ -68,6 +68,35 @@ function rate(items, seconds, fn) {
   return done / (busy / 1000);
 }
 
+/** CPU seconds per thread of this process, from /proc (Linux; empty elsewhere). Clock ticks of 10 ms. */
+function threadCpu() {
+  const out = new Map();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const f = stat.slice(close + 2).split(" ");
+      out.set(tid, { comm, seconds: (Number(f[11]) + Number(f[12])) / 100 });
+    }
+  } catch {
+    // not Linux: per-thread figures are left out
+  }
+  return out;
+}
+
+/** Per-thread CPU spent between two threadCpu() snapshots: the main thread, and the others by name. */
+function threadCpuDelta(before, after) {
+  const byName = {};
+  let main = 0;
+  for (const [tid, a] of after) {
+    const d = a.seconds - (before.get(tid)?.seconds ?? 0);
+    if (tid === String(process.pid)) main += d;
+    else if (d > 0) byName[a.comm] = +((byName[a.comm] ?? 0) + d).toFixed(2);
+  }
+  return { mainThreadSeconds: +main.toFixed(2), otherThreadsSeconds: byName };
+}
+
 // ---------------------------------------------------------------- load generator (child process)
 if (args[0] === "--load") {
   const [, url, token, seconds, clients, seed] = args;
@@ -110,7 +139,9 @@ const dist = (p) => import(new URL(`../apps/server/dist/${p}`, import.meta.url).
 const { Redactor } = await import("@meshlog/pipeline");
 const nativeRecord = await dist("ingest/native/native-record.js");
 const { nativeLineToRecord } = nativeRecord;
-const parseBatch = nativeRecord.parseNativeNdjson; // present once the receiver parses whole batches
+// Present once the receiver parses whole batches (with one label cache per receiver, as the route keeps).
+const parseBatch = await dist("ingest/native/native-ndjson.js").then((m) => m.parseNativeNdjson, () => undefined);
+const lineCtx = nativeRecord.NativeLineContext !== undefined ? new nativeRecord.NativeLineContext() : undefined;
 
 const batches = nativeBatches(20);
 const allLines = batches.flat();
@@ -120,7 +151,7 @@ const avgLineBytes = totalBytes / allLines.length;
 const result = { lines: allLines.length, avgLineBytes: Math.round(avgLineBytes), scale: SCALE };
 
 const convertAll = (text) => {
-  if (parseBatch !== undefined) return parseBatch(text, "default", "native", 1 << 20).records;
+  if (parseBatch !== undefined) return parseBatch(text, "default", "native", 1 << 20, lineCtx).records;
   const recs = [];
   for (const l of text.split("\n")) if (l !== "") recs.push(nativeLineToRecord(JSON.parse(l), "default", "native", 1 << 20));
   return recs;
@@ -174,6 +205,7 @@ if (ONLY !== "stages") {
     let peakRss = rss0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpu();
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--load", url, "t", String(SERVER_SECONDS), String(CLIENTS), "11"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -182,6 +214,7 @@ if (ONLY !== "stages") {
     await new Promise((res) => child.on("exit", res));
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const threads = threadCpuDelta(threads0, threadCpu());
     const elu = performance.eventLoopUtilization(elu0);
     clearInterval(sampler);
     const load = JSON.parse(out.trim().split("\n").pop());
@@ -196,6 +229,8 @@ if (ONLY !== "stages") {
       MBPerSec: +(load.bytes / wall / 1e6).toFixed(1),
       cpuSeconds: +cpuSeconds.toFixed(2),
       linesPerServerCpuSecond: Math.round(load.lines / cpuSeconds),
+      ...threads,
+      linesPerMainThreadCpuSecond: threads.mainThreadSeconds > 0 ? Math.round(load.lines / threads.mainThreadSeconds) : undefined,
       eventLoopUtilization: +elu.utilization.toFixed(3),
       peakRssMB: Math.round(peakRss / 2 ** 20),
     };

@@ -59,3 +59,5 @@ export {
   type EventLedger,
   type ShreddingKeyRing,
 } from "./retention/retention-enforcer.js";
+export { DeletionRequests, type DeletionRequestSpec, type DeletionRequestRecord, type RewriteTarget } from "./retention/deletion-request.js";
+export type { BlockReplacement } from "./engine/block-rewrite.js";

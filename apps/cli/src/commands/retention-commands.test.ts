@@ -111,12 +111,13 @@ describe("retention CLI commands", () => {
     assert.equal(list.filter((c) => c.kind === "retention").length, 2);
     const text = await run(["deletions", ...data]);
     assert.match(text.out, /retention\s+default/);
-    const one = await run(["deletions", list[0]?.id ?? "", "--output", "json", ...data]);
+    assert.equal(list.filter((c) => c.kind === "kek-destroyed").length, 1, "the emptied 2020-01 key is shredded");
+    const one = await run(["deletions", list.find((c) => c.kind === "retention")?.id ?? "", "--output", "json", ...data]);
     assert.equal((JSON.parse(one.out) as { what: { records: number } }).what.records, 1, one.out);
     assert.equal((await run(["deletions", "nope.3", ...data])).code, 1);
 
     await stopServer();
-    const verified = await run(["verify", "--data", dataDir, "--no-witness", "--output", "json"]);
+    const verified = await run(["verify", "--data", dataDir, "--witness", join(dataDir, "verify-witness.json"), "--output", "json"]);
     assert.equal(verified.code, 0, verified.out + verified.err);
   });
 });

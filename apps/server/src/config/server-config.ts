@@ -183,7 +183,8 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     const [name, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const value = inline ?? argv[i + 1];
     if (name === "--config" || FLAG_KEYS[name] !== undefined) {
-      if (value === undefined) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `${name} needs a value`);
+      // `--data --http X` is a forgotten value, not a data folder named "--http".
+      if (value === undefined || (inline === undefined && value.startsWith("--"))) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `${name} needs a value`);
       if (inline === undefined) i++;
       if (name === "--config") file = value;
       else flags.push([FLAG_KEYS[name] as string, value]);

@@ -99,6 +99,12 @@ function dataOf(r: QueryResult, categorized: boolean): Record<string, unknown> {
   };
 }
 
+/** Lines (log queries) or series (metric queries) a result returned, for the audit trail. */
+function rowsOf(r: { resultType: string; result: unknown }): number {
+  if (r.resultType === "streams") return (r.result as { values: unknown[] }[]).reduce((n, s) => n + s.values.length, 0);
+  return Array.isArray(r.result) && r.resultType !== "scalar" ? r.result.length : 1;
+}
+
 export const queryApiRoutes: RouteModule = {
   name: "query-api",
   body: "json",
@@ -132,6 +138,8 @@ export const queryApiRoutes: RouteModule = {
           ...(intervalText !== undefined ? { interval: parseStepParam(intervalText, "interval") } : {}),
           ...(categorized ? { categorizeLabels: true } : {}),
         });
+        request.auditDetails = { query: query.slice(0, 2000), start: String(start), end: String(end) };
+        request.auditRows = rowsOf(r);
         return { status: "success", data: dataOf(r, categorized) };
       });
     };
@@ -152,6 +160,8 @@ export const queryApiRoutes: RouteModule = {
           signal,
           ...(scope !== undefined ? { scope } : {}),
         });
+        request.auditDetails = { query: query.slice(0, 2000), time: String(time) };
+        request.auditRows = rowsOf(r);
         return { status: "success", data: dataOf(r, false) };
       });
     };

@@ -10,7 +10,7 @@ import { LabelsBuilder, QueryErrors, compileMatchers, compilePipeline, metadataO
 import type { StoredEntry } from "@meshlog/storage";
 import type { ServerContext } from "../context.js";
 import { hasRole, type Principal } from "../features/auth/principal.js";
-import { extractCredential, resolveTenant } from "../http/request-auth.js";
+import { authenticateUpgrade } from "../features/auth/caller-auth.js";
 
 export const TAIL_PATH = "/loki/api/v1/tail";
 /** Largest delay_for accepted, seconds (as Loki). */
@@ -39,34 +39,10 @@ export function attachTail(app: FastifyInstance, ctx: ServerContext, engine: Que
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== TAIL_PATH) return;
     void (async () => {
-      let principal: Principal | undefined;
-      let tenant = "";
-      try {
-        const cred = extractCredential({ headers: req.headers, method: "GET" } as FastifyRequest);
-        if (cred === undefined) return reject(socket, 401, "authentication required: send Authorization: Bearer <token>");
-        principal = await ctx.auth.authenticate(cred.secret, cred.kind);
-        if (principal === undefined) {
-          ctx.audit.record({
-            action: "auth.failed",
-            principal: "anonymous",
-            tenant: "",
-            remoteAddress: req.socket.remoteAddress ?? "",
-            method: "GET",
-            route: TAIL_PATH,
-            result: "denied",
-            details: { credential: cred.kind },
-          });
-          return reject(socket, 401, "the token is unknown, expired or revoked");
-        }
-        tenant = resolveTenant(principal, req.headers["x-scope-orgid"]);
-        if (!hasRole(principal, tenant === AUDIT_TENANT ? "auditor" : "analyst"))
-          throw new MeshlogError("AUTH_FORBIDDEN", "this action needs the role analyst");
-      } catch (err) {
-        const status = err instanceof MeshlogError && err.code === "AUTH_FORBIDDEN" ? 403 : 400;
-        if (principal !== undefined)
-          ctx.audit.record({ action: "tail", principal: principal.id, tenant, method: "GET", route: TAIL_PATH, status, result: "denied" });
-        return reject(socket, status, (err as Error).message);
-      }
+      const a = await authenticateUpgrade(ctx, req, TAIL_PATH, ["analyst"]);
+      if (!a.ok) return reject(socket, a.status, a.message);
+      const { principal, tenant } = a;
+      socket.once("close", () => a.release());
       const p = principal;
       let session: TailSession;
       try {

@@ -38,6 +38,11 @@ function ssnShape(t: string, s: number): boolean {
   );
 }
 
+/** Per ASCII character: 0 = plays no part in any shape, 1 = digit, 2 = may start or end a shape. */
+const CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLASS[c] = 1;
+for (const ch of "@:.egx -") CLASS[ch.charCodeAt(0)] = 2;
+
 /**
  * Reads each character once and returns the Shape bits present in `t`. Invariant (checked by property
  * tests): a built-in detector with `screen` bits finds nothing in a value whose mask has none of them, so
@@ -50,12 +55,21 @@ export function screenValue(t: string): number {
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
+    const k = c < 128 ? (CLASS[c] as number) : 0;
+    if (k === 0) {
+      if (run !== 0) {
+        if (run === 4 && ssnShape(t, i - 4)) mask |= Shape.SSN;
+        run = 0;
+      }
+      chain = 0;
+      continue;
+    }
+    if (k === 1) {
       run++;
       if (++chain >= 13) mask |= Shape.CARD;
       continue;
     }
-    if (run > 0) {
+    if (run !== 0) {
       if (run === 4 && ssnShape(t, i - 4)) mask |= Shape.SSN;
       if (!((c === 32 || c === 45) && isDigit(t.charCodeAt(i + 1)))) chain = 0;
       run = 0;

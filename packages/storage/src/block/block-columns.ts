@@ -3,8 +3,10 @@
 import type { Labels, LogRecord } from "@meshlog/core";
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
+import { decodeBodies, encodeBodies } from "./body-templates.js";
 
-export const COLUMNS_VERSION = 1;
+/** Layout written by encodeColumns. Version 1 (raw bodies, delta-of-delta timestamps) is still read. */
+export const COLUMNS_VERSION = 2;
 export const SALT_BYTES = 16;
 /** An attribute key gets its own column when at least this fraction of rows carries it. */
 const FREQUENT_KEY_RATIO = 0.25;
@@ -113,19 +115,17 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
   w.u8(COLUMNS_VERSION);
   w.bytes(salt);
   w.uvarint(n);
-  // Timestamps: first value, then zigzag delta-of-delta.
-  let prev = 0n;
-  let prevDelta = 0n;
-  for (let i = 0; i < n; i++) {
-    const ts = (records[i] as LogRecord).timestamp;
-    if (i === 0) w.i64(ts);
-    else {
-      const d = ts - prev;
-      w.bigSvarint(d - prevDelta);
-      prevDelta = d;
-    }
-    prev = ts;
+  // Timestamps: first value, the GCD of the deltas, then each delta divided by it (zigzag).
+  const tss = records.map((r) => r.timestamp);
+  let gcd = 0n;
+  for (let i = 1; i < n; i++) {
+    let d = (tss[i] as bigint) - (tss[i - 1] as bigint);
+    if (d < 0n) d = -d;
+    while (d !== 0n) [gcd, d] = [d, gcd % d];
   }
+  if (n > 0) w.i64(tss[0] as bigint);
+  w.bigSvarint(gcd);
+  if (gcd !== 0n) for (let i = 1; i < n; i++) w.bigSvarint(((tss[i] as bigint) - (tss[i - 1] as bigint)) / gcd);
   for (const r of records) w.bigSvarint(r.observedTimestamp - r.timestamp);
   const sev = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) sev[i] = (records[i] as LogRecord).severityNumber & 0xff;
@@ -134,10 +134,11 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
     w,
     records.map((r) => r.severityText),
   );
-  // Bodies: lengths, then the concatenated UTF-8.
-  const bodies = records.map((r) => Buffer.from(r.body, "utf8"));
-  for (const b of bodies) w.uvarint(b.length);
-  for (const b of bodies) w.bytes(b);
+  encodeBodies(
+    w,
+    records.map((r) => r.body),
+    tss,
+  );
   const bodyText = records.map((r) => r.body);
   putIdColumn(
     w,
@@ -193,29 +194,42 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
 export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): { salt: Buffer; records: LogRecord[] } {
   const r = new ByteReader(buf);
   const version = r.u8();
-  if (version !== COLUMNS_VERSION) throw new Error(`unsupported column layout version ${version}`);
+  if (version !== COLUMNS_VERSION && version !== 1) throw new Error(`unsupported column layout version ${version}`);
   const salt = Buffer.from(r.bytes(SALT_BYTES));
   const n = r.uvarint();
   if (n > r.remaining) throw new Error(`row count ${n} exceeds the data`);
   const ts: bigint[] = new Array(n);
-  let prev = 0n;
-  let prevDelta = 0n;
-  for (let i = 0; i < n; i++) {
-    if (i === 0) prev = r.i64();
-    else {
-      prevDelta += r.bigSvarint();
-      prev += prevDelta;
+  if (version === 1) {
+    let prev = 0n;
+    let prevDelta = 0n;
+    for (let i = 0; i < n; i++) {
+      if (i === 0) prev = r.i64();
+      else {
+        prevDelta += r.bigSvarint();
+        prev += prevDelta;
+      }
+      ts[i] = prev;
     }
-    ts[i] = prev;
+  } else {
+    let prev = n > 0 ? r.i64() : 0n;
+    const gcd = r.bigSvarint();
+    if (gcd < 0n) throw new Error(`negative timestamp step ${gcd}`);
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && gcd !== 0n) prev += r.bigSvarint() * gcd;
+      ts[i] = prev;
+    }
   }
   const observed: bigint[] = new Array(n);
   for (let i = 0; i < n; i++) observed[i] = (ts[i] as bigint) + r.bigSvarint();
   const sev = r.bytes(n);
   const sevText = getStringColumn(r, n);
-  const lens: number[] = new Array(n);
-  for (let i = 0; i < n; i++) lens[i] = r.uvarint();
-  const bodies: string[] = new Array(n);
-  for (let i = 0; i < n; i++) bodies[i] = r.bytes(lens[i] as number).toString("utf8");
+  let bodies: string[];
+  if (version === 1) {
+    const lens: number[] = new Array(n);
+    for (let i = 0; i < n; i++) lens[i] = r.uvarint();
+    bodies = new Array(n);
+    for (let i = 0; i < n; i++) bodies[i] = r.bytes(lens[i] as number).toString("utf8");
+  } else bodies = decodeBodies(r, ts);
   const traceIds = getIdColumn(r, n, 16, bodies);
   const spanIds = getIdColumn(r, n, 8, bodies);
   const resources = getStringColumn(r, n);

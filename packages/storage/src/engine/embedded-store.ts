@@ -30,6 +30,8 @@ import { selectSources } from "./select-sources.js";
 import { EngineErrors } from "./errors.js";
 import { SealPool } from "./seal-pool.js";
 import { DEFAULT_RETENTION_CLASS, Sealer } from "./sealer.js";
+import { rewriteBlocks, type BlockReplacement } from "./block-rewrite.js";
+import type { BlockRef } from "../index/catalog.js";
 import type { BlockKeyRing, BlockLedger, SecurityProvider } from "./security-ports.js";
 import { defaultSecurity } from "./default-security.js";
 
@@ -443,6 +445,25 @@ export class EmbeddedStore implements LogStore {
       for (const r of refs) await this.#fs.unlink(this.#layout.blockFile(tenant, r.blockId));
       await this.#fs.syncDir(this.#layout.blocksDir(tenant));
       return index;
+    });
+  }
+
+  /**
+   * Rewrites blocks without the records `drop` selects (deletion requests; see rewriteBlocks in
+   * block-rewrite.ts), alone: no seal or deletion runs meanwhile.
+   */
+  rewriteBlocks(
+    tenant: string,
+    blockIds: readonly string[],
+    newBlockIds: readonly string[],
+    drop: (r: LogRecord, ref: BlockRef) => boolean,
+    tombstone: (summary: readonly BlockReplacement[]) => { reason: string; policy?: string; principal?: string },
+  ): Promise<{ index: number; replacements: BlockReplacement[] }> {
+    return this.#sealer.exclusive(async () => {
+      const st = this.#tenants.get(tenant);
+      if (st === undefined) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot rewrite blocks of tenant ${tenant}: it has no data`);
+      const deps = { fs: this.#fs, layout: this.#layout, clock: this.#clock, pool: this.#pool, keyRing: this.#security.keyRing, reader: this.#reader, catalog: st.catalog, ledger: st.ledger };
+      return rewriteBlocks(deps, tenant, blockIds, newBlockIds, drop, tombstone);
     });
   }
 

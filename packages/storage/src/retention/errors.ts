@@ -8,5 +8,7 @@ export const RetentionErrors = defineErrors("storage-retention", {
   RETENTION_HOLD_UNKNOWN: { status: 404, description: "No legal hold has the given id." },
   RETENTION_CERTIFICATE_UNKNOWN: { status: 404, description: "No deletion certificate has the given id." },
   RETENTION_FILE_CORRUPT: { status: 500, description: "A retention file (policies, holds, certificate) cannot be parsed; the message names the file." },
+  RETENTION_REQUEST_INVALID: { status: 400, description: "A deletion request is malformed (selector, time range or reason); the message names the field." },
+  RETENTION_HELD: { status: 409, description: "A deletion request covers data under an active legal hold; release the hold first." },
   RETENTION_BUSY: { status: 409, description: "A retention run or deletion is already in progress; retry when it has finished." },
 });

@@ -78,7 +78,7 @@ export class CallerAuth {
    * recording an audit event; never logs or echoes the secret.
    */
   async identify(info: CallerInfo): Promise<{ principal: Principal; kind: CredentialKind }> {
-    const cred = extractCredential({ headers: info.headers } as FastifyRequest);
+    const cred = extractCredential({ headers: info.headers, method: info.method } as FastifyRequest);
     if (cred !== undefined) {
       const wait = this.waitSeconds(info.ip);
       if (wait > 0) {

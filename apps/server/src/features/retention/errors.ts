@@ -4,5 +4,4 @@ import { defineErrors } from "@meshlog/core";
 
 export const RetentionServerErrors = defineErrors("server-retention", {
   RETENTION_UNAVAILABLE: { status: 501, description: "The configured store does not support retention management (it is not the embedded engine)." },
-  RETENTION_REQUEST_INVALID: { status: 400, description: "A retention, hold or deletion request body is malformed; the message names the field." },
 });

@@ -9,6 +9,7 @@ import { requireRole } from "../../http/request-auth.js";
 import type { RouteModule } from "../../http/route-module.js";
 import type { Principal } from "../auth/principal.js";
 import { visibleTenantsOf } from "../auth/tenant-access.js";
+import { RetentionErrors } from "@meshlog/storage";
 import { RetentionServerErrors } from "./errors.js";
 import { RETENTION_SERVICE, type RetentionService } from "./retention-service.js";
 
@@ -35,7 +36,7 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const issue = r.error.issues[0];
   const field = issue?.path.join(".") ?? "";
   const msg = issue?.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : `${field || "body"}: ${issue?.message ?? "invalid"}`;
-  throw new MeshlogError(RetentionServerErrors.RETENTION_REQUEST_INVALID, `Invalid ${what}: ${msg}`, { details: { field } });
+  throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, `Invalid ${what}: ${msg}`, { details: { field } });
 }
 
 function serviceOf(ctx: ServerContext): RetentionService {

@@ -41,7 +41,9 @@ describe("HTTP receivers in the complete server", () => {
   }
 
   test("GET / answers Elasticsearch cluster info to API clients and the UI to browsers", async () => {
-    const api = await fetch(`${base}/`, { headers: { accept: "application/json" } });
+    const anonymous = await fetch(`${base}/`, { headers: { accept: "application/json" } });
+    assert.equal(anonymous.status, 401, "cluster info needs credentials");
+    const api = await fetch(`${base}/`, { headers: { accept: "application/json", authorization: "Bearer full-admin" } });
     assert.equal(api.status, 200);
     assert.equal(api.headers.get("x-elastic-product"), "Elasticsearch");
     assert.match(await api.text(), /"tagline":"You Know, for Search"/);

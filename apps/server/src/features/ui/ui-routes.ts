@@ -8,6 +8,7 @@ import { MeshlogError } from "@meshlog/core";
 import { ServerErrors } from "../../errors.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { principalOf, SESSION_COOKIE } from "../../http/request-auth.js";
+import { AUTH_FAILURES_SERVICE, type AuthFailureThrottle } from "../auth/http-security.js";
 
 const UI_DIR = fileURLToPath(new URL("../../../../web/dist/", import.meta.url));
 const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".json": "application/json", ".woff2": "font/woff2" };
@@ -57,8 +58,12 @@ export const uiRoutes: RouteModule = {
     app.post("/api/v1/session", { config: { public: true } }, async (request, reply) => {
       const body = request.body as { token?: unknown } | undefined;
       if (typeof body?.token !== "string" || body.token === "") throw new MeshlogError(ServerErrors.REQUEST_INVALID, "token: a non-empty string is required");
+      const throttle = ctx.services.get(AUTH_FAILURES_SERVICE) as AuthFailureThrottle | undefined;
+      const wait = throttle?.waitSeconds(request.ip) ?? 0;
+      if (wait > 0) throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed sign-ins from this address; try again in ${wait} s`, { details: { retryAfterSeconds: wait } });
       const p = await ctx.auth.authenticate(body.token, "bearer");
       if (p === undefined) {
+        throttle?.fail(request.ip);
         ctx.audit.record({ action: "session.create", principal: "anonymous", tenant: "", remoteAddress: request.ip, method: "POST", route: "/api/v1/session", status: 401, result: "denied" });
         throw new MeshlogError(ServerErrors.AUTH_INVALID, "the token is unknown, expired or revoked");
       }

@@ -1,0 +1,157 @@
+// Block substring blooms: lower-cased 4-grams, optionally without the grams made only of hex digits.
+
+import type { LogRecord } from "@meshlog/core";
+
+/**
+ * Bloom kinds a block header may name. `text4`: every lower-cased 4-gram (bit-compatible with core
+ * TextBloom). `text4x`: grams made only of `0-9a-f` are left out, and ignored in needles; chosen when
+ * random ids fill the hex grams (then they prune nothing and cost most of the bits).
+ */
+export type BloomKind = "text4" | "text4x";
+
+const GRAM = 4;
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+/** Bit 0..3 set for each char that is a lower-case hex digit, shifted along the gram window. */
+const hexBit = (c: number): number => ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) ? 1 : 0);
+
+/** The same hash as core TextBloom, so `text4` blooms are interchangeable with it. */
+function gramHash(c0: number, c1: number, c2: number, c3: number): number {
+  let h = Math.imul(c0 ^ 0x9e3779b9, 0x01000193);
+  h = Math.imul(h ^ c1, 0x01000193);
+  h = Math.imul(h ^ c2, 0x01000193);
+  h = Math.imul(h ^ c3, 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h >>> 0;
+}
+
+/** A read-only block bloom: two probes per gram, double hashing, masked to a power-of-two size. */
+export class GramBloom {
+  readonly #bits: Uint8Array;
+  readonly #mask: number;
+  readonly kind: BloomKind;
+
+  constructor(bits: Uint8Array, kind: BloomKind) {
+    if (bits.length === 0 || (bits.length & (bits.length - 1)) !== 0) throw new Error("BUG: GramBloom size must be a power of two");
+    this.#bits = bits;
+    this.#mask = bits.length * 8 - 1;
+    this.kind = kind;
+  }
+
+  bytes(): Uint8Array {
+    return this.#bits;
+  }
+
+  /** False only when `needle` (case-insensitive) certainly occurs in no indexed text. */
+  mightContain(needle: string): boolean {
+    const bits = this.#bits;
+    const mask = this.#mask;
+    const skipHex = this.kind === "text4x";
+    for (let i = GRAM - 1; i < needle.length; i++) {
+      const c0 = lower(needle.charCodeAt(i - 3));
+      const c1 = lower(needle.charCodeAt(i - 2));
+      const c2 = lower(needle.charCodeAt(i - 1));
+      const c3 = lower(needle.charCodeAt(i));
+      if (skipHex && hexBit(c0) + hexBit(c1) + hexBit(c2) + hexBit(c3) === 4) continue;
+      const h = gramHash(c0, c1, c2, c3);
+      const a = h & mask;
+      const b = (Math.imul(h, 0x85ebca6b) >>> 7) & mask;
+      if (((bits[a >>> 3] as number) & (1 << (a & 7))) === 0 || ((bits[b >>> 3] as number) & (1 << (b & 7))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+/** Adds the grams of `text` to `all`, and those not made only of hex digits to `nohex` (same size). */
+function addText(text: string, all: Uint8Array, nohex: Uint8Array, mask: number): void {
+  const n = text.length;
+  if (n < GRAM) return;
+  let c0 = lower(text.charCodeAt(0));
+  let c1 = lower(text.charCodeAt(1));
+  let c2 = lower(text.charCodeAt(2));
+  let hex = (hexBit(c0) << 2) | (hexBit(c1) << 1) | hexBit(c2);
+  for (let i = 3; i < n; i++) {
+    const c3 = lower(text.charCodeAt(i));
+    hex = ((hex << 1) | hexBit(c3)) & 15;
+    const h = gramHash(c0, c1, c2, c3);
+    const a = h & mask;
+    const b = (Math.imul(h, 0x85ebca6b) >>> 7) & mask;
+    const ma = 1 << (a & 7);
+    const mb = 1 << (b & 7);
+    all[a >>> 3] = (all[a >>> 3] as number) | ma;
+    all[b >>> 3] = (all[b >>> 3] as number) | mb;
+    if (hex !== 15) {
+      nohex[a >>> 3] = (nohex[a >>> 3] as number) | ma;
+      nohex[b >>> 3] = (nohex[b >>> 3] as number) | mb;
+    }
+    c0 = c1;
+    c1 = c2;
+    c2 = c3;
+  }
+}
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let v = i; v !== 0; v >>= 1) n += v & 1;
+  return n;
+});
+
+/** Halves a power-of-two bloom by OR-ing its upper half onto the lower half (probes are masked). */
+function fold(bits: Uint8Array): { bits: Uint8Array; fill: number } {
+  const half = bits.length >>> 1;
+  const out = new Uint8Array(half);
+  let ones = 0;
+  for (let i = 0; i < half; i++) {
+    const v = (bits[i] as number) | (bits[i + half] as number);
+    out[i] = v;
+    ones += POPCOUNT[v] as number;
+  }
+  return { bits: out, fill: ones / (half * 8) };
+}
+
+/** Folds while the result stays at most `maxFill` full (never below 64 bytes). */
+function foldDown(bits: Uint8Array, maxFill: number): Uint8Array {
+  while (bits.length > 64) {
+    const f = fold(bits);
+    if (f.fill > maxFill) break;
+    bits = f.bits;
+  }
+  return bits;
+}
+
+/**
+ * Builds a block's bloom over bodies, attribute values, resource values and trace/span ids (an id already
+ * in its body is not added again). Sized at about 1 bit per 2 characters (64 bytes .. maxBytes), then
+ * folded in half while at most `maxFill` of the bits stay set. When leaving out the hex-only grams makes
+ * the bloom at least 4 times smaller, the `text4x` bloom is kept, else the full `text4` one.
+ */
+export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, maxFill: number): GramBloom {
+  let chars = 0;
+  for (const r of records) {
+    chars += r.body.length + r.traceId.length + r.spanId.length;
+    for (const k in r.attributes) chars += (r.attributes[k] as string).length;
+  }
+  let size = 64;
+  while (size < maxBytes && size * 8 < Math.ceil(chars / 4) * 2) size *= 2;
+  const all = new Uint8Array(size);
+  const nohex = new Uint8Array(size);
+  const mask = size * 8 - 1;
+  const seenResource = new Set<string>();
+  for (const r of records) {
+    addText(r.body, all, nohex, mask);
+    for (const k in r.attributes) addText(r.attributes[k] as string, all, nohex, mask);
+    for (const k in r.resource) {
+      const v = r.resource[k] as string;
+      if (!seenResource.has(v)) {
+        seenResource.add(v);
+        addText(v, all, nohex, mask);
+      }
+    }
+    if (r.traceId !== "" && !r.body.includes(r.traceId)) addText(r.traceId, all, nohex, mask);
+    if (r.spanId !== "" && !r.body.includes(r.spanId)) addText(r.spanId, all, nohex, mask);
+  }
+  const full = foldDown(all, maxFill);
+  const lean = foldDown(nohex, maxFill);
+  return lean.length * 4 <= full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
+}

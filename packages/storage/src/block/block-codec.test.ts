@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { TextBloom, type LogRecord } from "@meshlog/core";
+import type { LogRecord } from "@meshlog/core";
+import { GramBloom } from "./block-bloom.js";
 import { openAesGcm, sealAesGcm } from "../crypto/aead.js";
 import { openBlock, plaintextRootOf, sealBlock, sortByTime, buildBloom, type BlockCipher, type SealInput } from "./block-codec.js";
 import { parseBlockHeader, BlockFormatError } from "./block-format.js";
@@ -87,7 +88,7 @@ test("realistic lines round trip and every substring of a body or attribute pass
   const sealed = sealBlock(records, inp, cipher);
   const opened = openBlock(sealed.bytes, sealed.header, inp.dataKey, cipher, true);
   assert.deepEqual(opened.records, records);
-  const bloom = new TextBloom(sealed.header.bloom);
+  const bloom = new GramBloom(sealed.header.bloom, sealed.header.meta.bloom);
   for (const r of records.slice(0, 300)) {
     for (let i = 0; i + 8 <= r.body.length; i += 7) assert.ok(bloom.mightContain(r.body.slice(i, i + 8).toUpperCase()), r.body.slice(i, i + 8));
     assert.ok(bloom.mightContain(r.attributes["user_id"] ?? ""));
@@ -146,7 +147,18 @@ test("the bloom covers resource values, is folded to at most half full and stays
   assert.ok(one.mightContain("prod"), "resource values are indexed");
   assert.equal(one.bytes().length, 64);
   const many = Array.from({ length: 40000 }, (_, i) => sampleRecord(rnd, "t1", labels, BigInt(i)));
-  assert.equal(buildBloom(many).bytes().length, 65536);
+  const manyBloom = buildBloom(many);
+  assert.equal(manyBloom.kind, "text4x", "random ids fill the hex grams, so they are left out");
+  assert.ok(manyBloom.bytes().length <= 16384, `bloom of 40000 id-heavy lines is ${manyBloom.bytes().length} bytes`);
+  for (const r of many.slice(0, 200)) {
+    assert.ok(manyBloom.mightContain(r.traceId), "a pure-hex needle is never pruned by a text4x bloom");
+    for (let i = 0; i + 8 <= r.body.length; i += 5) assert.ok(manyBloom.mightContain(r.body.slice(i, i + 8)), r.body.slice(i, i + 8));
+  }
+  const fewIds = Array.from({ length: 300 }, (_, i) => ({ ...(many[i] as LogRecord), body: `GET /orders 200 user-${i}` }));
+  const fewBloom = buildBloom(fewIds);
+  assert.equal(fewBloom.kind, "text4", "few ids keep the full bloom");
+  assert.equal(fewBloom.mightContain("0123456789abcdef0123456789abcdef"), false, "an absent trace id is pruned");
+  assert.ok(fewBloom.mightContain((fewIds[7] as LogRecord).traceId));
   const repetitive = Array.from({ length: 20000 }, (_, i) => ({
     ...(many[i] as LogRecord),
     body: `GET /healthz 200 ${i % 10}`,

@@ -2,11 +2,12 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzipSync } from "node:zlib";
-import { TextBloom, type Labels, type LogRecord } from "@meshlog/core";
+import type { Labels, LogRecord } from "@meshlog/core";
 import type { FileSystem } from "../io/file-system.js";
 import { assembleBlock, encodeHeaderAad, parseBlockHeader, type BlockCodec, type BlockHeader, type BlockMeta } from "./block-format.js";
 import { decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
 import { merkleRootOf, recordLeafHashes } from "./record-hash.js";
+import { buildGramBloom, type GramBloom } from "./block-bloom.js";
 
 /** AEAD used for block payloads (implemented by crypto/aead.ts: iv(12) | ciphertext | tag(16)). */
 export interface BlockCipher {
@@ -71,60 +72,15 @@ export const MAX_BLOOM_BYTES = 65536;
 /** The bloom is halved (folded) while the result stays at most this full: per-gram false positives <= ~25%. */
 export const MAX_BLOOM_FILL = 0.5;
 
-const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
-  let n = 0;
-  for (let v = i; v !== 0; v >>= 1) n += v & 1;
-  return n;
-});
-
-/** Halves a power-of-two bloom by OR-ing its upper half onto the lower half (TextBloom masks its probes). */
-function fold(bits: Uint8Array): { bits: Uint8Array; fill: number } {
-  const half = bits.length >>> 1;
-  const out = new Uint8Array(half);
-  let ones = 0;
-  for (let i = 0; i < half; i++) {
-    const v = (bits[i] as number) | (bits[i + half] as number);
-    out[i] = v;
-    ones += POPCOUNT[v] as number;
-  }
-  return { bits: out, fill: ones / (half * 8) };
-}
-
 /**
- * Builds the block's substring bloom (core TextBloom, lower-cased 4-grams) over bodies, attribute values,
- * resource values and trace/span ids. It is built generously (about 1 bit per 2 characters, at most
- * 64 KiB), then folded in half while at most MAX_BLOOM_FILL of the bits would be set, so its size follows
- * the number of distinct grams rather than the text length. Long needles prune well even at that fill,
- * since every 4-gram of the needle must hit.
+ * Builds the block's substring bloom (lower-cased 4-grams) over bodies, attribute values, resource values
+ * and trace/span ids: about 1 bit per 2 characters, at most 64 KiB, folded in half while at most
+ * MAX_BLOOM_FILL of the bits would be set, so its size follows the number of distinct grams. Long needles
+ * prune well even at that fill, since every gram of the needle must hit. Hex-only grams are left out
+ * (kind `text4x`) when random ids would otherwise take most of the bits (see block-bloom.ts).
  */
-export function buildBloom(records: readonly LogRecord[]): TextBloom {
-  let chars = 0;
-  for (const r of records) {
-    chars += r.body.length + r.traceId.length + r.spanId.length;
-    for (const k in r.attributes) chars += (r.attributes[k] as string).length;
-  }
-  const bloom = TextBloom.forSize(Math.ceil(chars / 4), MAX_BLOOM_BYTES);
-  const seenResource = new Set<string>();
-  for (const r of records) {
-    bloom.addText(r.body);
-    for (const k in r.attributes) bloom.addText(r.attributes[k] as string);
-    for (const k in r.resource) {
-      const v = r.resource[k] as string;
-      if (!seenResource.has(v)) {
-        seenResource.add(v);
-        bloom.addText(v);
-      }
-    }
-    if (r.traceId !== "" && !r.body.includes(r.traceId)) bloom.addText(r.traceId);
-    if (r.spanId !== "" && !r.body.includes(r.spanId)) bloom.addText(r.spanId);
-  }
-  let bits = bloom.bytes();
-  while (bits.length > 64) {
-    const f = fold(bits);
-    if (f.fill > MAX_BLOOM_FILL) break;
-    bits = f.bits;
-  }
-  return bits === bloom.bytes() ? bloom : new TextBloom(bits);
+export function buildBloom(records: readonly LogRecord[]): GramBloom {
+  return buildGramBloom(records, MAX_BLOOM_BYTES, MAX_BLOOM_FILL);
 }
 
 /** Sorts by timestamp (stable), so blocks hold records in time order. Returns a new array. */
@@ -162,7 +118,7 @@ export function sealBlock(records: readonly LogRecord[], input: SealInput, ciphe
     prevBlockHash: input.prevBlockHash,
     createdAt: input.createdAt,
     walSeqMax: input.walSeqMax,
-    bloom: "text4",
+    bloom: bloom.kind,
   };
   const aad = encodeHeaderAad(meta, bloom.bytes());
   const sealed = cipher.seal(input.dataKey, compress(codec, plain), aad);

@@ -4,6 +4,7 @@ import { crc32 } from "node:zlib";
 import { createHash } from "node:crypto";
 import type { Labels } from "@meshlog/core";
 import { BLOCK_FORMAT_VERSION, BLOCK_MAGIC } from "../file-names.js";
+import type { BloomKind } from "./block-bloom.js";
 
 /** Compression codecs a block may record in its header. */
 export type BlockCodec = "brotli" | "gzip" | "none";
@@ -33,8 +34,8 @@ export interface BlockMeta {
   readonly createdAt: bigint;
   /** Highest WAL sequence whose records of this stream are in this block (for replay de-duplication). */
   readonly walSeqMax: number;
-  /** Bloom kind: "text4" = core TextBloom over lower-cased 4-grams of bodies and attribute values. */
-  readonly bloom: "text4";
+  /** Bloom kind: "text4" = core TextBloom over lower-cased 4-grams; "text4x" = the same without hex-only grams. */
+  readonly bloom: BloomKind;
 }
 
 /** A parsed block header and where things are in the file. */
@@ -132,7 +133,7 @@ function parseMeta(json: string): BlockMeta {
     prevBlockHash: str("prevBlockHash"),
     createdAt: big("createdAt"),
     walSeqMax: num("walSeqMax"),
-    bloom: o["bloom"] === "text4" ? "text4" : bad(`unknown bloom kind ${JSON.stringify(o["bloom"])}`, 16),
+    bloom: o["bloom"] === "text4" || o["bloom"] === "text4x" ? o["bloom"] : bad(`unknown bloom kind ${JSON.stringify(o["bloom"])}`, 16),
   };
 }
 

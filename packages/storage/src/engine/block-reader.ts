@@ -1,6 +1,7 @@
 // Loads blocks for queries: substring-bloom pruning (blooms cached lazily), key unwrap, decrypt, decode, quarantine on damage.
 
-import { TextBloom, type Logger, type LogRecord } from "@meshlog/core";
+import type { Logger, LogRecord } from "@meshlog/core";
+import { GramBloom } from "../block/block-bloom.js";
 import type { SelectStats, StoredEntry } from "../contract.js";
 import { openBlock, readBlockHeader } from "../block/block-codec.js";
 import { parseBlockHeader } from "../block/block-format.js";
@@ -24,7 +25,7 @@ export interface BlockReaderDeps {
 /** Reads blocks on behalf of select(). Never throws for a damaged block: it is reported and skipped. */
 export class BlockReader {
   readonly #d: BlockReaderDeps;
-  readonly #blooms = new Map<string, TextBloom>();
+  readonly #blooms = new Map<string, GramBloom>();
   readonly #max: number;
 
   constructor(deps: BlockReaderDeps) {
@@ -32,7 +33,7 @@ export class BlockReader {
     this.#max = deps.bloomCacheSize ?? 4096;
   }
 
-  async #bloom(tenant: string, ref: BlockRef): Promise<TextBloom> {
+  async #bloom(tenant: string, ref: BlockRef): Promise<GramBloom> {
     const key = `${tenant}/${ref.blockId}`;
     const hit = this.#blooms.get(key);
     if (hit !== undefined) {
@@ -43,7 +44,7 @@ export class BlockReader {
     const h = await readBlockHeader(this.#d.fs, this.#d.layout.blockFile(tenant, ref.blockId));
     if (h.headerHash !== ref.headerHash)
       throw new Error(`header hash ${h.headerHash.slice(0, 16)}… differs from the catalog's ${ref.headerHash.slice(0, 16)}…`);
-    const bloom = new TextBloom(h.bloom);
+    const bloom = new GramBloom(h.bloom, h.meta.bloom);
     this.#blooms.set(key, bloom);
     if (this.#blooms.size > this.#max) this.#blooms.delete(this.#blooms.keys().next().value as string);
     return bloom;
@@ -96,7 +97,7 @@ export class BlockReader {
   }
 }
 
-function mightContainAll(bloom: TextBloom, substrings: readonly string[]): boolean {
+function mightContainAll(bloom: GramBloom, substrings: readonly string[]): boolean {
   for (const s of substrings) if (!bloom.mightContain(s)) return false;
   return true;
 }

@@ -114,3 +114,42 @@ test("ingest is refused with 507 STORAGE_DISK_FULL while free space is under the
     await s.close();
   }
 });
+
+test("POST /api/v1/deletions removes the matching lines, is certified, and queries stay exact", async () => {
+  const s = await startTestServer();
+  try {
+    const base = Date.now() - 60_000;
+    const at = (i: number): string => new Date(base + i * 1000).toISOString();
+    await ingest(s, [
+      { service: "users", body: "user alice logged in", timestamp: at(0) },
+      { service: "users", body: "user bob logged in", timestamp: at(1) },
+      { service: "users", body: "user carol logged in", timestamp: at(2) },
+      { service: "other", body: "other line", timestamp: at(1) },
+    ]);
+    const analyst = await createToken(s, { tenant: "default", roles: ["analyst"] });
+    const body = { selector: '{service="users"}', start: at(1), end: new Date(base + 1500).toISOString(), reason: "GDPR erasure for bob" };
+    assert.equal((await s.call("POST", "/api/v1/deletions", { token: analyst.token, body })).status, 403);
+    for (const bad of [{ ...body, start: "yesterday" }, { ...body, selector: "{" }, { ...body, reason: "" }, { ...body, extra: 1 }]) {
+      const r = await s.call("POST", "/api/v1/deletions", { token: s.adminToken, body: bad });
+      assert.equal(r.status, 400, `${JSON.stringify(bad)} -> ${r.text}`);
+    }
+    const r = await s.call("POST", "/api/v1/deletions", { token: s.adminToken, body });
+    assert.equal(r.status, 200, r.text);
+    const out = r.json() as { request: { state: string; droppedRecords: number }; certificate: { id: string; kind: string } };
+    assert.equal(out.request.state, "done");
+    assert.equal(out.request.droppedRecords, 1);
+    assert.equal(out.certificate.kind, "deletion-request");
+    const got = await s.call("GET", `/api/v1/deletions/${out.certificate.id}`, { token: s.adminToken });
+    assert.equal(got.status, 200);
+    const q = await s.call("GET", `/loki/api/v1/query_range?query=${encodeURIComponent('{service=~".+"}')}&start=${BigInt(base - 60_000) * 1_000_000n}&end=${BigInt(Date.now() + 60_000) * 1_000_000n}&limit=100`, { token: s.adminToken });
+    assert.equal(q.status, 200, q.text);
+    for (const kept of ["alice", "carol", "other line"]) assert.ok(q.text.includes(kept), kept);
+    assert.ok(!q.text.includes("bob"));
+    assert.ok((await s.auditEvents({ action: "deletion.request" })).some((e) => e.result === "ok"));
+  } finally {
+    await s.server.stop();
+    const report = await verifyDataDir({ dataDir: s.dataDir });
+    await s.close();
+    assert.deepEqual(report.problems, []);
+  }
+});

@@ -1,6 +1,6 @@
 // Admin API of retention: policies, legal holds, deletion certificates and an on-demand retention run.
 
-import { isValidTenant, MeshlogError } from "@meshlog/core";
+import { isValidTenant, MeshlogError, parseTimestampNs } from "@meshlog/core";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../../context.js";
@@ -27,6 +27,16 @@ const holdBody = z
     selector: z.string().max(4096),
     reason: z.string().max(2048),
     until: z.string().max(64).optional(),
+  })
+  .strict();
+
+const deletionBody = z
+  .object({
+    tenant: z.string().optional(),
+    selector: z.string().max(4096),
+    start: z.string().max(64),
+    end: z.string().max(64),
+    reason: z.string().max(2048),
   })
   .strict();
 
@@ -124,6 +134,23 @@ export const retentionRoutes: RouteModule = {
       const certificates = await serviceOf(ctx).certificates.list(visible);
       request.auditRows = certificates.length;
       return { certificates };
+    });
+
+    app.post("/api/v1/deletions", { config: { audit: "deletion.request" } }, async (request, reply) => {
+      const caller = requireRole(request, "admin");
+      const body = parseBody(deletionBody, request.body, "deletion request");
+      const tenant = targetTenant(request, caller, body.tenant);
+      const time = (k: "start" | "end", v: string): bigint => {
+        try {
+          return parseTimestampNs(v, k);
+        } catch (e) {
+          throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, `Invalid deletion request: ${k}: ${(e as Error).message}`, { details: { field: k } });
+        }
+      };
+      const out = await serviceOf(ctx).deletionRequest({ tenant, selector: body.selector, start: time("start", body.start), end: time("end", body.end), reason: body.reason, principal: caller.id });
+      request.auditRows = out.request.droppedRecords ?? 0;
+      request.auditDetails = { request: out.request.id, tenant, selector: body.selector.slice(0, 200), ...(out.certificate === undefined ? {} : { certificate: out.certificate.id }) };
+      return reply.status(200).send(out);
     });
 
     app.get("/api/v1/deletions/:id", { config: { audit: "deletion.read" } }, async (request) => {

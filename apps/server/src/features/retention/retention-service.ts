@@ -3,6 +3,7 @@
 import { formatRfc3339Ns, MeshlogError, type Clock, type Labels, type Logger } from "@meshlog/core";
 import {
   CertificateStore,
+  DeletionRequests,
   eventLedgerOf,
   formatRetentionDays,
   HoldStore,
@@ -16,7 +17,10 @@ import {
   type LogStore,
   type NewHold,
   type RetentionRunReport,
-  type RetentionTarget,
+  type RewriteTarget,
+  type DeletionCertificate,
+  type DeletionRequestRecord,
+  type DeletionRequestSpec,
   type TenantPolicy,
   type TenantPolicySpec,
 } from "@meshlog/storage";
@@ -29,11 +33,11 @@ import { compileSelector } from "./selector-compiler.js";
 export const RETENTION_SERVICE = "retention";
 
 /** A store retention can manage: the embedded engine (retention classes, catalog, tombstoned deletes, key ring). */
-export type ManagedStore = LogStore & RetentionTarget & { setRetentionClassFor(fn: ((tenant: string, labels: Labels) => string) | undefined): void };
+export type ManagedStore = LogStore & RewriteTarget & { setRetentionClassFor(fn: ((tenant: string, labels: Labels) => string) | undefined): void };
 
 export function managedStoreOf(store: LogStore): ManagedStore | undefined {
   const s = store as Partial<ManagedStore>;
-  return typeof s.setRetentionClassFor === "function" && typeof s.deleteBlocks === "function" && typeof s.catalog === "function" && typeof s.runExclusive === "function" && typeof s.keyRing === "function"
+  return typeof s.setRetentionClassFor === "function" && typeof s.deleteBlocks === "function" && typeof s.catalog === "function" && typeof s.runExclusive === "function" && typeof s.keyRing === "function" && typeof s.rewriteBlocks === "function"
     ? (store as ManagedStore)
     : undefined;
 }
@@ -58,17 +62,21 @@ export class RetentionService {
   readonly holds: HoldStore;
   readonly certificates: CertificateStore;
   readonly enforcer: RetentionEnforcer;
+  readonly requests: DeletionRequests;
   readonly #o: RetentionServiceOptions;
   readonly #policyStore: PolicyStore;
   #lastRun: RetentionRunReport | undefined;
+  /** Retention runs and deletion requests run one at a time. */
+  #serial: Promise<unknown> = Promise.resolve();
 
-  private constructor(o: RetentionServiceOptions, policies: RetentionPolicies, policyStore: PolicyStore, holds: HoldStore, certificates: CertificateStore) {
+  private constructor(o: RetentionServiceOptions, fs: FileSystem, policies: RetentionPolicies, policyStore: PolicyStore, holds: HoldStore, certificates: CertificateStore) {
     this.#o = o;
     this.policies = policies;
     this.#policyStore = policyStore;
     this.holds = holds;
     this.certificates = certificates;
     this.enforcer = new RetentionEnforcer({ target: o.store, policies, holds, certificates, clock: o.clock, logger: o.log, batchSize: o.config.batchSize });
+    this.requests = new DeletionRequests({ fs, dataDir: o.dataDir, target: o.store, holds, compile: compileSelector, clock: o.clock });
   }
 
   static async open(o: RetentionServiceOptions): Promise<RetentionService> {
@@ -80,8 +88,12 @@ export class RetentionService {
     const policyStore = new PolicyStore(fs, o.dataDir);
     await policyStore.load(policies);
     const holds = await HoldStore.open(fs, o.dataDir, o.clock, compileSelector);
-    const s = new RetentionService(o, policies, policyStore, holds, new CertificateStore(fs, o.dataDir));
+    const s = new RetentionService(o, fs, policies, policyStore, holds, new CertificateStore(fs, o.dataDir));
     o.store.setRetentionClassFor((tenant, labels) => policies.classFor(tenant, labels));
+    // Finish deletion requests a crash interrupted, before the API serves queries.
+    const resumed = await s.requests.resume();
+    if (resumed.length > 0) o.log.warn("finished interrupted deletion requests", { requests: resumed.join(",") });
+    for (const r of await s.requests.list()) if (r.state === "done") await s.enforcer.certifyTenant(r.tenant);
     return s;
   }
 
@@ -90,7 +102,11 @@ export class RetentionService {
   }
 
   /** Runs retention now (the background job and POST /api/v1/retention/run); audits each deletion. */
-  async run(): Promise<RetentionRunReport> {
+  run(): Promise<RetentionRunReport> {
+    return this.#exclusive(() => this.#run());
+  }
+
+  async #run(): Promise<RetentionRunReport> {
     const r = await this.enforcer.run();
     this.#lastRun = r;
     for (const id of r.certificates) {
@@ -104,6 +120,26 @@ export class RetentionService {
       });
     }
     return r;
+  }
+
+  /** Executes a deletion request (rewrite without the matching lines) and certifies it. */
+  deletionRequest(spec: DeletionRequestSpec): Promise<{ request: DeletionRequestRecord; certificate: DeletionCertificate | undefined }> {
+    return this.#exclusive(async () => {
+      const request = await this.requests.execute(spec);
+      const ids = await this.enforcer.certifyTenant(spec.tenant);
+      const certificate = request.tombstoneIndex !== undefined && request.tombstoneIndex >= 0 ? await this.certificates.get(`${spec.tenant}.${request.tombstoneIndex}`) : undefined;
+      for (const id of ids) {
+        const c = await this.certificates.get(id);
+        this.#o.audit.record({ action: "deletion.execute", principal: c.by, tenant: c.tenant, result: "ok", details: { certificate: c.id, request: request.id, records: request.droppedRecords ?? 0, blocks: c.what.blocks.length } });
+      }
+      return { request, certificate };
+    });
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(fn);
+    this.#serial = run.catch(() => undefined);
+    return run;
   }
 
   /** Validates, stores and ledgers a tenant's new policy; resolves with it (version + 1). */

@@ -21,7 +21,9 @@ export const deletionsCommand: Command = {
   async run(args, io) {
     const p = parseArgs(args, ["help"]);
     if (p.bools.has("help") || p.positionals.length > 1) {
-      io.err("usage: meshlog deletions [ID] [--output text|json]\ncommon: --addr URL (env MESHLOG_ADDR) --token T (env MESHLOG_TOKEN) --data DIR (uses DIR/admin.token)\n");
+      io.err(
+        "usage: meshlog deletions [ID] [--output text|json]\ncommon: --addr URL (env MESHLOG_ADDR) --token T (env MESHLOG_TOKEN) --data DIR (uses DIR/admin.token)\n",
+      );
       return p.bools.has("help") ? 0 : 2;
     }
     checkFlags(p, [...CONNECTION_FLAGS, "output"]);

@@ -44,7 +44,16 @@ export const holdsCommand: Command = {
         io.out(
           table(
             ["ID", "TENANT", "SELECTOR", "STATE", "REASON", "BY", "CREATED", "UNTIL"],
-            res.holds.map((h) => [h.id, h.tenant, h.selector, h.active === true ? "active" : h.releasedAt !== undefined ? `released by ${h.releasedBy ?? "?"}` : "lapsed", h.reason, h.principal, h.createdAt, h.until ?? ""]),
+            res.holds.map((h) => [
+              h.id,
+              h.tenant,
+              h.selector,
+              h.active === true ? "active" : h.releasedAt !== undefined ? `released by ${h.releasedBy ?? "?"}` : "lapsed",
+              h.reason,
+              h.principal,
+              h.createdAt,
+              h.until ?? "",
+            ]),
           ),
         );
       return 0;
@@ -56,7 +65,9 @@ export const holdsCommand: Command = {
         return v;
       };
       const until = flag(p, "until");
-      const h = await client.request<Hold>("POST", "/api/v1/holds", { body: { tenant: need("tenant"), selector: need("selector"), reason: need("reason"), ...(until === undefined ? {} : { until }) } });
+      const h = await client.request<Hold>("POST", "/api/v1/holds", {
+        body: { tenant: need("tenant"), selector: need("selector"), reason: need("reason"), ...(until === undefined ? {} : { until }) },
+      });
       io.out(output === "json" ? JSON.stringify(h) + "\n" : `placed legal hold ${h.id} on ${h.tenant} ${h.selector}\n`);
       return 0;
     }

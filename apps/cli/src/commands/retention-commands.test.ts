@@ -44,7 +44,10 @@ describe("retention CLI commands", () => {
     // Seal blocks after 1 s; no background runs (the test runs retention itself).
     env.MESHLOG_SEAL_MAX_AGE = "1";
     env.MESHLOG_RETENTION_ENABLED = "false";
-    const child = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", ""], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", ""], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     server = child;
     addr = await new Promise<string>((resolve, reject) => {
       let buf = "";
@@ -80,8 +83,14 @@ describe("retention CLI commands", () => {
     assert.deepEqual((JSON.parse(shown.out) as { policies: { rules: unknown[] }[] }).policies[0]?.rules, [{ selector: '{service="pay"}', retention: "400d" }]);
 
     const token = (await readFile(join(dataDir, "admin.token"), "utf8")).trim();
-    const lines = ["api", "kept"].map((service) => JSON.stringify({ timestamp: "2020-01-15T00:00:00Z", body: `old ${service}`, labels: { service } })).join("\n") + "\n";
-    const ingest = await fetch(`${addr}/api/v1/ingest`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" }, body: lines, signal: AbortSignal.timeout(10_000) });
+    const lines =
+      ["api", "kept"].map((service) => JSON.stringify({ timestamp: "2020-01-15T00:00:00Z", body: `old ${service}`, labels: { service } })).join("\n") + "\n";
+    const ingest = await fetch(`${addr}/api/v1/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" },
+      body: lines,
+      signal: AbortSignal.timeout(10_000),
+    });
     assert.equal(ingest.status, 200, await ingest.text());
 
     const placed = await run(["holds", "create", "--tenant", "default", "--selector", '{service="kept"}', "--reason", "case 9", "--output", "json", ...data]);

@@ -60,11 +60,20 @@ export const retentionCommand: Command = {
       if (tenant === undefined) throw new Error("--tenant is required");
       const def = flag(p, "default");
       const rules = (p.flags.get("rule") ?? []).map(parseRuleFlag);
-      const res = await client.request<Policy>("PUT", "/api/v1/retention/policies", { body: { tenant, ...(def === undefined ? {} : { default: def }), rules } });
-      io.out(output === "json" ? JSON.stringify(res) + "\n" : `policy of tenant ${res.tenant} is now version ${res.version} (${res.rules.length} rules, default ${res.default ?? "global"})\n`);
+      const res = await client.request<Policy>("PUT", "/api/v1/retention/policies", {
+        body: { tenant, ...(def === undefined ? {} : { default: def }), rules },
+      });
+      io.out(
+        output === "json"
+          ? JSON.stringify(res) + "\n"
+          : `policy of tenant ${res.tenant} is now version ${res.version} (${res.rules.length} rules, default ${res.default ?? "global"})\n`,
+      );
       return 0;
     }
-    const res = await client.request<{ deletedBlocks: number; deletedRecords: number; heldBlocks: number; destroyedKeks: string[]; certificates: string[] }>("POST", "/api/v1/retention/run");
+    const res = await client.request<{ deletedBlocks: number; deletedRecords: number; heldBlocks: number; destroyedKeks: string[]; certificates: string[] }>(
+      "POST",
+      "/api/v1/retention/run",
+    );
     io.out(
       output === "json"
         ? JSON.stringify(res) + "\n"

@@ -29,7 +29,7 @@ export const verifyCommand: Command = {
       );
       return 0;
     }
-    checkFlags(p, ["data", "output", "witness", "trusted-key"]);
+    checkFlags(p, ["data", "output", "witness", "trusted-key", "no-witness", "help"]);
     const data = flag(p, "data") ?? io.env.MESHLOG_DATA;
     if (data === undefined || data === "") throw new Error("--data DIR is required (the server's data folder)");
     const output = flag(p, "output") ?? "text";

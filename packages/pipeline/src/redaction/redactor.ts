@@ -45,6 +45,9 @@ export class Redactor {
   readonly #clean = new Set<string>();
   /** Attribute keys already classified as secret-named or not. */
   readonly #secretKeys = new Map<string, boolean>();
+  /** Output of the last #redact call. */
+  #out = "";
+  #droppedBy: string | undefined;
 
   constructor(config: RedactionConfig = {}) {
     const c = parseConfig(redactionConfigSchema, config, "redaction");
@@ -80,8 +83,20 @@ export class Redactor {
 
   /** Redacts one text value (the rules only; key-based rules apply in redactRecord). */
   redactText(text: string): RedactedText {
+    const count = this.#redact(text);
+    const droppedBy = this.#droppedBy;
+    return droppedBy === undefined ? { text: this.#out, count } : { text: this.#out, count, droppedBy };
+  }
+
+  /**
+   * redactText without the result object (the per-value hot path): returns the count and leaves the text
+   * in #out and the dropping rule, if any, in #droppedBy.
+   */
+  #redact(text: string): number {
+    this.#droppedBy = undefined;
+    this.#out = text;
     const cacheable = text.length <= CLEAN_CACHE_VALUE_MAX;
-    if (cacheable && this.#clean.has(text)) return { text, count: 0 };
+    if (cacheable && this.#clean.has(text)) return 0;
     let out = text;
     let count = 0;
     let keywords: boolean | undefined;
@@ -103,7 +118,9 @@ export class Redactor {
       if (spans.length === 0) continue;
       if (rule.mode === "drop") {
         this.#count(d.name, 1);
-        return { text: `[REDACTED:${d.name}]`, count: count + 1, droppedBy: d.name };
+        this.#out = `[REDACTED:${d.name}]`;
+        this.#droppedBy = d.name;
+        return count + 1;
       }
       let next = "";
       let pos = 0;
@@ -121,7 +138,8 @@ export class Redactor {
       if (this.#clean.size >= CLEAN_CACHE_MAX) this.#clean.clear();
       this.#clean.add(text);
     }
-    return { text: out, count };
+    this.#out = out;
+    return count;
   }
 
   /** Redacts body, attribute and resource values of `r` in place; returns the number of redactions. */
@@ -132,10 +150,10 @@ export class Redactor {
     // delimiters) are clean too and are not scanned again.
     let cleanBody: string | undefined;
     if (c.body && r.body !== "") {
-      const res = this.redactText(r.body);
-      if (res.count > 0) {
-        r.body = res.text;
-        n += res.count;
+      const count = this.#redact(r.body);
+      if (count > 0) {
+        r.body = this.#out;
+        n += count;
       } else cleanBody = r.body;
     }
     if (c.attributes) n += this.#redactMap(r.attributes, true, cleanBody);
@@ -162,11 +180,11 @@ export class Redactor {
         continue;
       }
       if (cleanBody !== undefined && cleanBody.includes(value)) continue;
-      const res = this.redactText(value);
-      if (res.count === 0) continue;
-      n += res.count;
-      if (res.droppedBy !== undefined) delete map[key];
-      else map[key] = res.text;
+      const count = this.#redact(value);
+      if (count === 0) continue;
+      n += count;
+      if (this.#droppedBy !== undefined) delete map[key];
+      else map[key] = this.#out;
     }
     return n;
   }

@@ -63,17 +63,25 @@ export class GramBloom {
   }
 }
 
-/** Adds the grams of `text` to `all`, and those not made only of hex digits to `nohex` (same size). */
-function addText(text: string, all: Uint8Array, nohex: Uint8Array, mask: number): void {
+/** Value 0-15 of a lower-case hex digit (only meaningful when hexBit(c) is 1). */
+const nibble = (c: number): number => (c <= 57 ? c - 48 : c - 87);
+
+/**
+ * Adds the grams of `text` to `all`, and those not made only of hex digits to `nohex` (same size); marks
+ * each hex-only gram (16 bits) in `hexSeen` (8 KiB).
+ */
+function addText(text: string, all: Uint8Array, nohex: Uint8Array, mask: number, hexSeen: Uint8Array): void {
   const n = text.length;
   if (n < GRAM) return;
   let c0 = lower(text.charCodeAt(0));
   let c1 = lower(text.charCodeAt(1));
   let c2 = lower(text.charCodeAt(2));
   let hex = (hexBit(c0) << 2) | (hexBit(c1) << 1) | hexBit(c2);
+  let hv = (nibble(c0) << 8) | (nibble(c1) << 4) | nibble(c2);
   for (let i = 3; i < n; i++) {
     const c3 = lower(text.charCodeAt(i));
     hex = ((hex << 1) | hexBit(c3)) & 15;
+    hv = ((hv << 4) | (nibble(c3) & 15)) & 0xffff;
     const h = gramHash(c0, c1, c2, c3);
     const a = h & mask;
     const b = (Math.imul(h, 0x85ebca6b) >>> 7) & mask;
@@ -84,12 +92,15 @@ function addText(text: string, all: Uint8Array, nohex: Uint8Array, mask: number)
     if (hex !== 15) {
       nohex[a >>> 3] = (nohex[a >>> 3] as number) | ma;
       nohex[b >>> 3] = (nohex[b >>> 3] as number) | mb;
-    }
+    } else hexSeen[hv >>> 3] = (hexSeen[hv >>> 3] as number) | (1 << (hv & 7));
     c0 = c1;
     c1 = c2;
     c2 = c3;
   }
 }
+
+/** Fraction of the hex-only gram space present above which a block leaves those grams out. */
+export const HEX_SATURATION = 0.9;
 
 const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
   let n = 0;
@@ -123,8 +134,9 @@ function foldDown(bits: Uint8Array, maxFill: number): Uint8Array {
 /**
  * Builds a block's bloom over bodies, attribute values, resource values and trace/span ids (an id already
  * in its body is not added again). Sized at about 1 bit per 2 characters (64 bytes .. maxBytes), then
- * folded in half while at most `maxFill` of the bits stay set. When leaving out the hex-only grams makes
- * the bloom at least 4 times smaller, the `text4x` bloom is kept, else the full `text4` one.
+ * folded in half while at most `maxFill` of the bits stay set. When more than HEX_SATURATION of the 65536
+ * hex-only grams occur (random ids), those grams would cost most of the bits while a 32-digit id needle
+ * would still pass often, so the smaller `text4x` bloom is kept; else the full `text4` one.
  */
 export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, maxFill: number): GramBloom {
   let chars = 0;
@@ -137,21 +149,24 @@ export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, 
   const all = new Uint8Array(size);
   const nohex = new Uint8Array(size);
   const mask = size * 8 - 1;
+  const hexSeen = new Uint8Array(8192);
   const seenResource = new Set<string>();
   for (const r of records) {
-    addText(r.body, all, nohex, mask);
-    for (const k in r.attributes) addText(r.attributes[k] as string, all, nohex, mask);
+    addText(r.body, all, nohex, mask, hexSeen);
+    for (const k in r.attributes) addText(r.attributes[k] as string, all, nohex, mask, hexSeen);
     for (const k in r.resource) {
       const v = r.resource[k] as string;
       if (!seenResource.has(v)) {
         seenResource.add(v);
-        addText(v, all, nohex, mask);
+        addText(v, all, nohex, mask, hexSeen);
       }
     }
-    if (r.traceId !== "" && !r.body.includes(r.traceId)) addText(r.traceId, all, nohex, mask);
-    if (r.spanId !== "" && !r.body.includes(r.spanId)) addText(r.spanId, all, nohex, mask);
+    if (r.traceId !== "" && !r.body.includes(r.traceId)) addText(r.traceId, all, nohex, mask, hexSeen);
+    if (r.spanId !== "" && !r.body.includes(r.spanId)) addText(r.spanId, all, nohex, mask, hexSeen);
   }
   const full = foldDown(all, maxFill);
   const lean = foldDown(nohex, maxFill);
-  return lean.length * 4 <= full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
+  let distinctHex = 0;
+  for (const v of hexSeen) distinctHex += POPCOUNT[v] as number;
+  return distinctHex > HEX_SATURATION * 65536 && lean.length < full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
 }

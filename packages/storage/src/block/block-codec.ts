@@ -18,7 +18,7 @@ export interface BlockCipher {
 
 /** Default codec: on mesh lines, brotli quality 4 (4 MiB window) is as fast as gzip -6 and ~3-6% smaller (bench/storage-codecs.mjs). */
 export const DEFAULT_CODEC: BlockCodec = "brotli";
-const BROTLI_QUALITY = 4;
+const BROTLI_QUALITY = 5;
 
 export function compress(codec: BlockCodec, data: Buffer): Buffer {
   switch (codec) {

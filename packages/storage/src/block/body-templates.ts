@@ -53,24 +53,43 @@ function uuidAt(s: string, i: number): boolean {
 
 const TS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d{1,9}))?Z/y;
 
+let lastSec = Number.NaN;
+let lastIso = "";
+
 function formatTs(ns: bigint, digits: number): string {
   const sec = ns >= 0n ? ns / 1_000_000_000n : (ns - 999_999_999n) / 1_000_000_000n;
   const frac = ns - sec * 1_000_000_000n;
-  const iso = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
+  const secN = Number(sec);
+  if (secN !== lastSec) {
+    lastIso = new Date(secN * 1000).toISOString().slice(0, 19);
+    lastSec = secN;
+  }
+  const iso = lastIso;
   return digits === 0 ? `${iso}Z` : `${iso}.${frac.toString().padStart(9, "0").slice(0, digits)}Z`;
 }
 
-/** An RFC 3339 UTC timestamp at i that re-formats to exactly the same text: [length, digits, ns]. */
+/** The last date-time prefix checked by tsAt and its epoch ms (NaN when it does not re-format exactly). */
+let lastPrefix = "";
+let lastMs = Number.NaN;
+
+/**
+ * An RFC 3339 UTC timestamp at i that re-formats to exactly the same text: [length, digits, ns]. The
+ * fraction digits always re-format exactly, so only the date-time prefix is checked (once per second).
+ */
 function tsAt(s: string, i: number): [number, number, bigint] | undefined {
   TS_RE.lastIndex = 0;
   const m = TS_RE.exec(s.length - i > 40 ? s.slice(i, i + 40) : s.slice(i));
   if (m === null) return undefined;
   const text = m[0];
-  const ms = Date.parse(text.slice(0, 19) + "Z");
-  if (!Number.isFinite(ms)) return undefined;
+  const prefix = text.slice(0, 19);
+  if (prefix !== lastPrefix) {
+    const ms = Date.parse(prefix + "Z");
+    lastPrefix = prefix;
+    lastMs = Number.isFinite(ms) && ms % 1000 === 0 && new Date(ms).toISOString().slice(0, 19) === prefix ? ms : Number.NaN;
+  }
+  if (Number.isNaN(lastMs)) return undefined;
   const fracText = m[1] ?? "";
-  const ns = BigInt(ms) * 1_000_000n + BigInt(fracText.padEnd(9, "0"));
-  if (formatTs(ns, fracText.length) !== text) return undefined;
+  const ns = BigInt(lastMs) * 1_000_000n + (fracText === "" ? 0n : BigInt(fracText.padEnd(9, "0")));
   return [text.length, fracText.length, ns];
 }
 
@@ -159,6 +178,7 @@ function parseTemplate(tpl: string): { parts: string[]; slots: Slot[] } {
   return { parts, slots };
 }
 
+const SAFE_DELTA = 1n << 50n;
 /** Longest context kept in a column key. */
 const MAX_KEY = 24;
 
@@ -192,7 +212,9 @@ function putValue(w: ByteWriter, kind: Slot, v: Value): void {
     case TS: {
       const [digits, delta] = v as readonly [number, bigint];
       w.u8(digits);
-      w.bigSvarint(delta);
+      // Same bytes as bigSvarint; the number path is much faster for the usual small deltas.
+      if (delta > -SAFE_DELTA && delta < SAFE_DELTA) w.svarint(Number(delta));
+      else w.bigSvarint(delta);
       break;
     }
   }
@@ -208,6 +230,7 @@ function putValue(w: ByteWriter, kind: Slot, v: Value): void {
 export function encodeBodies(w: ByteWriter, bodies: readonly string[], timestamps: readonly bigint[]): void {
   const ids = new Map<string, number>();
   const keysOf: string[][] = [];
+  const colsOf: ByteWriter[][] = [];
   const columns = new Map<string, ByteWriter>();
   const rowTpl: number[] = new Array(bodies.length);
   const values: Value[] = [];
@@ -218,16 +241,20 @@ export function encodeBodies(w: ByteWriter, bodies: readonly string[], timestamp
     if (id === undefined) {
       id = ids.size;
       ids.set(tpl, id);
-      keysOf.push(slotKeys(parseTemplate(tpl)));
+      const keys = slotKeys(parseTemplate(tpl));
+      keysOf.push(keys);
+      colsOf.push(
+        keys.map((key) => {
+          let col = columns.get(key);
+          if (col === undefined) columns.set(key, (col = new ByteWriter(256)));
+          return col;
+        }),
+      );
     }
     rowTpl[r] = id;
     const keys = keysOf[id] as string[];
-    for (let j = 0; j < keys.length; j++) {
-      const key = keys[j] as string;
-      let col = columns.get(key);
-      if (col === undefined) columns.set(key, (col = new ByteWriter(256)));
-      putValue(col, key.charCodeAt(0) as Slot, values[j] as Value);
-    }
+    const cols = colsOf[id] as ByteWriter[];
+    for (let j = 0; j < keys.length; j++) putValue(cols[j] as ByteWriter, (keys[j] as string).charCodeAt(0) as Slot, values[j] as Value);
   }
   w.uvarint(ids.size);
   for (const t of ids.keys()) w.str(t);

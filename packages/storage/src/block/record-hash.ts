@@ -1,5 +1,6 @@
 // Record leaf hashes (SHA-256(0x00 ‖ salt ‖ canonical JSON)) and the block's plaintext Merkle root.
 
+import * as nodeCrypto from "node:crypto";
 import { createHash } from "node:crypto";
 import type { LogRecord } from "@meshlog/core";
 import { merkleRoot } from "../ledger/merkle.js";
@@ -33,16 +34,41 @@ export function canonicalRecordJson(r: LogRecord, labelsJson?: string): string {
 
 const ZERO = Buffer.from([0]);
 
+type OneShot = (algorithm: string, data: Uint8Array, encoding: "buffer") => Buffer;
+const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
+/** crypto.hash where the runtime has it (Node >= 20.12), else a Hash object. */
+const oneShotSha256 = (data: Uint8Array): Buffer =>
+  oneShot !== undefined ? oneShot("sha256", data, "buffer") : createHash("sha256").update(data).digest();
+
 /** Leaf hash of a record in a block: SHA-256(0x00 ‖ salt ‖ canonical JSON), as in RFC 6962 leaves. */
 export function recordLeafHash(salt: Uint8Array, r: LogRecord, labelsJson?: string): Buffer {
   return createHash("sha256").update(ZERO).update(salt).update(canonicalRecordJson(r, labelsJson), "utf8").digest();
 }
 
-/** Leaf hashes of records that share one label set (the records of a block). */
+/**
+ * Leaf hashes of records that share one label set (the records of a block). Same bytes as recordLeafHash,
+ * hashed one-shot from a reused buffer (no Hash object per record).
+ */
 export function recordLeafHashes(salt: Uint8Array, records: readonly LogRecord[]): Buffer[] {
   const first = records[0];
   const labelsJson = first === undefined ? "" : sortedJson(first.labels);
-  return records.map((r) => recordLeafHash(salt, r, r.labels === first?.labels ? labelsJson : undefined));
+  const head = 1 + salt.length;
+  let buf = Buffer.allocUnsafe(head + 4096);
+  buf[0] = 0;
+  buf.set(salt, 1);
+  const out: Buffer[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as LogRecord;
+    const json = canonicalRecordJson(r, r.labels === first?.labels ? labelsJson : undefined);
+    if (json.length * 3 > buf.length - head) {
+      const next = Buffer.allocUnsafe(head + json.length * 3);
+      buf.copy(next, 0, 0, head);
+      buf = next;
+    }
+    const n = buf.write(json, head, "utf8");
+    out[i] = oneShotSha256(buf.subarray(0, head + n));
+  }
+  return out;
 }
 
 /** RFC 6962 Merkle tree hash over leaf hashes (the ledger's implementation). */

@@ -58,7 +58,11 @@ export async function rewriteBlocks(
     if (ref === undefined) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot rewrite block "${id}" of tenant ${tenant}: no such block`);
     if (ref.legalHold) throw new MeshlogError(EngineErrors.STORAGE_LEGAL_HOLD, `Cannot rewrite block "${id}" of tenant ${tenant}: it is under legal hold`);
     const entries = await d.reader.load(tenant, ref, [], () => true, undefined);
-    if (entries.length !== ref.rows) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot rewrite block "${id}" of tenant ${tenant}: read ${entries.length} of its ${ref.rows} records (missing, corrupt or its key destroyed)`);
+    if (entries.length !== ref.rows)
+      throw new MeshlogError(
+        EngineErrors.STORAGE_BLOCK_UNKNOWN,
+        `Cannot rewrite block "${id}" of tenant ${tenant}: read ${entries.length} of its ${ref.rows} records (missing, corrupt or its key destroyed)`,
+      );
     const kept = sortByTime(entries.map((e) => e.record).filter((r) => !drop(r, ref)));
     if (kept.length === ref.rows) continue;
     olds.push(ref);
@@ -89,7 +93,14 @@ export async function rewriteBlocks(
     const header = parseBlockHeader(bytes);
     await d.fs.writeFileAtomic(d.layout.blockFile(tenant, newId), bytes);
     const m = header.meta;
-    await d.ledger.appendBlock({ blockId: newId, headerHash: header.headerHash, streamId: ref.streamId, records: m.rows, minTime: m.minTime.toString(), maxTime: m.maxTime.toString() });
+    await d.ledger.appendBlock({
+      blockId: newId,
+      headerHash: header.headerHash,
+      streamId: ref.streamId,
+      records: m.rows,
+      minTime: m.minTime.toString(),
+      maxTime: m.maxTime.toString(),
+    });
     tails.set(ref.streamId, header.headerHash);
     news.push({ ref: blockRefOf(header, bytes.length), labels });
     replacements.push({ oldBlockId: id, newBlockId: newId, dropped: ref.rows - kept.length, kept: kept.length });

@@ -462,7 +462,16 @@ export class EmbeddedStore implements LogStore {
     return this.#sealer.exclusive(async () => {
       const st = this.#tenants.get(tenant);
       if (st === undefined) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot rewrite blocks of tenant ${tenant}: it has no data`);
-      const deps = { fs: this.#fs, layout: this.#layout, clock: this.#clock, pool: this.#pool, keyRing: this.#security.keyRing, reader: this.#reader, catalog: st.catalog, ledger: st.ledger };
+      const deps = {
+        fs: this.#fs,
+        layout: this.#layout,
+        clock: this.#clock,
+        pool: this.#pool,
+        keyRing: this.#security.keyRing,
+        reader: this.#reader,
+        catalog: st.catalog,
+        ledger: st.ledger,
+      };
       return rewriteBlocks(deps, tenant, blockIds, newBlockIds, drop, tombstone);
     });
   }

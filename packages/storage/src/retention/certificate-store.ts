@@ -37,7 +37,8 @@ export class CertificateStore {
 
   /** The certificate with this id; RETENTION_CERTIFICATE_UNKNOWN when there is none. */
   async get(id: string): Promise<DeletionCertificate> {
-    if (!CERT_FILE.test(`${id}.json`) || !(await this.has(id))) throw new MeshlogError(RetentionErrors.RETENTION_CERTIFICATE_UNKNOWN, `No deletion certificate has id ${JSON.stringify(id)}`);
+    if (!CERT_FILE.test(`${id}.json`) || !(await this.has(id)))
+      throw new MeshlogError(RetentionErrors.RETENTION_CERTIFICATE_UNKNOWN, `No deletion certificate has id ${JSON.stringify(id)}`);
     return (await readJsonFile(this.#fs, this.#fs.join(this.#paths.certificatesDir, `${id}.json`))) as DeletionCertificate;
   }
 
@@ -63,7 +64,11 @@ export interface CertificateCheckProblem {
  * Checks every certificate file of a data folder against the given verified ledger entries per tenant
  * (verify). A certificate whose tenant has no ledger, or that does not parse, is a problem too.
  */
-export async function checkCertificates(fs: FileSystem, dataDir: string, entriesOf: ReadonlyMap<string, readonly LedgerEntry[]>): Promise<CertificateCheckProblem[]> {
+export async function checkCertificates(
+  fs: FileSystem,
+  dataDir: string,
+  entriesOf: ReadonlyMap<string, readonly LedgerEntry[]>,
+): Promise<CertificateCheckProblem[]> {
   const dir = retentionPaths(fs, dataDir).certificatesDir;
   const problems: CertificateCheckProblem[] = [];
   for (const name of (await fs.readdir(dir)).sort()) {
@@ -74,7 +79,8 @@ export async function checkCertificates(fs: FileSystem, dataDir: string, entries
     let cert: DeletionCertificate;
     try {
       cert = JSON.parse((await fs.readFile(file)).toString("utf8")) as DeletionCertificate;
-      if (cert.tenant !== tenant || cert.ledger?.leafIndex !== Number(m[2]) || !Array.isArray(cert.what?.blocks) || !Array.isArray(cert.ledger?.inclusionProof)) throw new Error("its id, tenant or leaf index does not match its file name, or fields are missing");
+      if (cert.tenant !== tenant || cert.ledger?.leafIndex !== Number(m[2]) || !Array.isArray(cert.what?.blocks) || !Array.isArray(cert.ledger?.inclusionProof))
+        throw new Error("its id, tenant or leaf index does not match its file name, or fields are missing");
     } catch (e) {
       problems.push({ tenant, file, message: `Deletion certificate "${name}" cannot be read: ${(e as Error).message}` });
       continue;
@@ -84,7 +90,11 @@ export async function checkCertificates(fs: FileSystem, dataDir: string, entries
       problems.push({ tenant, file, message: `Deletion certificate "${name}" names tenant ${tenant}, which has no ledger` });
       continue;
     }
-    for (const message of certificateProblems(cert, entries)) problems.push({ tenant, file, message });
+    try {
+      for (const message of certificateProblems(cert, entries)) problems.push({ tenant, file, message });
+    } catch (e) {
+      problems.push({ tenant, file, message: `Deletion certificate "${name}" is malformed: ${(e as Error).message}` });
+    }
   }
   return problems;
 }

@@ -109,8 +109,14 @@ export async function buildCertificate(tenant: string, ledger: CertificateLedger
         maxTime: b === undefined ? "" : nsText(b.maxTime),
       };
     });
-    const mins = t.blockIds.map((id) => byId.get(id)?.minTime).filter((x): x is string => x !== undefined).map(BigInt);
-    const maxs = t.blockIds.map((id) => byId.get(id)?.maxTime).filter((x): x is string => x !== undefined).map(BigInt);
+    const mins = t.blockIds
+      .map((id) => byId.get(id)?.minTime)
+      .filter((x): x is string => x !== undefined)
+      .map(BigInt);
+    const maxs = t.blockIds
+      .map((id) => byId.get(id)?.maxTime)
+      .filter((x): x is string => x !== undefined)
+      .map(BigInt);
     const kind: CertificateKind = t.reason === "retention" ? "retention" : t.reason.startsWith("deletion-request") ? "deletion-request" : "other";
     return {
       ...base,
@@ -155,16 +161,36 @@ export function certificateProblems(cert: DeletionCertificate, entries: readonly
     const t = e.tombstone;
     const blocks = cert.what.blocks;
     const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, k) => x === b[k]);
-    if (!same(t.blockIds, blocks.map((b) => b.blockId))) problems.push(`${where}: block ids differ from the tombstone at ledger entry ${i}`);
-    if (!same(t.headerHashes, blocks.map((b) => b.headerHash))) problems.push(`${where}: header hashes differ from the tombstone at ledger entry ${i}`);
-    if (!same(t.keyIds, blocks.map((b) => b.keyId))) problems.push(`${where}: key ids differ from the tombstone at ledger entry ${i}`);
+    if (
+      !same(
+        t.blockIds,
+        blocks.map((b) => b.blockId),
+      )
+    )
+      problems.push(`${where}: block ids differ from the tombstone at ledger entry ${i}`);
+    if (
+      !same(
+        t.headerHashes,
+        blocks.map((b) => b.headerHash),
+      )
+    )
+      problems.push(`${where}: header hashes differ from the tombstone at ledger entry ${i}`);
+    if (
+      !same(
+        t.keyIds,
+        blocks.map((b) => b.keyId),
+      )
+    )
+      problems.push(`${where}: key ids differ from the tombstone at ledger entry ${i}`);
   } else if (e.type === "event" && e.event.kind === KEK_DESTROYED_EVENT) {
-    if (cert.kind !== "kek-destroyed" || cert.what.keyIds[0] !== e.event.data.keyId) problems.push(`${where}: ledger entry ${i} destroys key ${String(e.event.data.keyId)}, not ${cert.what.keyIds.join(", ")}`);
+    if (cert.kind !== "kek-destroyed" || cert.what.keyIds[0] !== e.event.data.keyId)
+      problems.push(`${where}: ledger entry ${i} destroys key ${String(e.event.data.keyId)}, not ${cert.what.keyIds.join(", ")}`);
   } else {
     problems.push(`${where}: ledger entry ${i} is a ${e.type} entry, not a tombstone or KEK destruction`);
   }
   const leaf = leafHash(canonicalJsonBytes(e));
-  if (leaf.toString("hex") !== cert.ledger.leafHash) problems.push(`${where}: leaf hash ${cert.ledger.leafHash} differs from the ledger entry's ${leaf.toString("hex")}`);
+  if (leaf.toString("hex") !== cert.ledger.leafHash)
+    problems.push(`${where}: leaf hash ${cert.ledger.leafHash} differs from the ledger entry's ${leaf.toString("hex")}`);
   const size = cert.ledger.checkpoint.treeSize;
   if (!(Number.isSafeInteger(size) && size > (i as number) && size <= entries.length)) {
     problems.push(`${where}: checkpoint tree size ${size} does not cover entry ${i} within the ledger's ${entries.length} entries`);
@@ -173,8 +199,10 @@ export function certificateProblems(cert: DeletionCertificate, entries: readonly
   const tree = new MerkleTree();
   for (let k = 0; k < size; k++) tree.append(leafHash(canonicalJsonBytes(entries[k])));
   const root = tree.root(size).toString("hex");
-  if (root !== cert.ledger.checkpoint.rootHash) problems.push(`${where}: checkpoint root ${cert.ledger.checkpoint.rootHash} is not the ledger's root ${root} at tree size ${size}`);
+  if (root !== cert.ledger.checkpoint.rootHash)
+    problems.push(`${where}: checkpoint root ${cert.ledger.checkpoint.rootHash} is not the ledger's root ${root} at tree size ${size}`);
   const proof = cert.ledger.inclusionProof.map((h) => Buffer.from(h, "hex"));
-  if (!verifyInclusion(i as number, size, leaf, proof, Buffer.from(cert.ledger.checkpoint.rootHash, "hex"))) problems.push(`${where}: the inclusion proof does not lead from entry ${i} to the checkpoint root`);
+  if (!verifyInclusion(i as number, size, leaf, proof, Buffer.from(cert.ledger.checkpoint.rootHash, "hex")))
+    problems.push(`${where}: the inclusion proof does not lead from entry ${i} to the checkpoint root`);
   return problems;
 }

@@ -13,23 +13,37 @@ const WEB = { service: "web", source: "native" };
 
 async function seeded(): Promise<RetentionWorld> {
   const w = await retentionWorld();
-  await w.store.append("t1", [rec("t1", API, T0 + 10n, "api one"), rec("t1", API, T0 + 11n, "api two"), rec("t1", API, T0 + 12n, "api three"), rec("t1", WEB, T0 + 11n, "web two")]);
+  await w.store.append("t1", [
+    rec("t1", API, T0 + 10n, "api one"),
+    rec("t1", API, T0 + 11n, "api two"),
+    rec("t1", API, T0 + 12n, "api three"),
+    rec("t1", WEB, T0 + 11n, "web two"),
+  ]);
   await w.store.flush();
   return w;
 }
 
-const requests = (w: RetentionWorld, target: RewriteTarget = w.store): DeletionRequests => new DeletionRequests({ fs: w.fs, dataDir: "/data", target, holds: w.holds, compile: testSelector, clock: w.clock });
+const requests = (w: RetentionWorld, target: RewriteTarget = w.store): DeletionRequests =>
+  new DeletionRequests({ fs: w.fs, dataDir: "/data", target, holds: w.holds, compile: testSelector, clock: w.clock });
 
 async function bodies(w: RetentionWorld): Promise<string[]> {
   const out: string[] = [];
   const ids = [streamIdOf("t1", API), streamIdOf("t1", WEB)];
-  for await (const b of w.store.select({ tenant: "t1", streamIds: ids, start: 0n, end: T0 * 2n, direction: "forward" })) out.push(...b.map((e) => e.record.body));
+  for await (const b of w.store.select({ tenant: "t1", streamIds: ids, start: 0n, end: T0 * 2n, direction: "forward" }))
+    out.push(...b.map((e) => e.record.body));
   return out.sort();
 }
 
 test("a deletion request removes exactly the matching lines in the range, with a certificate, and verify passes", async () => {
   const w = await seeded();
-  const r = await requests(w).execute({ tenant: "t1", selector: '{service="api"}', start: T0 + 11n, end: T0 + 12n, reason: "GDPR erasure #7", principal: "admin" });
+  const r = await requests(w).execute({
+    tenant: "t1",
+    selector: '{service="api"}',
+    start: T0 + 11n,
+    end: T0 + 12n,
+    reason: "GDPR erasure #7",
+    principal: "admin",
+  });
   assert.equal(r.state, "done");
   assert.equal(r.droppedRecords, 1);
   assert.deepEqual(await bodies(w), ["api one", "api three", "web two"]);
@@ -61,10 +75,15 @@ test("malformed requests are refused naming the field, and held streams refuse t
     [{ selector: '{a="b"}', start: T0, end: T0 + 1n, reason: "r", tenant: "../x" }, "tenant"],
   ];
   for (const [spec, field] of bad) {
-    await assert.rejects(dr.execute({ tenant: "t1", principal: "p", ...spec } as never), (e: Error & { code?: string; details?: { field?: string } }) => e.code === "RETENTION_REQUEST_INVALID" && e.details?.field === field);
+    await assert.rejects(
+      dr.execute({ tenant: "t1", principal: "p", ...spec } as never),
+      (e: Error & { code?: string; details?: { field?: string } }) => e.code === "RETENTION_REQUEST_INVALID" && e.details?.field === field,
+    );
   }
   await w.holds.place({ tenant: "t1", selector: '{service="api"}', reason: "case", principal: "admin" });
-  await assert.rejects(dr.execute({ tenant: "t1", selector: '{service="api"}', start: T0, end: T0 * 2n, reason: "r", principal: "p" }), { code: "RETENTION_HELD" });
+  await assert.rejects(dr.execute({ tenant: "t1", selector: '{service="api"}', start: T0, end: T0 * 2n, reason: "r", principal: "p" }), {
+    code: "RETENTION_HELD",
+  });
   assert.deepEqual(await bodies(w), ["api one", "api three", "api two", "web two"]);
   await w.store.close();
 });
@@ -85,7 +104,10 @@ test("a request interrupted after its replacement was written is rolled back and
         throw new Error("crash before the tombstone");
       })) as RewriteTarget["rewriteBlocks"],
   };
-  await assert.rejects(requests(w, crashing).execute({ tenant: "t1", selector: '{service="api"}', start: T0 + 11n, end: T0 + 12n, reason: "erase", principal: "admin" }), /crash/);
+  await assert.rejects(
+    requests(w, crashing).execute({ tenant: "t1", selector: '{service="api"}', start: T0 + 11n, end: T0 + 12n, reason: "erase", principal: "admin" }),
+    /crash/,
+  );
   await w.store.close();
   // Restart: the replacement block is on disk and in the ledger (the catalog is rebuilt with it).
   const again = await retentionWorld({ fs: w.fs, clock: w.clock });

@@ -109,7 +109,11 @@ export class DeletionRequests {
       const labels = cat?.stream(ref.streamId)?.labels ?? {};
       if (!sel.matches(labels) || ref.maxTime < spec.start || ref.minTime >= spec.end) continue;
       const h = held.find((x) => this.#holds.holdsOn(spec.tenant, labels).includes(x));
-      if (h !== undefined) throw new MeshlogError(RetentionErrors.RETENTION_HELD, `Deletion request refused: stream ${JSON.stringify(labels)} of tenant ${spec.tenant} is under legal hold ${h.id} (${h.reason}); release the hold first`);
+      if (h !== undefined)
+        throw new MeshlogError(
+          RetentionErrors.RETENTION_HELD,
+          `Deletion request refused: stream ${JSON.stringify(labels)} of tenant ${spec.tenant} is under legal hold ${h.id} (${h.reason}); release the hold first`,
+        );
       blocks.push(ref);
     }
     const nowMs = this.#clock.nowMs();
@@ -145,7 +149,12 @@ export class DeletionRequests {
       } else {
         const cat = this.#target.catalog(rec.tenant);
         const partial = rec.newBlockIds.filter((id) => cat?.blocks() !== undefined && [...cat.blocks()].some((b) => b.blockId === id));
-        if (partial.length > 0) await this.#target.deleteBlocks(rec.tenant, partial, { reason: `rollback:deletion-request:${rec.id}`, policy: "replacement blocks of an interrupted deletion request, rewritten again", principal: rec.principal });
+        if (partial.length > 0)
+          await this.#target.deleteBlocks(rec.tenant, partial, {
+            reason: `rollback:deletion-request:${rec.id}`,
+            policy: "replacement blocks of an interrupted deletion request, rewritten again",
+            principal: rec.principal,
+          });
         const retry = { ...rec, newBlockIds: rec.newBlockIds.map((id) => id.slice(0, 12) + randomBytes(6).toString("hex")) };
         await this.#save(retry);
         await this.#run(retry);
@@ -162,7 +171,8 @@ export class DeletionRequests {
     const cat = this.#target.catalog(rec.tenant);
     const present = rec.blocks.filter((id) => cat !== undefined && [...cat.blocks()].some((b) => b.blockId === id));
     const ids = rec.blocks.map((id, i) => ({ id, newId: rec.newBlockIds[i] as string })).filter((x) => present.includes(x.id));
-    const drop = (r: LogRecord, ref: BlockRef): boolean => r.timestamp >= start && r.timestamp < end && sel.matches(cat?.stream(ref.streamId)?.labels ?? r.labels);
+    const drop = (r: LogRecord, ref: BlockRef): boolean =>
+      r.timestamp >= start && r.timestamp < end && sel.matches(cat?.stream(ref.streamId)?.labels ?? r.labels);
     const result = await this.#target.rewriteBlocks(
       rec.tenant,
       ids.map((x) => x.id),
@@ -170,10 +180,17 @@ export class DeletionRequests {
       drop,
       (summary) => {
         const dropped = summary.reduce((n, s) => n + s.dropped, 0);
-        const repl = summary.filter((s) => s.newBlockId !== undefined).map((s) => s.newBlockId).join(",");
+        const repl = summary
+          .filter((s) => s.newBlockId !== undefined)
+          .map((s) => s.newBlockId)
+          .join(",");
         return {
           reason: `deletion-request:${rec.id}`,
-          policy: `deletion request ${rec.id}: lines of ${rec.selector} from ${rec.start} to ${rec.end}; reason: ${rec.reason}; ${dropped} records removed; replacement blocks: ${repl || "none"}`.slice(0, 4096),
+          policy:
+            `deletion request ${rec.id}: lines of ${rec.selector} from ${rec.start} to ${rec.end}; reason: ${rec.reason}; ${dropped} records removed; replacement blocks: ${repl || "none"}`.slice(
+              0,
+              4096,
+            ),
           principal: rec.principal,
         };
       },

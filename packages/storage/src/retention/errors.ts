@@ -3,7 +3,10 @@
 import { defineErrors } from "@meshlog/core";
 
 export const RetentionErrors = defineErrors("storage-retention", {
-  RETENTION_POLICY_INVALID: { status: 400, description: "A retention policy is malformed, or shorter than the audit window for audit streams; the message names the rule." },
+  RETENTION_POLICY_INVALID: {
+    status: 400,
+    description: "A retention policy is malformed, or shorter than the audit window for audit streams; the message names the rule.",
+  },
   RETENTION_HOLD_INVALID: { status: 400, description: "A legal hold request is malformed (selector, reason or end date); the message names the field." },
   RETENTION_HOLD_UNKNOWN: { status: 404, description: "No legal hold has the given id." },
   RETENTION_CERTIFICATE_UNKNOWN: { status: 404, description: "No deletion certificate has the given id." },

@@ -70,7 +70,10 @@ export class HoldStore {
         try {
           s.#compiled.set(h.id, compile(h.selector));
         } catch (e) {
-          throw new MeshlogError(RetentionErrors.RETENTION_FILE_CORRUPT, `Retention file "${s.#paths.holdsFile}": hold ${h.id} has an invalid selector: ${(e as Error).message}`);
+          throw new MeshlogError(
+            RetentionErrors.RETENTION_FILE_CORRUPT,
+            `Retention file "${s.#paths.holdsFile}": hold ${h.id} has an invalid selector: ${(e as Error).message}`,
+          );
         }
       }
       s.#holds = raw.holds;
@@ -105,7 +108,7 @@ export class HoldStore {
     if (typeof req.tenant !== "string" || !isValidTenant(req.tenant)) bad("tenant", `${JSON.stringify(req.tenant)} is not a valid tenant`);
     if (typeof req.reason !== "string" || req.reason.trim() === "") bad("reason", "is required (why the data must be kept)");
     if (req.reason.length > MAX_REASON) bad("reason", `is longer than ${MAX_REASON} characters`);
-    if (typeof req.selector !== "string") bad("selector", "must be a stream selector such as {namespace=\"payments\"}");
+    if (typeof req.selector !== "string") bad("selector", 'must be a stream selector such as {namespace="payments"}');
     let compiled: CompiledSelector;
     try {
       compiled = this.#compile(req.selector);

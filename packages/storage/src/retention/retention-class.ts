@@ -13,10 +13,15 @@ const CLASS = /^r([1-9]\d{0,5})d$/;
 /** Days of a retention duration: "90d", "4w" (28 days), "1y" (365 days). Throws RETENTION_POLICY_INVALID naming `where`. */
 export function parseRetentionDays(text: unknown, where: string): number {
   const m = typeof text === "string" ? DURATION.exec(text) : null;
-  if (m === null) throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `${where}: retention ${JSON.stringify(text)} must be a number of days, weeks or years such as "90d", "4w" or "1y"`);
+  if (m === null)
+    throw new MeshlogError(
+      RetentionErrors.RETENTION_POLICY_INVALID,
+      `${where}: retention ${JSON.stringify(text)} must be a number of days, weeks or years such as "90d", "4w" or "1y"`,
+    );
   const n = Number(m[1]);
   const days = m[2] === "d" ? n : m[2] === "w" ? n * 7 : n * 365;
-  if (days > MAX_RETENTION_DAYS) throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `${where}: retention ${text} is longer than ${MAX_RETENTION_DAYS} days`);
+  if (days > MAX_RETENTION_DAYS)
+    throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `${where}: retention ${text} is longer than ${MAX_RETENTION_DAYS} days`);
   return days;
 }
 

@@ -16,13 +16,23 @@ const AUDIT = { service: "gate", source: "audit" };
 
 async function seeded(batchSize?: number) {
   const w = await retentionWorld(batchSize === undefined ? {} : { batchSize });
-  w.policies.set({ tenant: "t1", default: "90d", rules: [{ selector: '{service="payments"}', retention: "400d" }], version: 1, updatedAt: "", updatedBy: "test" });
+  w.policies.set({
+    tenant: "t1",
+    default: "90d",
+    rules: [{ selector: '{service="payments"}', retention: "400d" }],
+    version: 1,
+    updatedAt: "",
+    updatedBy: "test",
+  });
   await w.store.append("t1", [rec("t1", API, T0 + 10n, "api one"), rec("t1", PAY, T0 + 20n, "pay one"), rec("t1", AUDIT, T0 + 30n, "audit one")]);
   await w.store.flush();
   return w;
 }
 
-const blocksOf = (w: { store: { catalog(t: string): { blocks(): Iterable<{ streamId: string; retentionClass: string; keyId: string; blockId: string }> } | undefined } }, t = "t1") => [...(w.store.catalog(t)?.blocks() ?? [])];
+const blocksOf = (
+  w: { store: { catalog(t: string): { blocks(): Iterable<{ streamId: string; retentionClass: string; keyId: string; blockId: string }> } | undefined } },
+  t = "t1",
+) => [...(w.store.catalog(t)?.blocks() ?? [])];
 
 test("each block carries the retention class of its stream and a KEK of that class", async () => {
   const w = await seeded();
@@ -48,7 +58,8 @@ test("data expires exactly when maxTime + retention is reached, per rule", async
     assert.equal(blocksOf(w).length, left, `blocks left at ${at}`);
   }
   const rows: string[] = [];
-  for await (const batch of w.store.select({ tenant: "t1", streamIds: [streamIdOf("t1", API)], start: 0n, end: T0 * 2n, direction: "forward" })) rows.push(...batch.map((e) => e.record.body));
+  for await (const batch of w.store.select({ tenant: "t1", streamIds: [streamIdOf("t1", API)], start: 0n, end: T0 * 2n, direction: "forward" }))
+    rows.push(...batch.map((e) => e.record.body));
   assert.deepEqual(rows, []);
   await w.store.close();
 });
@@ -177,7 +188,17 @@ test("a run interrupted after its first tombstone is finished by the next run wi
   w.clock.set(T0 + 500n * DAY);
   const stopping = new Error("interrupted");
   const { RetentionEnforcer } = await import("./retention-enforcer.js");
-  const broken = new RetentionEnforcer({ target: w.store, policies: w.policies, holds: w.holds, certificates: w.certificates, clock: w.clock, batchSize: 1, onBatch: () => { throw stopping; } });
+  const broken = new RetentionEnforcer({
+    target: w.store,
+    policies: w.policies,
+    holds: w.holds,
+    certificates: w.certificates,
+    clock: w.clock,
+    batchSize: 1,
+    onBatch: () => {
+      throw stopping;
+    },
+  });
   await assert.rejects(broken.run(), /interrupted/);
   assert.equal(blocksOf(w).length, 2);
   assert.equal((await w.certificates.list()).length, 0);
@@ -205,7 +226,8 @@ test("records of deleted blocks are not replayed from the WAL on reopen, and the
   const again = await retentionWorld({ fs: w.fs, clock: w.clock });
   const api = streamIdOf("t1", API);
   const rows: string[] = [];
-  for await (const batch of again.store.select({ tenant: "t1", streamIds: [api], start: 0n, end: T0 * 2n, direction: "forward" })) rows.push(...batch.map((e) => e.record.body));
+  for await (const batch of again.store.select({ tenant: "t1", streamIds: [api], start: 0n, end: T0 * 2n, direction: "forward" }))
+    rows.push(...batch.map((e) => e.record.body));
   assert.deepEqual(rows, []);
   await again.store.append("t1", [rec("t1", API, T0 + 100n * DAY, "api later")]);
   await again.store.flush();

@@ -38,7 +38,9 @@ export function shreddingKeyRingOf(k: BlockKeyRing): ShreddingKeyRing | undefine
 
 export function eventLedgerOf(l: BlockLedger): EventLedger | undefined {
   const x = l.raw as Partial<EventLedger> | undefined;
-  return x !== undefined && typeof x.appendEvent === "function" && typeof x.entries === "function" && typeof x.inclusionProofFor === "function" ? (x as EventLedger) : undefined;
+  return x !== undefined && typeof x.appendEvent === "function" && typeof x.entries === "function" && typeof x.inclusionProofFor === "function"
+    ? (x as EventLedger)
+    : undefined;
 }
 
 export interface RetentionRunReport {
@@ -108,14 +110,23 @@ export class RetentionEnforcer {
   async #run(): Promise<RetentionRunReport> {
     const { target, clock } = this.#o;
     const now = clock.nowNs();
-    const report: RetentionRunReport = { startedAt: formatRfc3339Ns(now), deletedBlocks: 0, deletedRecords: 0, batches: 0, heldBlocks: 0, destroyedKeks: [], certificates: [] };
+    const report: RetentionRunReport = {
+      startedAt: formatRfc3339Ns(now),
+      deletedBlocks: 0,
+      deletedRecords: 0,
+      batches: 0,
+      heldBlocks: 0,
+      destroyedKeks: [],
+      certificates: [],
+    };
     const keyRing = shreddingKeyRingOf(target.keyRing());
     const keks = keyRing === undefined ? [] : await keyRing.listKeks();
     const tenants = [...new Set([...(await target.tenants()), ...keks.map((k) => k.tenant)])].sort();
     for (const tenant of tenants) await this.#expireTenant(tenant, now, report);
     if (keyRing !== undefined) await this.#shred(keyRing, now, report);
     for (const tenant of tenants) await this.#certify(tenant, report);
-    if (report.deletedBlocks > 0 || report.destroyedKeks.length > 0) this.#log.info("retention run", { ...report, destroyedKeks: report.destroyedKeks.join(","), certificates: report.certificates.length });
+    if (report.deletedBlocks > 0 || report.destroyedKeks.length > 0)
+      this.#log.info("retention run", { ...report, destroyedKeks: report.destroyedKeks.join(","), certificates: report.certificates.length });
     return report;
   }
 
@@ -140,7 +151,11 @@ export class RetentionEnforcer {
       const classes = [...new Set(batch.map((x) => `${x.ref.retentionClass}=${x.days}d`))].join(",");
       const version = this.#o.policies.get(tenant)?.version ?? 0;
       const policy = `retention: maxTime + retention <= ${formatRfc3339Ns(now)}; classes ${classes}; tenant policy version ${version}`;
-      const index = await this.#o.target.deleteBlocks(tenant, batch.map((x) => x.ref.blockId), { reason: "retention", policy, principal: "retention-job" });
+      const index = await this.#o.target.deleteBlocks(
+        tenant,
+        batch.map((x) => x.ref.blockId),
+        { reason: "retention", policy, principal: "retention-job" },
+      );
       report.batches++;
       report.deletedBlocks += batch.length;
       for (const x of batch) report.deletedRecords += x.ref.rows;
@@ -179,7 +194,16 @@ export class RetentionEnforcer {
       const days = retentionDaysOfClass(k.class) ?? this.#o.policies.maxDaysOf(k.tenant);
       await ledger.appendEvent({
         kind: KEK_DESTROYED_EVENT,
-        data: { keyId: k.id, tenant: k.tenant, retentionClass: k.class, period: k.period, destroyedAt: k.destroyedAt, reason: "crypto-shredding", policy: `every block under the key was deleted and its period ${k.period} expired after ${days} days`, principal: "retention-job" },
+        data: {
+          keyId: k.id,
+          tenant: k.tenant,
+          retentionClass: k.class,
+          period: k.period,
+          destroyedAt: k.destroyedAt,
+          reason: "crypto-shredding",
+          policy: `every block under the key was deleted and its period ${k.period} expired after ${days} days`,
+          principal: "retention-job",
+        },
       });
       await ledger.checkpoint();
     }

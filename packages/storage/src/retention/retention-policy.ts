@@ -69,8 +69,10 @@ export class RetentionPolicies {
   readonly #policies = new Map<string, CompiledPolicy>();
 
   constructor(settings: RetentionSettings, compile: SelectorCompiler) {
-    if (!Number.isInteger(settings.defaultDays) || settings.defaultDays < 1) throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `retention default of ${settings.defaultDays} days must be a positive integer`);
-    if (!Number.isInteger(settings.auditWindowDays) || settings.auditWindowDays < 1) throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `audit window of ${settings.auditWindowDays} days must be a positive integer`);
+    if (!Number.isInteger(settings.defaultDays) || settings.defaultDays < 1)
+      throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `retention default of ${settings.defaultDays} days must be a positive integer`);
+    if (!Number.isInteger(settings.auditWindowDays) || settings.auditWindowDays < 1)
+      throw new MeshlogError(RetentionErrors.RETENTION_POLICY_INVALID, `audit window of ${settings.auditWindowDays} days must be a positive integer`);
     this.settings = settings;
     this.#compile = compile;
   }
@@ -143,7 +145,9 @@ export class RetentionPolicies {
       }
       const targetsAudit = auditTenant || (sel.labelNames.includes("source") && sel.matches({ source: "audit" }));
       if (targetsAudit && days < window) {
-        fail(`${where}: retention ${r.retention} is shorter than the ${window}-day audit window required for security/audit streams (retention.auditWindowDays)`);
+        fail(
+          `${where}: retention ${r.retention} is shorter than the ${window}-day audit window required for security/audit streams (retention.auditWindowDays)`,
+        );
       }
       return { sel, days };
     });

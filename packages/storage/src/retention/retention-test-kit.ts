@@ -16,7 +16,10 @@ export const DAY = 86_400n * 1_000_000_000n;
 export function testSelector(text: string): CompiledSelector {
   const m = /^\{(.*)\}$/s.exec(text.trim());
   if (m === null) throw new Error(`expected {...} in ${JSON.stringify(text)}`);
-  const parts = (m[1] as string).split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const parts = (m[1] as string)
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
   if (parts.length === 0) throw new Error("a selector needs at least one matcher");
   const ms = parts.map((p) => {
     const x = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*(!=|=)\s*"([^"]*)"$/.exec(p);
@@ -30,7 +33,19 @@ export function testSelector(text: string): CompiledSelector {
 }
 
 export function rec(tenant: string, labels: Record<string, string>, ts: bigint, body: string): LogRecord {
-  return { timestamp: ts, observedTimestamp: ts, severityNumber: 9, severityText: "INFO", body, attributes: {}, resource: {}, traceId: "", spanId: "", tenant, labels };
+  return {
+    timestamp: ts,
+    observedTimestamp: ts,
+    severityNumber: 9,
+    severityText: "INFO",
+    body,
+    attributes: {},
+    resource: {},
+    traceId: "",
+    spanId: "",
+    tenant,
+    labels,
+  };
 }
 
 export interface RetentionWorld {
@@ -48,9 +63,23 @@ export async function retentionWorld(opts: { batchSize?: number; fs?: FaultyFile
   const fs = opts.fs ?? new FaultyFileSystem();
   const clock = opts.clock ?? new ManualClock(T0);
   const policies = new RetentionPolicies({ defaultDays: 90, auditWindowDays: 400 }, testSelector);
-  const store = await EmbeddedStore.open({ dataDir: "/data", fs, clock, sealTimer: false, sealWorker: false, retentionClassFor: (t, l) => policies.classFor(t, l) });
+  const store = await EmbeddedStore.open({
+    dataDir: "/data",
+    fs,
+    clock,
+    sealTimer: false,
+    sealWorker: false,
+    retentionClassFor: (t, l) => policies.classFor(t, l),
+  });
   const holds = await HoldStore.open(fs, "/data", clock, testSelector);
   const certificates = new CertificateStore(fs, "/data");
-  const enforcer = new RetentionEnforcer({ target: store, policies, holds, certificates, clock, ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }) });
+  const enforcer = new RetentionEnforcer({
+    target: store,
+    policies,
+    holds,
+    certificates,
+    clock,
+    ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
+  });
   return { fs, clock, store, policies, holds, certificates, enforcer };
 }

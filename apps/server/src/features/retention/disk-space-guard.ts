@@ -34,7 +34,8 @@ export class DiskSpaceGuard {
       const wasLow = this.#low();
       this.#free = free;
       if (this.#low() !== wasLow) {
-        if (this.#low()) this.#log.error("free disk space under the threshold: refusing ingest", { dataDir: this.#dataDir, freeBytes: free, minFreeBytes: this.#minFree });
+        if (this.#low())
+          this.#log.error("free disk space under the threshold: refusing ingest", { dataDir: this.#dataDir, freeBytes: free, minFreeBytes: this.#minFree });
         else this.#log.info("free disk space back over the threshold: accepting ingest", { dataDir: this.#dataDir, freeBytes: free });
       }
     } catch (e) {

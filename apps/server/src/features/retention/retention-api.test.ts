@@ -20,7 +20,10 @@ test("policies: admins set them, auditors read them, audit-window violations and
     const initial = await s.call("GET", "/api/v1/retention/policies", { token: s.adminToken });
     assert.equal(initial.status, 200);
     assert.deepEqual(initial.json(), { defaultRetention: "90d", auditWindowDays: 400, policies: [] });
-    const put = await s.call("PUT", "/api/v1/retention/policies", { token: s.adminToken, body: { tenant: "a", default: "30d", rules: [{ selector: '{namespace="payments"}', retention: "400d" }] } });
+    const put = await s.call("PUT", "/api/v1/retention/policies", {
+      token: s.adminToken,
+      body: { tenant: "a", default: "30d", rules: [{ selector: '{namespace="payments"}', retention: "400d" }] },
+    });
     assert.equal(put.status, 200, put.text);
     assert.equal((put.json() as { version: number }).version, 1);
     const refused: [unknown, number, string][] = [
@@ -45,7 +48,9 @@ test("policies: admins set them, auditors read them, audit-window violations and
     const events = await s.auditEvents({ action: "retention.policy.update" });
     assert.ok(events.some((e) => e.result === "ok" && (e.details as Record<string, unknown>).version === 1));
     // The change is ledgered in the tenant's ledger.
-    const ledger = (await (s.server.ctx.store as unknown as { ledger(t: string): Promise<{ raw: { entries(): { type: string; event?: { kind: string } }[] } }> }).ledger("a")).raw;
+    const ledger = (
+      await (s.server.ctx.store as unknown as { ledger(t: string): Promise<{ raw: { entries(): { type: string; event?: { kind: string } }[] } }> }).ledger("a")
+    ).raw;
     assert.ok(ledger.entries().some((e) => e.type === "event" && e.event?.kind === "retention.policy.changed"));
   } finally {
     await s.close();
@@ -73,14 +78,19 @@ test("expired data is deleted by a run, held data survives until released, and c
     assert.equal(r1.deletedBlocks, 1);
     assert.equal(r1.heldBlocks, 1);
     const holds = (await s.call("GET", "/api/v1/holds", { token: s.adminToken })).json() as { holds: { id: string; active: boolean }[] };
-    assert.deepEqual(holds.holds.map((h) => [h.id, h.active]), [[holdId, true]]);
+    assert.deepEqual(
+      holds.holds.map((h) => [h.id, h.active]),
+      [[holdId, true]],
+    );
     const analyst = await createToken(s, { tenant: "default", roles: ["analyst"] });
     assert.equal((await s.call("DELETE", `/api/v1/holds/${holdId}`, { token: analyst.token })).status, 403);
     assert.equal((await s.call("DELETE", `/api/v1/holds/hold-missing`, { token: s.adminToken })).status, 404);
     assert.equal((await s.call("DELETE", `/api/v1/holds/${holdId}`, { token: s.adminToken })).status, 200);
     const r2 = (await s.call("POST", "/api/v1/retention/run", { token: s.adminToken })).json() as { deletedBlocks: number };
     assert.equal(r2.deletedBlocks, 1);
-    const list = (await s.call("GET", "/api/v1/deletions", { token: s.adminToken })).json() as { certificates: { id: string; kind: string; what: { records: number } }[] };
+    const list = (await s.call("GET", "/api/v1/deletions", { token: s.adminToken })).json() as {
+      certificates: { id: string; kind: string; what: { records: number } }[];
+    };
     const retention = list.certificates.filter((c) => c.kind === "retention");
     assert.equal(retention.length, 2);
     const one = await s.call("GET", `/api/v1/deletions/${retention[0]?.id}`, { token: s.adminToken });
@@ -88,9 +98,17 @@ test("expired data is deleted by a run, held data survives until released, and c
     assert.equal((one.json() as { what: { records: number } }).what.records, 1);
     assert.equal((await s.call("GET", "/api/v1/deletions/nope.1", { token: s.adminToken })).status, 404);
     const other = await createToken(s, { tenant: "other", roles: ["auditor"] });
-    assert.equal(((await s.call("GET", "/api/v1/deletions", { token: other.token })).json() as { certificates: unknown[] }).certificates.length, 0, "another tenant's auditor sees no certificates");
+    assert.equal(
+      ((await s.call("GET", "/api/v1/deletions", { token: other.token })).json() as { certificates: unknown[] }).certificates.length,
+      0,
+      "another tenant's auditor sees no certificates",
+    );
     assert.equal((await s.call("GET", `/api/v1/deletions/${retention[0]?.id}`, { token: other.token })).status, 404);
-    const q = await s.call("GET", `/loki/api/v1/query_range?query=${encodeURIComponent('{service=~".+"}')}&start=1500000000000000000&end=${BigInt(Date.now() + 3_600_000) * 1_000_000n}&limit=100`, { token: s.adminToken });
+    const q = await s.call(
+      "GET",
+      `/loki/api/v1/query_range?query=${encodeURIComponent('{service=~".+"}')}&start=1500000000000000000&end=${BigInt(Date.now() + 3_600_000) * 1_000_000n}&limit=100`,
+      { token: s.adminToken },
+    );
     assert.equal(q.status, 200, q.text);
     assert.ok(q.text.includes("fresh line") && !q.text.includes("old api line") && !q.text.includes("old held line"));
     assert.ok((await s.auditEvents({ action: "retention.delete" })).length >= 2);
@@ -129,7 +147,12 @@ test("POST /api/v1/deletions removes the matching lines, is certified, and queri
     const analyst = await createToken(s, { tenant: "default", roles: ["analyst"] });
     const body = { selector: '{service="users"}', start: at(1), end: new Date(base + 1500).toISOString(), reason: "GDPR erasure for bob" };
     assert.equal((await s.call("POST", "/api/v1/deletions", { token: analyst.token, body })).status, 403);
-    for (const bad of [{ ...body, start: "yesterday" }, { ...body, selector: "{" }, { ...body, reason: "" }, { ...body, extra: 1 }]) {
+    for (const bad of [
+      { ...body, start: "yesterday" },
+      { ...body, selector: "{" },
+      { ...body, reason: "" },
+      { ...body, extra: 1 },
+    ]) {
       const r = await s.call("POST", "/api/v1/deletions", { token: s.adminToken, body: bad });
       assert.equal(r.status, 400, `${JSON.stringify(bad)} -> ${r.text}`);
     }
@@ -141,7 +164,11 @@ test("POST /api/v1/deletions removes the matching lines, is certified, and queri
     assert.equal(out.certificate.kind, "deletion-request");
     const got = await s.call("GET", `/api/v1/deletions/${out.certificate.id}`, { token: s.adminToken });
     assert.equal(got.status, 200);
-    const q = await s.call("GET", `/loki/api/v1/query_range?query=${encodeURIComponent('{service=~".+"}')}&start=${BigInt(base - 60_000) * 1_000_000n}&end=${BigInt(Date.now() + 60_000) * 1_000_000n}&limit=100`, { token: s.adminToken });
+    const q = await s.call(
+      "GET",
+      `/loki/api/v1/query_range?query=${encodeURIComponent('{service=~".+"}')}&start=${BigInt(base - 60_000) * 1_000_000n}&end=${BigInt(Date.now() + 60_000) * 1_000_000n}&limit=100`,
+      { token: s.adminToken },
+    );
     assert.equal(q.status, 200, q.text);
     for (const kept of ["alice", "carol", "other line"]) assert.ok(q.text.includes(kept), kept);
     assert.ok(!q.text.includes("bob"));

@@ -15,7 +15,19 @@ const CHILD = fileURLToPath(new URL("./retention-crash-child.js", import.meta.ur
 const OLD = BigInt(Date.UTC(2020, 0, 15)) * 1_000_000n;
 const OLD_STREAMS = 12;
 
-const rec = (service: string, ts: bigint, body: string): LogRecord => ({ timestamp: ts, observedTimestamp: ts, severityNumber: 9, severityText: "INFO", body, attributes: {}, resource: {}, traceId: "", spanId: "", tenant: "t1", labels: { service } });
+const rec = (service: string, ts: bigint, body: string): LogRecord => ({
+  timestamp: ts,
+  observedTimestamp: ts,
+  severityNumber: 9,
+  severityText: "INFO",
+  body,
+  attributes: {},
+  resource: {},
+  traceId: "",
+  spanId: "",
+  tenant: "t1",
+  labels: { service },
+});
 
 function parts(dataDir: string) {
   const fs = new NodeFileSystem();
@@ -79,13 +91,21 @@ for (const killAfter of [1, 4, 9]) {
       // Finish the run: everything expired goes, the fresh data stays, every tombstone gets its certificate.
       store = await open();
       const certificates = new CertificateStore(fs, dataDir);
-      const enforcer = new RetentionEnforcer({ target: store, policies, holds: await HoldStore.open(fs, dataDir, systemClock, compileSelector), certificates, clock: systemClock, batchSize: 1 });
+      const enforcer = new RetentionEnforcer({
+        target: store,
+        policies,
+        holds: await HoldStore.open(fs, dataDir, systemClock, compileSelector),
+        certificates,
+        clock: systemClock,
+        batchSize: 1,
+      });
       const report = await enforcer.run();
       assert.equal(report.deletedBlocks, OLD_STREAMS - tombstoned.size);
       const left = [...(store.catalog("t1")?.blocks() ?? [])];
       assert.deepEqual(left.map((b) => b.streamId).sort(), [streamIdOf("t1", { service: "fresh-a" }), streamIdOf("t1", { service: "fresh-b" })].sort());
       const bodies: string[] = [];
-      for await (const batch of store.select({ tenant: "t1", streamIds: left.map((b) => b.streamId), start: 0n, end: now + 1n, direction: "forward" })) bodies.push(...batch.map((e) => e.record.body));
+      for await (const batch of store.select({ tenant: "t1", streamIds: left.map((b) => b.streamId), start: 0n, end: now + 1n, direction: "forward" }))
+        bodies.push(...batch.map((e) => e.record.body));
       assert.deepEqual(bodies.sort(), ["fresh a", "fresh b"]);
       const tombstones = ((await store.ledger("t1")).raw as { entries(): { type: string }[] }).entries().filter((e) => e.type === "tombstone").length;
       assert.ok(tombstones >= OLD_STREAMS);

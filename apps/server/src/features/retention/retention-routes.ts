@@ -51,7 +51,8 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
 
 function serviceOf(ctx: ServerContext): RetentionService {
   const s = ctx.services.get(RETENTION_SERVICE) as RetentionService | undefined;
-  if (s === undefined) throw new MeshlogError(RetentionServerErrors.RETENTION_UNAVAILABLE, "Retention management is not available: the store is not the embedded engine");
+  if (s === undefined)
+    throw new MeshlogError(RetentionServerErrors.RETENTION_UNAVAILABLE, "Retention management is not available: the store is not the embedded engine");
   return s;
 }
 
@@ -103,7 +104,13 @@ export const retentionRoutes: RouteModule = {
       const caller = requireRole(request, "admin");
       const body = parseBody(holdBody, request.body, "legal hold");
       const tenant = targetTenant(request, caller, body.tenant);
-      const hold = await serviceOf(ctx).placeHold({ tenant, selector: body.selector, reason: body.reason, principal: caller.id, ...(body.until === undefined ? {} : { until: body.until }) });
+      const hold = await serviceOf(ctx).placeHold({
+        tenant,
+        selector: body.selector,
+        reason: body.reason,
+        principal: caller.id,
+        ...(body.until === undefined ? {} : { until: body.until }),
+      });
       request.auditDetails = { hold: hold.id, tenant, selector: hold.selector.slice(0, 200) };
       return reply.status(201).send(hold);
     });
@@ -112,7 +119,10 @@ export const retentionRoutes: RouteModule = {
       const caller = requireRole(request, "admin", "auditor");
       const s = serviceOf(ctx);
       const see = visibleFilter(caller);
-      const holds = s.holds.list().filter((h) => see(h.tenant)).map((h) => ({ ...h, active: s.holds.isActive(h) }));
+      const holds = s.holds
+        .list()
+        .filter((h) => see(h.tenant))
+        .map((h) => ({ ...h, active: s.holds.isActive(h) }));
       request.auditRows = holds.length;
       return { holds };
     });
@@ -122,7 +132,8 @@ export const retentionRoutes: RouteModule = {
       const id = (request.params as { id: string }).id;
       const s = serviceOf(ctx);
       const existing = s.holds.get(id);
-      if (existing === undefined || !visibleFilter(caller)(existing.tenant)) throw new MeshlogError(ServerErrors.NOT_FOUND, `No legal hold has id ${JSON.stringify(id.slice(0, 100))}`);
+      if (existing === undefined || !visibleFilter(caller)(existing.tenant))
+        throw new MeshlogError(ServerErrors.NOT_FOUND, `No legal hold has id ${JSON.stringify(id.slice(0, 100))}`);
       const hold = await s.releaseHold(id, caller.id);
       request.auditDetails = { hold: id, tenant: hold.tenant };
       return hold;
@@ -144,12 +155,26 @@ export const retentionRoutes: RouteModule = {
         try {
           return parseTimestampNs(v, k);
         } catch (e) {
-          throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, `Invalid deletion request: ${k}: ${(e as Error).message}`, { details: { field: k } });
+          throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, `Invalid deletion request: ${k}: ${(e as Error).message}`, {
+            details: { field: k },
+          });
         }
       };
-      const out = await serviceOf(ctx).deletionRequest({ tenant, selector: body.selector, start: time("start", body.start), end: time("end", body.end), reason: body.reason, principal: caller.id });
+      const out = await serviceOf(ctx).deletionRequest({
+        tenant,
+        selector: body.selector,
+        start: time("start", body.start),
+        end: time("end", body.end),
+        reason: body.reason,
+        principal: caller.id,
+      });
       request.auditRows = out.request.droppedRecords ?? 0;
-      request.auditDetails = { request: out.request.id, tenant, selector: body.selector.slice(0, 200), ...(out.certificate === undefined ? {} : { certificate: out.certificate.id }) };
+      request.auditDetails = {
+        request: out.request.id,
+        tenant,
+        selector: body.selector.slice(0, 200),
+        ...(out.certificate === undefined ? {} : { certificate: out.certificate.id }),
+      };
       return reply.status(200).send(out);
     });
 
@@ -157,7 +182,8 @@ export const retentionRoutes: RouteModule = {
       const caller = requireRole(request, "admin", "auditor");
       const id = (request.params as { id: string }).id;
       const cert = await serviceOf(ctx).certificates.get(id);
-      if (!visibleFilter(caller)(cert.tenant)) throw new MeshlogError(ServerErrors.NOT_FOUND, `No deletion certificate has id ${JSON.stringify(id.slice(0, 100))}`);
+      if (!visibleFilter(caller)(cert.tenant))
+        throw new MeshlogError(ServerErrors.NOT_FOUND, `No deletion certificate has id ${JSON.stringify(id.slice(0, 100))}`);
       request.auditDetails = { certificate: id };
       return cert;
     });

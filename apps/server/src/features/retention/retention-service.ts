@@ -37,7 +37,12 @@ export type ManagedStore = LogStore & RewriteTarget & { setRetentionClassFor(fn:
 
 export function managedStoreOf(store: LogStore): ManagedStore | undefined {
   const s = store as Partial<ManagedStore>;
-  return typeof s.setRetentionClassFor === "function" && typeof s.deleteBlocks === "function" && typeof s.catalog === "function" && typeof s.runExclusive === "function" && typeof s.keyRing === "function" && typeof s.rewriteBlocks === "function"
+  return typeof s.setRetentionClassFor === "function" &&
+    typeof s.deleteBlocks === "function" &&
+    typeof s.catalog === "function" &&
+    typeof s.runExclusive === "function" &&
+    typeof s.keyRing === "function" &&
+    typeof s.rewriteBlocks === "function"
     ? (store as ManagedStore)
     : undefined;
 }
@@ -69,7 +74,14 @@ export class RetentionService {
   /** Retention runs and deletion requests run one at a time. */
   #serial: Promise<unknown> = Promise.resolve();
 
-  private constructor(o: RetentionServiceOptions, fs: FileSystem, policies: RetentionPolicies, policyStore: PolicyStore, holds: HoldStore, certificates: CertificateStore) {
+  private constructor(
+    o: RetentionServiceOptions,
+    fs: FileSystem,
+    policies: RetentionPolicies,
+    policyStore: PolicyStore,
+    holds: HoldStore,
+    certificates: CertificateStore,
+  ) {
     this.#o = o;
     this.policies = policies;
     this.#policyStore = policyStore;
@@ -81,9 +93,19 @@ export class RetentionService {
 
   static async open(o: RetentionServiceOptions): Promise<RetentionService> {
     const fs = o.fs ?? new NodeFileSystem();
-    const policies = new RetentionPolicies({ defaultDays: parseRetentionDays(o.config.defaultRetention, "retention.defaultRetention"), auditWindowDays: o.config.auditWindowDays }, compileSelector);
+    const policies = new RetentionPolicies(
+      { defaultDays: parseRetentionDays(o.config.defaultRetention, "retention.defaultRetention"), auditWindowDays: o.config.auditWindowDays },
+      compileSelector,
+    );
     for (const [tenant, spec] of Object.entries(o.config.policies)) {
-      policies.set({ tenant, ...(spec.default === undefined ? {} : { default: spec.default }), rules: spec.rules, version: 0, updatedAt: "", updatedBy: "config" });
+      policies.set({
+        tenant,
+        ...(spec.default === undefined ? {} : { default: spec.default }),
+        rules: spec.rules,
+        version: 0,
+        updatedAt: "",
+        updatedBy: "config",
+      });
     }
     const policyStore = new PolicyStore(fs, o.dataDir);
     await policyStore.load(policies);
@@ -116,7 +138,13 @@ export class RetentionService {
         principal: c.by,
         tenant: c.tenant,
         result: "ok",
-        details: { certificate: c.id, blocks: c.what.blocks.length, records: c.what.records, keys: c.what.keyIds.join(",").slice(0, 512), reason: c.why.reason },
+        details: {
+          certificate: c.id,
+          blocks: c.what.blocks.length,
+          records: c.what.records,
+          keys: c.what.keyIds.join(",").slice(0, 512),
+          reason: c.why.reason,
+        },
       });
     }
     return r;
@@ -127,10 +155,19 @@ export class RetentionService {
     return this.#exclusive(async () => {
       const request = await this.requests.execute(spec);
       const ids = await this.enforcer.certifyTenant(spec.tenant);
-      const certificate = request.tombstoneIndex !== undefined && request.tombstoneIndex >= 0 ? await this.certificates.get(`${spec.tenant}.${request.tombstoneIndex}`) : undefined;
+      const certificate =
+        request.tombstoneIndex !== undefined && request.tombstoneIndex >= 0
+          ? await this.certificates.get(`${spec.tenant}.${request.tombstoneIndex}`)
+          : undefined;
       for (const id of ids) {
         const c = await this.certificates.get(id);
-        this.#o.audit.record({ action: "deletion.execute", principal: c.by, tenant: c.tenant, result: "ok", details: { certificate: c.id, request: request.id, records: request.droppedRecords ?? 0, blocks: c.what.blocks.length } });
+        this.#o.audit.record({
+          action: "deletion.execute",
+          principal: c.by,
+          tenant: c.tenant,
+          result: "ok",
+          details: { certificate: c.id, request: request.id, records: request.droppedRecords ?? 0, blocks: c.what.blocks.length },
+        });
       }
       return { request, certificate };
     });
@@ -156,13 +193,26 @@ export class RetentionService {
     };
     this.policies.set(policy);
     await this.#policyStore.save(this.policies);
-    await this.#ledgerEvent(tenant, "retention.policy.changed", { tenant, version: policy.version, default: policy.default ?? "", rules: policy.rules.map((r) => ({ ...r })), previousVersion: prev?.version ?? 0, principal });
+    await this.#ledgerEvent(tenant, "retention.policy.changed", {
+      tenant,
+      version: policy.version,
+      default: policy.default ?? "",
+      rules: policy.rules.map((r) => ({ ...r })),
+      previousVersion: prev?.version ?? 0,
+      principal,
+    });
     return policy;
   }
 
   async placeHold(req: NewHold): Promise<LegalHold> {
     const h = await this.holds.place(req);
-    await this.#ledgerEvent(h.tenant, "legal-hold.placed", { id: h.id, selector: h.selector, reason: h.reason, principal: h.principal, ...(h.until === undefined ? {} : { until: h.until }) });
+    await this.#ledgerEvent(h.tenant, "legal-hold.placed", {
+      id: h.id,
+      selector: h.selector,
+      reason: h.reason,
+      principal: h.principal,
+      ...(h.until === undefined ? {} : { until: h.until }),
+    });
     return h;
   }
 

@@ -140,7 +140,10 @@ const { Redactor } = await import("@meshlog/pipeline");
 const nativeRecord = await dist("ingest/native/native-record.js");
 const { nativeLineToRecord } = nativeRecord;
 // Present once the receiver parses whole batches (with one label cache per receiver, as the route keeps).
-const parseBatch = await dist("ingest/native/native-ndjson.js").then((m) => m.parseNativeNdjson, () => undefined);
+const parseBatch = await dist("ingest/native/native-ndjson.js").then(
+  (m) => m.parseNativeNdjson,
+  () => undefined,
+);
 const lineCtx = nativeRecord.NativeLineContext !== undefined ? new nativeRecord.NativeLineContext() : undefined;
 
 const batches = nativeBatches(20);
@@ -160,11 +163,17 @@ const convertAll = (text) => {
 if (ONLY !== "server") {
   globalThis.gc?.();
   let sink = 0;
-  result.jsonParseLinesPerSec = Math.round(rate(allLines, SECONDS, (ls) => { for (const l of ls) sink += JSON.parse(l).body.length; }));
+  result.jsonParseLinesPerSec = Math.round(
+    rate(allLines, SECONDS, (ls) => {
+      for (const l of ls) sink += JSON.parse(l).body.length;
+    }),
+  );
   result.jsonParseMBPerSec = +((result.jsonParseLinesPerSec * avgLineBytes) / 1e6).toFixed(1);
   globalThis.gc?.();
   const convertRate = (() => {
-    let done = 0, busy = 0, k = 0;
+    let done = 0,
+      busy = 0,
+      k = 0;
     while (busy < SECONDS * 1000) {
       const t0 = cpuMs();
       done += convertAll(ndjson[k++ % ndjson.length]).length;
@@ -177,7 +186,9 @@ if (ONLY !== "server") {
   globalThis.gc?.();
   const redactor = new Redactor({});
   const redactRate = (() => {
-    let done = 0, busy = 0, k = 0;
+    let done = 0,
+      busy = 0,
+      k = 0;
     while (busy < SECONDS * 1000) {
       const recs = convertAll(ndjson[k++ % ndjson.length]);
       const t0 = cpuMs();
@@ -197,7 +208,10 @@ if (ONLY !== "stages") {
   const { startServer } = await dist("main.js");
   const { serverConfigSchema } = await dist("config/server-config.js");
   const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-native-"));
-  const server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "t", logLevel: "warn" }), { print: () => {}, logWrite: (l) => process.stderr.write(l) });
+  const server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "t", logLevel: "warn" }), {
+    print: () => {},
+    logWrite: (l) => process.stderr.write(l),
+  });
   try {
     const url = `${server.ctx.services.get("http.address")}/api/v1/ingest`;
     globalThis.gc?.();
@@ -208,7 +222,9 @@ if (ONLY !== "stages") {
     const threads0 = threadCpu();
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--load", url, "t", String(SERVER_SECONDS), String(CLIENTS), "11"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--load", url, "t", String(SERVER_SECONDS), String(CLIENTS), "11"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     await new Promise((res) => child.on("exit", res));

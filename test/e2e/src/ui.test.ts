@@ -107,6 +107,10 @@ test("the web UI signs in, explores, filters, tails and shows verification resul
     await page.goto(`${server.url}/#/audit`);
     await page.getByTestId("audit-table").waitFor();
     await page.screenshot({ path: join(artifactsDir, "08-audit.png") });
+    await page.getByRole("link", { name: /Light theme/ }).click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
+    await page.screenshot({ path: join(artifactsDir, "08b-audit-light.png") });
+    await page.getByRole("link", { name: /Dark theme/ }).click();
     await page.goto(`${server.url}/#/admin`);
     await page.getByTestId("tokens-table").waitFor({ timeout: 10_000 }).catch(() => undefined);
     await page.screenshot({ path: join(artifactsDir, "09-admin.png") });

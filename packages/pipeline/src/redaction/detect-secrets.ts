@@ -53,7 +53,12 @@ export const githubTokenDetector: Detector = {
 };
 
 const SLACK = /(?<![A-Za-z0-9-])xox[abposre]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/g;
-export const slackTokenDetector: Detector = { name: "slack_token", screen: Shape.SLACK, mightMatch: (t) => t.includes("xox"), find: (t) => regexSpans(SLACK, t) };
+export const slackTokenDetector: Detector = {
+  name: "slack_token",
+  screen: Shape.SLACK,
+  mightMatch: (t) => t.includes("xox"),
+  find: (t) => regexSpans(SLACK, t),
+};
 
 const AWS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
 const AWS_KEY_HINT = /AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA/;
@@ -77,7 +82,12 @@ export const awsSecretKeyDetector: Detector = {
 
 const URL_PASSWORD = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/?#]{0,256}:([^\s@/?#]{1,256})@/dg;
 /** `scheme://user:password@host`: the password is replaced, the user kept. */
-export const urlPasswordDetector: Detector = { name: "url_password", screen: Shape.URL, mightMatch: (t) => t.includes("://"), find: (t) => regexSpans(URL_PASSWORD, t, 1) };
+export const urlPasswordDetector: Detector = {
+  name: "url_password",
+  screen: Shape.URL,
+  mightMatch: (t) => t.includes("://"),
+  find: (t) => regexSpans(URL_PASSWORD, t, 1),
+};
 
 const SECRET_KEYS =
   "password|passwd|pwd|passphrase|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|private[_-]?key";

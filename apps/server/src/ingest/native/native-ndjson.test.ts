@@ -37,7 +37,10 @@ test("records of one batch share the receive time, and a missing timestamp takes
 
 test("an explicit source label is kept and equal label sets give equal labels", () => {
   const ctx = new NativeLineContext();
-  const { records } = parse('{"body":"a","labels":{"source":"envoy","app":"x"}}\n{"body":"b","labels":{"app":"x","source":"envoy"}}\n{"body":"c","labels":{"app":"x"}}', ctx);
+  const { records } = parse(
+    '{"body":"a","labels":{"source":"envoy","app":"x"}}\n{"body":"b","labels":{"app":"x","source":"envoy"}}\n{"body":"c","labels":{"app":"x"}}',
+    ctx,
+  );
   assert.deepEqual({ ...records[0]!.labels }, { source: "envoy", app: "x" });
   assert.deepEqual({ ...records[1]!.labels }, { app: "x", source: "envoy" });
   assert.deepEqual({ ...records[2]!.labels }, { app: "x", source: "native" });

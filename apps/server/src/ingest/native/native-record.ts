@@ -1,6 +1,17 @@
 // Validates one native NDJSON ingest line into a record; errors name the offending field.
 
-import { normalizeSpanId, normalizeTraceId, nowNs, parseTimestampNs, severityFromText, severityTextOf, validateLabels, MeshlogError, type Labels, type LogRecord } from "@meshlog/core";
+import {
+  normalizeSpanId,
+  normalizeTraceId,
+  nowNs,
+  parseTimestampNs,
+  severityFromText,
+  severityTextOf,
+  validateLabels,
+  MeshlogError,
+  type Labels,
+  type LogRecord,
+} from "@meshlog/core";
 import { ServerErrors } from "../../errors.js";
 
 const ALLOWED = new Set(["timestamp", "body", "labels", "attributes", "severity", "severityNumber", "traceId", "spanId", "resource", "observedTimestamp"]);
@@ -114,7 +125,8 @@ export function nativeLineToRecord(obj: unknown, tenant: string, source: string,
   const spanIdRaw = o.spanId;
   if (spanIdRaw !== undefined && typeof spanIdRaw !== "string") throw new MeshlogError(ServerErrors.INGEST_BAD_REQUEST, "spanId must be a hex string");
   const traceId = normalizeTraceId(traceIdRaw);
-  if (traceIdRaw !== undefined && traceIdRaw !== "" && traceId === "") throw new MeshlogError(ServerErrors.INGEST_BAD_REQUEST, "traceId must be 16 or 32 hex characters");
+  if (traceIdRaw !== undefined && traceIdRaw !== "" && traceId === "")
+    throw new MeshlogError(ServerErrors.INGEST_BAD_REQUEST, "traceId must be 16 or 32 hex characters");
   const spanId = normalizeSpanId(spanIdRaw);
   if (spanIdRaw !== undefined && spanIdRaw !== "" && spanId === "") throw new MeshlogError(ServerErrors.INGEST_BAD_REQUEST, "spanId must be 16 hex characters");
   return {

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { ApiRequestError } from "@meshlog/api";
 import { api, errorText } from "../../api.js";
+import { RetentionPanel } from "./retention-panel.js";
 
 interface LedgerTenant {
   tenant: string;
@@ -41,8 +42,6 @@ async function optional<T>(path: string): Promise<T | "unavailable"> {
 export function CompliancePage({ canVerify }: { canVerify: boolean }) {
   const [ledger, setLedger] = useState<{ tenants: LedgerTenant[]; lastVerification?: Verification | null }>();
   const [keys, setKeys] = useState<KeyInfo[] | "unavailable">();
-  const [retention, setRetention] = useState<unknown>();
-  const [deletions, setDeletions] = useState<unknown>();
   const [verifying, setVerifying] = useState(false);
   const [verification, setVerification] = useState<Verification>();
   const [error, setError] = useState<string>();
@@ -52,8 +51,6 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
       setLedger(await api.request("GET", "/api/v1/compliance/ledger"));
       const k = await optional<{ keys: KeyInfo[] }>("/api/v1/compliance/keys");
       setKeys(k === "unavailable" ? k : k.keys);
-      setRetention(await optional("/api/v1/retention/policies"));
-      setDeletions(await optional("/api/v1/deletions"));
     } catch (err) {
       setError(errorText(err));
     }
@@ -191,15 +188,7 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
             </table>
           )}
         </div>
-        <div className="panel">
-          <h2>Retention, legal holds and deletion certificates</h2>
-          {retention === "unavailable" || retention === undefined ? (
-            <div className="muted">Retention policies are not configured on this server yet (default retention applies).</div>
-          ) : (
-            <pre className="code">{JSON.stringify(retention, null, 2)}</pre>
-          )}
-          {deletions !== undefined && deletions !== "unavailable" && <pre className="code">{JSON.stringify(deletions, null, 2)}</pre>}
-        </div>
+        <RetentionPanel />
       </div>
     </>
   );

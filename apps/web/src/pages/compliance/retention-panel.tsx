@@ -1,0 +1,188 @@
+// Retention policies, legal holds and deletion certificates (read-only view; changes go through the admin API/CLI).
+
+import { useEffect, useState } from "react";
+import { ApiRequestError } from "@meshlog/api";
+import { api, errorText } from "../../api.js";
+
+interface Policies {
+  defaultRetention: string;
+  auditWindowDays: number;
+  policies: { tenant: string; default?: string; rules: { selector: string; retention: string }[]; version: number; updatedAt: string; updatedBy: string }[];
+}
+interface Hold {
+  id: string;
+  tenant: string;
+  selector: string;
+  reason: string;
+  principal: string;
+  createdAt: string;
+  until?: string;
+  releasedAt?: string;
+}
+interface Certificate {
+  id: string;
+  kind: string;
+  tenant: string;
+  what: { blocks: unknown[]; records: number; minTime?: string; maxTime?: string; keyIds: string[] };
+  why: { reason: string; policy?: string };
+  when: string;
+  by: string;
+  ledger: { leafIndex: number; checkpoint: { seq: number } };
+}
+
+async function get<T>(path: string): Promise<T | undefined> {
+  try {
+    return await api.request<T>("GET", path);
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+export function RetentionPanel() {
+  const [policies, setPolicies] = useState<Policies>();
+  const [holds, setHolds] = useState<Hold[]>();
+  const [certs, setCerts] = useState<Certificate[]>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    void (async () => {
+      try {
+        setPolicies(await get<Policies>("/api/v1/retention/policies"));
+        setHolds((await get<{ holds: Hold[] }>("/api/v1/holds"))?.holds ?? []);
+        setCerts((await get<{ certificates: Certificate[] }>("/api/v1/deletions"))?.certificates ?? []);
+      } catch (err) {
+        setError(errorText(err));
+      }
+    })();
+  }, []);
+  return (
+    <>
+      <div className="panel" data-testid="retention-policies">
+        <h2>Retention policies</h2>
+        {error && <div className="error">{error}</div>}
+        {policies === undefined ? (
+          <div className="muted">Loading…</div>
+        ) : (
+          <>
+            <div className="muted" style={{ marginBottom: 6 }}>
+              Default retention {policies.defaultRetention}; security and audit streams are kept at least {policies.auditWindowDays} days. First matching rule wins.
+            </div>
+            {policies.policies.length === 0 ? (
+              <div className="muted">No tenant-specific policies. Set them with <code>meshlog retention set</code> or PUT /api/v1/retention/policies.</div>
+            ) : (
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th>Tenant</th>
+                    <th>Rules (in order)</th>
+                    <th>Default</th>
+                    <th>Version</th>
+                    <th>Changed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {policies.policies.map((p) => (
+                    <tr key={p.tenant}>
+                      <td>{p.tenant}</td>
+                      <td style={{ fontFamily: "monospace" }}>
+                        {p.rules.map((r, i) => (
+                          <div key={i}>
+                            {r.selector} → {r.retention}
+                          </div>
+                        ))}
+                      </td>
+                      <td>{p.default ?? policies.defaultRetention}</td>
+                      <td>{p.version}</td>
+                      <td>
+                        {new Date(p.updatedAt).toLocaleString()} by {p.updatedBy}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </div>
+      <div className="panel">
+        <h2>Legal holds</h2>
+        {holds === undefined ? (
+          <div className="muted">Loading…</div>
+        ) : holds.length === 0 ? (
+          <div className="muted">No legal holds. Held data survives retention until an admin releases the hold.</div>
+        ) : (
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Tenant</th>
+                <th>Selector</th>
+                <th>Reason</th>
+                <th>Placed by</th>
+                <th>Since</th>
+                <th>Until</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {holds.map((h) => (
+                <tr key={h.id}>
+                  <td>{h.tenant}</td>
+                  <td style={{ fontFamily: "monospace" }}>{h.selector}</td>
+                  <td>{h.reason}</td>
+                  <td>{h.principal}</td>
+                  <td>{new Date(h.createdAt).toLocaleDateString()}</td>
+                  <td>{h.until ? new Date(h.until).toLocaleDateString() : "until released"}</td>
+                  <td>{h.releasedAt ? <span className="badge">released</span> : <span className="badge warn">active</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <div className="panel">
+        <h2>Deletion certificates</h2>
+        {certs === undefined ? (
+          <div className="muted">Loading…</div>
+        ) : certs.length === 0 ? (
+          <div className="muted">Nothing has been deleted. Every retention deletion, key destruction and deletion request issues a certificate anchored in the ledger.</div>
+        ) : (
+          <table className="grid" data-testid="deletion-certificates">
+            <thead>
+              <tr>
+                <th>Certificate</th>
+                <th>Kind</th>
+                <th>Tenant</th>
+                <th>What</th>
+                <th>Why</th>
+                <th>When</th>
+                <th>By</th>
+                <th>Ledger</th>
+              </tr>
+            </thead>
+            <tbody>
+              {certs.map((c) => (
+                <tr key={c.id}>
+                  <td style={{ fontFamily: "monospace" }}>{c.id}</td>
+                  <td>{c.kind}</td>
+                  <td>{c.tenant}</td>
+                  <td>
+                    {c.what.blocks.length} blocks, {c.what.records} records{c.what.keyIds.length > 0 ? `, keys ${c.what.keyIds.join(", ")}` : ""}
+                  </td>
+                  <td>
+                    {c.why.reason}
+                    {c.why.policy ? ` (${c.why.policy})` : ""}
+                  </td>
+                  <td>{new Date(c.when).toLocaleString()}</td>
+                  <td>{c.by}</td>
+                  <td>
+                    leaf {c.ledger.leafIndex}, checkpoint #{c.ledger.checkpoint.seq}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </>
+  );
+}

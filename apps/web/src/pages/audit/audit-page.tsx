@@ -47,7 +47,12 @@ export function AuditPage() {
               result: String(e.result ?? s.stream.result ?? ""),
               route: `${String(e.method ?? "")} ${String(e.route ?? "")}`.trim(),
               from: String(e.remoteAddress ?? ""),
-              detail: e.details ? JSON.stringify(e.details) : e.rows !== undefined ? `rows=${String(e.rows)}` : "",
+              detail: [
+                ...(e.rows !== undefined ? [`rows=${String(e.rows)}`] : []),
+                ...Object.entries((e.details ?? {}) as Record<string, unknown>)
+                  .filter(([k]) => k !== "userAgent" && k !== "requestId")
+                  .map(([k, v]) => `${k}=${String(v)}`),
+              ].join(" "),
             });
           }
         }
@@ -107,7 +112,9 @@ export function AuditPage() {
                   <td>
                     <span className={`badge ${r.result === "ok" ? "ok" : "fail"}`}>{r.result}</span>
                   </td>
-                  <td className="muted">{r.detail}</td>
+                  <td className="muted" title={r.detail} style={{ maxWidth: 380, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+                    {r.detail}
+                  </td>
                 </tr>
               ))}
             </tbody>

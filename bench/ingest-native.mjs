@@ -3,7 +3,7 @@
 // Redactor, and the whole in-process server (embedded store on a temp folder) fed over loopback by a load
 // generator in a child process, so the server's CPU seconds (process.cpuUsage) are its own. Prints one JSON object.
 // Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--only stages|server]
-// MESHLOG_BENCH_SCALE multiplies the measuring times (default 1: about 40-60 s in all).
+// MESHLOG_BENCH_SCALE multiplies the measuring times (default 1: about 30 s in all).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -60,7 +60,19 @@ export function sortLabels(labels: Labels): Labels {
   return out;
 }
 
-/** Stable stream id: first 16 hex chars of SHA-256 over tenant and canonical labels. */
+const streamIdCache = new WeakMap<Labels, { tenant: string; text: string; id: string }>();
+
+/**
+ * Stable stream id: first 16 hex chars of SHA-256 over tenant and canonical labels. Receivers share one labels
+ * object between the records of a stream, so the id is cached per object: frozen objects are trusted, others
+ * are re-checked against their label text, so an object changed after first use still gets its correct id.
+ */
 export function streamIdOf(tenant: string, labels: Labels): string {
-  return createHash("sha256").update(tenant).update("\u0000").update(formatLabels(labels)).digest("hex").slice(0, 16);
+  const hit = streamIdCache.get(labels);
+  if (hit !== undefined && hit.tenant === tenant && Object.isFrozen(labels)) return hit.id;
+  const text = formatLabels(labels);
+  if (hit !== undefined && hit.tenant === tenant && hit.text === text) return hit.id;
+  const id = createHash("sha256").update(tenant).update("\u0000").update(text).digest("hex").slice(0, 16);
+  streamIdCache.set(labels, { tenant, text, id });
+  return id;
 }

@@ -136,9 +136,11 @@ function foldDown(bits: Uint8Array, maxFill: number): Uint8Array {
  * in its body is not added again). Sized at about 1 bit per 2 characters (64 bytes .. maxBytes), then
  * folded in half while at most `maxFill` of the bits stay set. When more than HEX_SATURATION of the 65536
  * hex-only grams occur (random ids), those grams would cost most of the bits while a 32-digit id needle
- * would still pass often, so the smaller `text4x` bloom is kept; else the full `text4` one.
+ * would still pass often, so the smaller `text4x` bloom is kept. It is also kept when the full bloom is
+ * larger than `budgetBytes` and at least twice the lean one (hex grams dominate a small block's index).
+ * Otherwise the full `text4` bloom is kept.
  */
-export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, maxFill: number): GramBloom {
+export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, maxFill: number, budgetBytes = Number.POSITIVE_INFINITY): GramBloom {
   let chars = 0;
   for (const r of records) {
     chars += r.body.length + r.traceId.length + r.spanId.length;
@@ -168,5 +170,7 @@ export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, 
   const lean = foldDown(nohex, maxFill);
   let distinctHex = 0;
   for (const v of hexSeen) distinctHex += POPCOUNT[v] as number;
-  return distinctHex > HEX_SATURATION * 65536 && lean.length < full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
+  const saturated = distinctHex > HEX_SATURATION * 65536;
+  const overBudget = full.length > budgetBytes && lean.length * 2 <= full.length;
+  return (saturated || overBudget) && lean.length < full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
 }

@@ -8,6 +8,7 @@ import { assembleBlock, encodeHeaderAad, parseBlockHeader, type BlockCodec, type
 import { decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
 import { merkleRootOf, recordLeafHashes } from "./record-hash.js";
 import { buildGramBloom, type GramBloom } from "./block-bloom.js";
+import type { RowNeedles } from "./row-match.js";
 
 /** AEAD used for block payloads (implemented by crypto/aead.ts: iv(12) | ciphertext | tag(16)). */
 export interface BlockCipher {
@@ -79,9 +80,12 @@ export const MAX_BLOOM_FILL = 0.5;
  * prune well even at that fill, since every gram of the needle must hit. Hex-only grams are left out
  * (kind `text4x`) when random ids would otherwise take most of the bits (see block-bloom.ts).
  */
-export function buildBloom(records: readonly LogRecord[]): GramBloom {
-  return buildGramBloom(records, MAX_BLOOM_BYTES, MAX_BLOOM_FILL);
+export function buildBloom(records: readonly LogRecord[], budgetBytes?: number): GramBloom {
+  return buildGramBloom(records, MAX_BLOOM_BYTES, MAX_BLOOM_FILL, budgetBytes);
 }
+
+/** A bloom may take up to this fraction of the compressed payload before hex-only grams are dropped. */
+export const BLOOM_BUDGET = 0.1;
 
 /** Sorts by timestamp (stable), so blocks hold records in time order. Returns a new array. */
 export function sortByTime(records: readonly LogRecord[]): LogRecord[] {
@@ -99,7 +103,8 @@ export function sealBlock(records: readonly LogRecord[], input: SealInput, ciphe
   const plain = encodeColumns(records, salt);
   const root = merkleRootOf(recordLeafHashes(salt, records));
   const codec = input.codec ?? DEFAULT_CODEC;
-  const bloom = buildBloom(records);
+  const compressed = compress(codec, plain);
+  const bloom = buildBloom(records, Math.max(4096, compressed.length * BLOOM_BUDGET));
   const meta: BlockMeta = {
     blockId: input.blockId,
     tenant: input.tenant,
@@ -121,7 +126,7 @@ export function sealBlock(records: readonly LogRecord[], input: SealInput, ciphe
     bloom: bloom.kind,
   };
   const aad = encodeHeaderAad(meta, bloom.bytes());
-  const sealed = cipher.seal(input.dataKey, compress(codec, plain), aad);
+  const sealed = cipher.seal(input.dataKey, compressed, aad);
   const { bytes } = assembleBlock(aad, sealed);
   return { bytes, header: parseBlockHeader(bytes) };
 }
@@ -135,9 +140,10 @@ export interface OpenedBlock {
 
 /**
  * Decrypts and decodes a whole block file (header already parsed from the same bytes). Throws when the
- * ciphertext hash, the AEAD tag, decompression or decoding fails.
+ * ciphertext hash, the AEAD tag, decompression or decoding fails. With active `needles`, `records` holds
+ * only the rows that pass them (then it is not valid input for plaintextRootOf).
  */
-export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, cipher: BlockCipher, verifyHash = false): OpenedBlock {
+export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, cipher: BlockCipher, verifyHash = false, needles?: RowNeedles): OpenedBlock {
   const sealed = bytes.subarray(header.cipherOffset);
   if (verifyHash) {
     if (createHash("sha256").update(sealed).digest("hex") !== header.ciphertextSha256) throw new Error("ciphertext SHA-256 does not match the header");
@@ -145,8 +151,8 @@ export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, c
   const compressed = cipher.open(dataKey, sealed, bytes.subarray(0, header.aadEnd));
   const plain = decompress(header.meta.codec, compressed, header.meta.plainBytes);
   if (plain.length !== header.meta.plainBytes) throw new Error(`plaintext is ${plain.length} bytes, header says ${header.meta.plainBytes}`);
-  const { salt, records } = decodeColumns(plain, header.meta.tenant, header.meta.labels);
-  if (records.length !== header.meta.rows) throw new Error(`block holds ${records.length} records, header says ${header.meta.rows}`);
+  const { salt, records, rows } = decodeColumns(plain, header.meta.tenant, header.meta.labels, needles);
+  if (rows !== header.meta.rows) throw new Error(`block holds ${rows} records, header says ${header.meta.rows}`);
   return { records, salt, plainBytes: plain.length };
 }
 

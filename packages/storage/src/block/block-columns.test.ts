@@ -70,6 +70,23 @@ test("unknown layout versions and trailing bytes are refused", () => {
   bad[0] = 99;
   assert.throws(() => decodeColumns(bad, "t1", labels), /unsupported column layout version 99/);
   assert.throws(() => decodeColumns(Buffer.concat([v1Plaintext(), Buffer.from([0])]), "t1", labels), /trailing bytes/);
-  const cur = encodeColumns([{ timestamp: 5n, observedTimestamp: 5n, severityNumber: 9, severityText: "", body: "x 1", attributes: {}, resource: {}, traceId: "", spanId: "", tenant: "t1", labels }], Buffer.alloc(16));
+  const cur = encodeColumns(
+    [
+      {
+        timestamp: 5n,
+        observedTimestamp: 5n,
+        severityNumber: 9,
+        severityText: "",
+        body: "x 1",
+        attributes: {},
+        resource: {},
+        traceId: "",
+        spanId: "",
+        tenant: "t1",
+        labels,
+      },
+    ],
+    Buffer.alloc(16),
+  );
   for (let cut = 0; cut < cur.length; cut++) assert.throws(() => decodeColumns(cur.subarray(0, cut), "t1", labels), `cut at ${cut}`);
 });

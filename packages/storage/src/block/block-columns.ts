@@ -4,6 +4,7 @@ import type { Labels, LogRecord } from "@meshlog/core";
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
 import { decodeBodies, encodeBodies } from "./body-templates.js";
+import type { RowNeedles } from "./row-match.js";
 
 /** Layout written by encodeColumns. Version 1 (raw bodies, delta-of-delta timestamps) is still read. */
 export const COLUMNS_VERSION = 2;
@@ -190,8 +191,11 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
   return Buffer.from(w.finish());
 }
 
-/** Decodes the column layout back into records; tenant and labels come from the block header. */
-export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): { salt: Buffer; records: LogRecord[] } {
+/**
+ * Decodes the column layout back into records; tenant and labels come from the block header. With
+ * `needles`, only rows that pass them are built (see RowNeedles); `rows` is always the block's row count.
+ */
+export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels, needles?: RowNeedles): { salt: Buffer; records: LogRecord[]; rows: number } {
   const r = new ByteReader(buf);
   const version = r.u8();
   if (version !== COLUMNS_VERSION && version !== 1) throw new Error(`unsupported column layout version ${version}`);
@@ -256,7 +260,8 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): 
     }
   }
   if (r.remaining !== 0) throw new Error(`${r.remaining} trailing bytes after the columns`);
-  const records: LogRecord[] = new Array(n);
+  const records: LogRecord[] = [];
+  const filter = needles?.active === true ? needles : undefined;
   const resCache = new Map<string, Record<string, string>>();
   for (let i = 0; i < n; i++) {
     const rj = resources[i] ?? "{}";
@@ -267,7 +272,9 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): 
       res = parsed as Record<string, string>;
       resCache.set(rj, res);
     }
-    records[i] = {
+    if (filter !== undefined && !filter.matches(bodies[i] as string, traceIds[i] as string, spanIds[i] as string, attrs[i] as Record<string, string>, res))
+      continue;
+    records.push({
       timestamp: ts[i] as bigint,
       observedTimestamp: observed[i] as bigint,
       severityNumber: sev[i] as number,
@@ -279,7 +286,7 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels): 
       spanId: spanIds[i] as string,
       tenant,
       labels,
-    };
+    });
   }
-  return { salt, records };
+  return { salt, records, rows: n };
 }

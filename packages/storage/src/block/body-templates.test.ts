@@ -71,7 +71,13 @@ test("any body round-trips exactly, whatever its timestamp", () => {
 test("arbitrary unicode text round-trips exactly", () => {
   fc.assert(
     fc.property(fc.array(fc.string({ unit: "binary", maxLength: 200 }), { minLength: 1, maxLength: 20 }), (bodies) => {
-      assert.deepEqual(roundTrip(bodies, bodies.map(() => T0)).out, bodies);
+      assert.deepEqual(
+        roundTrip(
+          bodies,
+          bodies.map(() => T0),
+        ).out,
+        bodies,
+      );
     }),
     { numRuns: 300 },
   );

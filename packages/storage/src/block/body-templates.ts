@@ -123,7 +123,9 @@ function split(s: string, ts: bigint, values: Value[]): string {
     if (boundary && isHexLower(c)) {
       if (uuidAt(s, i)) {
         tpl += s.slice(lit, i) + String.fromCharCode(UUID);
-        values.push(Buffer.from(s.slice(i, i + 8) + s.slice(i + 9, i + 13) + s.slice(i + 14, i + 18) + s.slice(i + 19, i + 23) + s.slice(i + 24, i + 36), "hex"));
+        values.push(
+          Buffer.from(s.slice(i, i + 8) + s.slice(i + 9, i + 13) + s.slice(i + 14, i + 18) + s.slice(i + 19, i + 23) + s.slice(i + 24, i + 36), "hex"),
+        );
         lit = i += 36;
         continue;
       }
@@ -262,23 +264,85 @@ export function encodeBodies(w: ByteWriter, bodies: readonly string[], timestamp
   for (const col of columns.values()) w.bytes(col.finish());
 }
 
-function uuidText(b: Buffer): string {
-  const h = b.toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/** A growable byte buffer for decoded text. */
+class TextOut {
+  buf: Buffer;
+  len = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, size));
+  }
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+  /** Copies src[start, end) (short runs byte by byte: cheaper than a native call). */
+  put(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    const buf = this.buf;
+    if (n < 24) {
+      let o = this.len;
+      for (let i = start; i < end; i++) buf[o++] = src[i] as number;
+    } else buf.set(src.subarray(start, end), this.len);
+    this.len += n;
+  }
+  digits(v: number): void {
+    this.ensure(16);
+    const buf = this.buf;
+    let n = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) n++;
+    let o = this.len + n;
+    this.len = o;
+    do {
+      buf[--o] = 48 + (v % 10);
+      v = Math.floor(v / 10);
+    } while (v > 0);
+  }
+  hex(b: Uint8Array, dashes: boolean): void {
+    this.ensure(b.length * 2 + 4);
+    const buf = this.buf;
+    let o = this.len;
+    for (let i = 0; i < b.length; i++) {
+      if (dashes && (i === 4 || i === 6 || i === 8 || i === 10)) buf[o++] = 45;
+      const v = b[i] as number;
+      buf[o++] = HEX_DIGITS[v >> 4] as number;
+      buf[o++] = HEX_DIGITS[v & 15] as number;
+    }
+    this.len = o;
+  }
+  ascii(s: string): void {
+    this.ensure(s.length);
+    this.len += this.buf.write(s, this.len, "latin1");
+  }
 }
 
-/** Reads what encodeBodies wrote for `timestamps.length` rows. Throws on any inconsistency. */
-export function decodeBodies(r: ByteReader, timestamps: readonly bigint[]): string[] {
+/** Decoded bodies as one UTF-8 buffer: row i is bytes [ends[i-1] (0 for row 0), ends[i]). */
+export interface BodyBytes {
+  readonly bytes: Buffer;
+  readonly ends: Uint32Array;
+}
+
+/** Row i of decoded body bytes as a string. */
+export function bodyText(b: BodyBytes, i: number): string {
+  return b.bytes.toString("utf8", i === 0 ? 0 : (b.ends[i - 1] as number), b.ends[i] as number);
+}
+
+/** Reads what encodeBodies wrote for `timestamps.length` rows into one buffer. Throws on any inconsistency. */
+export function decodeBodyBytes(r: ByteReader, timestamps: readonly bigint[]): BodyBytes {
   const n = timestamps.length;
   const count = r.uvarint();
   if (count > r.remaining || count > n) throw new Error(`template count ${count} exceeds the data`);
-  const templates: { parts: string[]; slots: Slot[]; cols: number[] }[] = [];
+  const templates: { parts: Buffer[]; slots: Slot[]; cols: number[] }[] = [];
   const colIndex = new Map<string, number>();
   const tplKeys: string[][] = [];
   for (let i = 0; i < count; i++) {
     const t = parseTemplate(r.str());
     tplKeys.push(slotKeys(t));
-    templates.push({ ...t, cols: [] });
+    templates.push({ parts: t.parts.map((p) => Buffer.from(p, "utf8")), slots: t.slots, cols: [] });
   }
   const rowTpl = new Uint32Array(n);
   const sizes: number[] = [];
@@ -302,42 +366,59 @@ export function decodeBodies(r: ByteReader, timestamps: readonly bigint[]): stri
     }
     for (const c of t.cols) sizes[c] = (sizes[c] as number) + 1;
   }
-  // Value texts per column, in row order; timestamps need their row, so remember it per value.
-  const cols: string[][] = [];
+  // Timestamps need their row, so remember it per value.
   const tsRows: number[][] = Array.from({ length: sizes.length }, () => []);
   for (let i = 0; i < n; i++) {
     const t = templates[rowTpl[i] as number] as { slots: Slot[]; cols: number[] };
     for (let j = 0; j < t.slots.length; j++) if (t.slots[j] === TS) (tsRows[t.cols[j] as number] as number[]).push(i);
   }
+  // Value texts, column after column, in one buffer; value g is vals[voff[g], voff[g + 1]).
+  let total = 0;
+  for (const m of sizes) total += m;
+  const voff = new Uint32Array(total + 1);
+  const colFirst = new Uint32Array(sizes.length);
+  const vals = new TextOut(total * 8);
   const keyList = [...colIndex.keys()];
+  let g = 0;
   for (let c = 0; c < sizes.length; c++) {
     const kind = (keyList[c] as string).charCodeAt(0);
     const m = sizes[c] as number;
-    const out: string[] = new Array(m);
+    colFirst[c] = g;
     for (let k = 0; k < m; k++) {
-      if (kind === NUM) out[k] = String(r.uvarint());
-      else if (kind === HEX) out[k] = r.lenBytes().toString("hex");
-      else if (kind === UUID) out[k] = uuidText(r.bytes(16));
+      if (kind === NUM) vals.digits(r.uvarint());
+      else if (kind === HEX) vals.hex(r.lenBytes(), false);
+      else if (kind === UUID) vals.hex(r.bytes(16), true);
       else {
         const digits = r.u8();
         if (digits > 9) throw new Error(`timestamp precision ${digits} out of range`);
-        out[k] = formatTs((timestamps[(tsRows[c] as number[])[k] as number] as bigint) + r.bigSvarint(), digits);
+        vals.ascii(formatTs((timestamps[(tsRows[c] as number[])[k] as number] as bigint) + r.bigSvarint(), digits));
       }
+      voff[++g] = vals.len;
     }
-    cols.push(out);
   }
-  const cursor = new Uint32Array(sizes.length);
-  const bodies: string[] = new Array(n);
+  const cursor = colFirst.slice();
+  const out = new TextOut(vals.len + n * 32);
+  const ends = new Uint32Array(n);
+  const vb = vals.buf;
   for (let i = 0; i < n; i++) {
-    const t = templates[rowTpl[i] as number] as { parts: string[]; slots: Slot[]; cols: number[] };
-    let s = t.parts[0] as string;
+    const t = templates[rowTpl[i] as number] as { parts: Buffer[]; slots: Slot[]; cols: number[] };
+    const p0 = t.parts[0] as Buffer;
+    out.put(p0, 0, p0.length);
     for (let j = 0; j < t.slots.length; j++) {
-      const c = t.cols[j] as number;
-      s += ((cols[c] as string[])[(cursor[c] as number)++] as string) + (t.parts[j + 1] as string);
+      const v = (cursor[t.cols[j] as number] as number)++;
+      out.put(vb, voff[v] as number, voff[v + 1] as number);
+      const p = t.parts[j + 1] as Buffer;
+      out.put(p, 0, p.length);
     }
-    bodies[i] = s;
+    ends[i] = out.len;
   }
-  return bodies;
+  return { bytes: out.buf.subarray(0, out.len), ends };
+}
+
+/** Reads what encodeBodies wrote for `timestamps.length` rows. Throws on any inconsistency. */
+export function decodeBodies(r: ByteReader, timestamps: readonly bigint[]): string[] {
+  const b = decodeBodyBytes(r, timestamps);
+  return Array.from({ length: timestamps.length }, (_, i) => bodyText(b, i));
 }
 
 export const BODY_TEMPLATE_TESTING = { split, parseTemplate, UUID_DASHES };

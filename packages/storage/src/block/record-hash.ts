@@ -37,8 +37,7 @@ const ZERO = Buffer.from([0]);
 type OneShot = (algorithm: string, data: Uint8Array, encoding: "buffer") => Buffer;
 const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
 /** crypto.hash where the runtime has it (Node >= 20.12), else a Hash object. */
-const oneShotSha256 = (data: Uint8Array): Buffer =>
-  oneShot !== undefined ? oneShot("sha256", data, "buffer") : createHash("sha256").update(data).digest();
+const oneShotSha256 = (data: Uint8Array): Buffer => (oneShot !== undefined ? oneShot("sha256", data, "buffer") : createHash("sha256").update(data).digest());
 
 /** Leaf hash of a record in a block: SHA-256(0x00 ‖ salt ‖ canonical JSON), as in RFC 6962 leaves. */
 export function recordLeafHash(salt: Uint8Array, r: LogRecord, labelsJson?: string): Buffer {

@@ -2,6 +2,7 @@
 
 import type { Logger, LogRecord } from "@meshlog/core";
 import { GramBloom } from "../block/block-bloom.js";
+import { RowNeedles } from "../block/row-match.js";
 import type { SelectStats, StoredEntry } from "../contract.js";
 import { openBlock, readBlockHeader } from "../block/block-codec.js";
 import { parseBlockHeader } from "../block/block-format.js";
@@ -52,7 +53,8 @@ export class BlockReader {
 
   /**
    * Entries of a block within the filter, ascending by time; [] when the bloom filter proves some
-   * required substring occurs nowhere in the block, or when the block is damaged (then it is quarantined via onCorrupt).
+   * required substring occurs nowhere in the block. Rows that lack a required substring in the text the
+   * bloom covers are dropped before records are built (RowNeedles), or when the block is damaged (then it is quarantined via onCorrupt).
    */
   async load(
     tenant: string,
@@ -71,7 +73,7 @@ export class BlockReader {
       const header = parseBlockHeader(bytes);
       if (header.headerHash !== ref.headerHash) throw new Error("header hash differs from the catalog");
       const key = await this.#d.keyRing.unwrapDataKey(header.meta.keyId, Buffer.from(header.meta.wrappedKey, "base64"));
-      const opened = openBlock(bytes, header, key, blockCipher);
+      const opened = openBlock(bytes, header, key, blockCipher, false, substrings.length > 0 ? new RowNeedles(substrings) : undefined);
       key.fill(0);
       if (stats !== undefined) {
         stats.blocksScanned++;

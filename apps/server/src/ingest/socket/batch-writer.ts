@@ -28,11 +28,14 @@ interface Pending {
   readonly done: ((outcome: BatchOutcome, err?: unknown) => void) | undefined;
 }
 
-/** True for errors that mean "try again later" (store backpressure, rate limits, 503). */
+/**
+ * True for errors that mean "try again later" (store backpressure, rate limits, 503, and 507 disk full: the
+ * connection holds the data and stops reading until space is freed, rather than dropping accepted messages).
+ */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof MeshlogError)) return false;
   const status = httpStatusOf(err);
-  return err.code === "STORAGE_BACKPRESSURE" || status === 429 || status === 503;
+  return err.code === "STORAGE_BACKPRESSURE" || status === 429 || status === 503 || status === 507;
 }
 
 /** True for errors that say the data itself is unacceptable (4xx other than 429). */

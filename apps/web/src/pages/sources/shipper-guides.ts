@@ -24,12 +24,15 @@ export const GUIDES: Guide[] = [
     http_user   meshlog
     labels      source=fluentbit, service=$kubernetes['container_name'], namespace=$kubernetes['namespace_name']
 
-# or the forward protocol (port 24224):
+# or the forward protocol (the server listens on 127.0.0.1:24224 by default;
+# set MESHLOG_FORWARD=0.0.0.0:24224 and MESHLOG_FORWARD_TLS=true to accept remote shippers):
 # [OUTPUT]
 #     Name          forward
 #     Match         *
 #     Host          ${hostOf(o)}
 #     Port          24224
+#     tls           on
+#     Username      ${t}
 #     Shared_Key    ${t}`,
   },
   {

@@ -13,7 +13,14 @@ import { TailPage } from "./pages/tail/tail-page.js";
 
 const PAGES = ["explore", "tail", "sources", "compliance", "audit", "admin"] as const;
 type Page = (typeof PAGES)[number];
-const TITLES: Record<Page, string> = { explore: "Explore", tail: "Live tail", sources: "Sources", compliance: "Compliance", audit: "Audit trail", admin: "Admin" };
+const TITLES: Record<Page, string> = {
+  explore: "Explore",
+  tail: "Live tail",
+  sources: "Sources",
+  compliance: "Compliance",
+  audit: "Audit trail",
+  admin: "Admin",
+};
 
 const pageFromHash = (): Page => {
   const p = location.hash.replace(/^#\/?/, "").split("?")[0] as Page;
@@ -30,7 +37,10 @@ export function App() {
     localStorage.setItem("meshlog.theme", theme);
   }, [theme]);
   useEffect(() => {
-    currentUser().then((w) => setWho(w ?? null), (e: unknown) => setError(errorText(e)));
+    currentUser().then(
+      (w) => setWho(w ?? null),
+      (e: unknown) => setError(errorText(e)),
+    );
     const onHash = () => setPage(pageFromHash());
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
@@ -40,7 +50,15 @@ export function App() {
   if (who === null) return <SignInPage onSignedIn={setWho} />;
   const roles = who.roles;
   const isAdmin = roles.includes("admin");
-  const visible = PAGES.filter((p) => (p === "admin" ? isAdmin : p === "audit" || p === "compliance" ? isAdmin || roles.includes("auditor") : p === "sources" ? true : isAdmin || roles.includes("analyst")));
+  const visible = PAGES.filter((p) =>
+    p === "admin"
+      ? isAdmin
+      : p === "audit" || p === "compliance"
+        ? isAdmin || roles.includes("auditor")
+        : p === "sources"
+          ? true
+          : isAdmin || roles.includes("analyst"),
+  );
   return (
     <div className="app">
       <nav className="nav" aria-label="Main">

@@ -8,12 +8,53 @@ export interface Token {
 }
 
 const FUNCTIONS = new Set([
-  "rate", "count_over_time", "bytes_over_time", "bytes_rate", "absent_over_time", "sum_over_time", "avg_over_time", "min_over_time", "max_over_time",
-  "stddev_over_time", "stdvar_over_time", "quantile_over_time", "first_over_time", "last_over_time", "rate_counter",
-  "sum", "avg", "min", "max", "count", "stddev", "stdvar", "topk", "bottomk", "sort", "sort_desc", "label_replace", "vector",
+  "rate",
+  "count_over_time",
+  "bytes_over_time",
+  "bytes_rate",
+  "absent_over_time",
+  "sum_over_time",
+  "avg_over_time",
+  "min_over_time",
+  "max_over_time",
+  "stddev_over_time",
+  "stdvar_over_time",
+  "quantile_over_time",
+  "first_over_time",
+  "last_over_time",
+  "rate_counter",
+  "sum",
+  "avg",
+  "min",
+  "max",
+  "count",
+  "stddev",
+  "stdvar",
+  "topk",
+  "bottomk",
+  "sort",
+  "sort_desc",
+  "label_replace",
+  "vector",
 ]);
 const STAGES = ["json", "logfmt", "pattern", "regexp", "unpack", "line_format", "label_format", "drop", "keep", "decolorize", "unwrap"];
-const KEYWORDS = new Set([...STAGES, "by", "without", "and", "or", "unless", "bool", "on", "ignoring", "group_left", "group_right", "offset", "duration", "bytes", "ip"]);
+const KEYWORDS = new Set([
+  ...STAGES,
+  "by",
+  "without",
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "offset",
+  "duration",
+  "bytes",
+  "ip",
+]);
 const OPS = ["|=", "!=", "|~", "!~", "|>", "!>", "=~", "==", ">=", "<=", "=", ">", "<", "|", "+", "-", "*", "/", "%", "^"];
 
 export function tokenize(q: string): Token[] {
@@ -78,11 +119,12 @@ export function completionContext(q: string, cursor: number): CompletionContext 
     return { kind: "none" };
   }
   const stage = /\|\s*([a-z_]*)$/.exec(before);
-  if (stage !== null && !/[=~>]$/.test(before.slice(0, before.length - (stage[1] ?? "").length).trimEnd())) return { kind: "stage", prefix: stage[1] ?? "", from: cursor - (stage[1] ?? "").length };
+  if (stage !== null && !/[=~>]$/.test(before.slice(0, before.length - (stage[1] ?? "").length).trimEnd()))
+    return { kind: "stage", prefix: stage[1] ?? "", from: cursor - (stage[1] ?? "").length };
   return { kind: "none" };
 }
 
-export const PIPELINE_STAGES = [...STAGES, "line_format \"{{.}}\"", "label_format", "__error__=\"\""];
+export const PIPELINE_STAGES = [...STAGES, 'line_format "{{.}}"', "label_format", '__error__=""'];
 
 /** Adds a label matcher to the first stream selector of a query (click-to-filter). */
 export function addLabelMatcher(q: string, label: string, value: string, negate = false): string {

@@ -35,8 +35,15 @@ export class MeshlogClient {
   }
 
   /** Performs a request and parses JSON; non-2xx answers throw ApiRequestError with the server's message. */
-  async request<T>(method: string, path: string, opts: { query?: QueryParams; body?: unknown; raw?: string; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
-    const url = new URL(path, this.#opts.baseUrl === "" ? ((globalThis as { location?: { origin: string } }).location?.origin ?? "http://localhost") : this.#opts.baseUrl);
+  async request<T>(
+    method: string,
+    path: string,
+    opts: { query?: QueryParams; body?: unknown; raw?: string; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const url = new URL(
+      path,
+      this.#opts.baseUrl === "" ? ((globalThis as { location?: { origin: string } }).location?.origin ?? "http://localhost") : this.#opts.baseUrl,
+    );
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { ...(this.#opts.headers ?? {}) };
     if (this.#opts.token !== undefined) headers.authorization = `Bearer ${this.#opts.token}`;
@@ -71,7 +78,10 @@ export class MeshlogClient {
     return JSON.parse(text) as T;
   }
 
-  queryRange(p: { query: string; start: string; end: string; limit?: number; step?: string; direction?: "forward" | "backward" }, signal?: AbortSignal): Promise<LokiQueryResponse> {
+  queryRange(
+    p: { query: string; start: string; end: string; limit?: number; step?: string; direction?: "forward" | "backward" },
+    signal?: AbortSignal,
+  ): Promise<LokiQueryResponse> {
     return this.request("GET", "/loki/api/v1/query_range", { query: p, ...(signal ? { signal } : {}) });
   }
   query(p: { query: string; time?: string; limit?: number; direction?: "forward" | "backward" }): Promise<LokiQueryResponse> {

@@ -30,13 +30,19 @@ export function validateLabels(labels: Record<string, string>, limits: LabelLimi
     }
     if (value === "") continue;
     if (!LABEL_NAME.test(name) || name.startsWith("__")) {
-      throw new MeshlogError(CoreErrors.LABEL_NAME_INVALID, `labels: "${name}" is not a valid label name (letters, digits, _; not starting with a digit or __)`);
+      throw new MeshlogError(
+        CoreErrors.LABEL_NAME_INVALID,
+        `labels: "${name}" is not a valid label name (letters, digits, _; not starting with a digit or __)`,
+      );
     }
     if (name.length > limits.maxLabelNameLength) {
       throw new MeshlogError(CoreErrors.LABEL_NAME_INVALID, `labels: name "${name.slice(0, 64)}…" is longer than ${limits.maxLabelNameLength}`);
     }
     if (value.length > limits.maxLabelValueLength) {
-      throw new MeshlogError(CoreErrors.LABEL_VALUE_TOO_LONG, `labels.${name}: value is ${value.length} characters, the limit is ${limits.maxLabelValueLength}`);
+      throw new MeshlogError(
+        CoreErrors.LABEL_VALUE_TOO_LONG,
+        `labels.${name}: value is ${value.length} characters, the limit is ${limits.maxLabelValueLength}`,
+      );
     }
     out[name] = value;
     count++;

@@ -74,7 +74,16 @@ export function formatRfc3339Ns(ns: bigint): string {
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w|y)/g;
 const UNIT_NS: Record<string, number> = {
-  ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9, d: 86400e9, w: 7 * 86400e9, y: 365 * 86400e9,
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+  d: 86400e9,
+  w: 7 * 86400e9,
+  y: 365 * 86400e9,
 };
 
 /** Parses a Go/Prometheus-style duration (`1h30m`, `90s`, `400d`) into nanoseconds. */

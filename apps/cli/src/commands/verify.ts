@@ -45,10 +45,14 @@ export const verifyCommand: Command = {
       ...(trusted !== undefined ? { trustedPublicKeys: trusted.map((f) => readFileSync(f, "utf8")) } : {}),
     });
     if (output === "json") io.out(JSON.stringify(report, null, 2) + "\n");
-    else if (report.ok) io.out(`verified: ${report.tenants} tenants, ${report.blocks} blocks, ${report.records} records; ledger, checkpoints and tombstones intact\n`);
+    else if (report.ok)
+      io.out(`verified: ${report.tenants} tenants, ${report.blocks} blocks, ${report.records} records; ledger, checkpoints and tombstones intact\n`);
     else {
       io.out(`VERIFICATION FAILED: ${report.problems.length} problem(s) in ${resolve(data)}\n`);
-      for (const pr of report.problems) io.out(`- [${pr.kind}]${pr.tenant !== undefined ? ` tenant ${pr.tenant}` : ""}${pr.block !== undefined ? ` block ${pr.block}` : ""}${pr.file !== undefined ? ` (${pr.file})` : ""}: ${pr.message}\n`);
+      for (const pr of report.problems)
+        io.out(
+          `- [${pr.kind}]${pr.tenant !== undefined ? ` tenant ${pr.tenant}` : ""}${pr.block !== undefined ? ` block ${pr.block}` : ""}${pr.file !== undefined ? ` (${pr.file})` : ""}: ${pr.message}\n`,
+        );
     }
     return report.ok ? 0 : 1;
   },

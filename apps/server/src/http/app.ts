@@ -57,7 +57,9 @@ export async function buildApp(ctx: ServerContext, modules: readonly RouteModule
     return reply.status(status).send({ error: message, code });
   });
 
-  app.setNotFoundHandler(async (request, reply) => reply.status(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}`, code: ServerErrors.NOT_FOUND }));
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.status(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}`, code: ServerErrors.NOT_FOUND }),
+  );
 
   for (const mod of modules) {
     if (mod.body === "raw") {

@@ -10,7 +10,9 @@ import { decodeZstdBounded } from "./bounded-zstd.js";
 export function decodeBody(request: FastifyRequest, maxBytes: number): Buffer {
   const body = request.body;
   const raw = Buffer.isBuffer(body) ? body : typeof body === "string" ? Buffer.from(body) : Buffer.alloc(0);
-  const enc = String(request.headers["content-encoding"] ?? "identity").toLowerCase().trim();
+  const enc = String(request.headers["content-encoding"] ?? "identity")
+    .toLowerCase()
+    .trim();
   return decodeBytes(raw, enc, maxBytes);
 }
 

@@ -18,7 +18,10 @@ export const httpModule: ServerModule = {
     const tls = ctx.config.tls.cert !== "";
     const loopback = host === "localhost" || host.startsWith("127.") || host === "::1";
     if (!tls && !loopback) ctx.log.warn("serving plaintext HTTP on a non-loopback address; configure tls.cert and tls.key", { address: bound });
-    ctx.services.set("http.address", `${tls ? "https" : "http"}://${isIP(host) === 6 ? `[${host}]` : host}:${typeof addr === "object" && addr !== null ? addr.port : port}`);
+    ctx.services.set(
+      "http.address",
+      `${tls ? "https" : "http"}://${isIP(host) === 6 ? `[${host}]` : host}:${typeof addr === "object" && addr !== null ? addr.port : port}`,
+    );
     ctx.log.info("http listening", { address: bound, tls });
     return {
       async stop() {

@@ -83,7 +83,8 @@ export function resolveTenant(principal: Principal, header: string | string[] | 
   const requested = Array.isArray(header) ? header[0] : header;
   if (requested === undefined || requested.trim() === "" || requested === principal.tenant) return principal.tenant;
   const t = requested.trim();
-  if (!isValidTenant(t)) throw new MeshlogError(ServerErrors.TENANT_INVALID, `X-Scope-OrgID "${t.slice(0, 64)}" is not a valid tenant id (letters, digits, _ . -; at most 64)`);
+  if (!isValidTenant(t))
+    throw new MeshlogError(ServerErrors.TENANT_INVALID, `X-Scope-OrgID "${t.slice(0, 64)}" is not a valid tenant id (letters, digits, _ . -; at most 64)`);
   if (principal.tenants === "*" || principal.tenants.includes(t)) return t;
   throw new MeshlogError(ServerErrors.AUTH_FORBIDDEN, `this token may not act on tenant "${t}" (X-Scope-OrgID)`);
 }

@@ -21,7 +21,8 @@ export interface LogListProps {
 const ROW = 20;
 const TRACE_KEYS = ["trace_id", "traceId", "traceid", "trace.id", "trace"];
 
-export const levelOf = (e: LogEntry): string => (e.labels.level ?? e.labels.detected_level ?? e.fields.level ?? e.fields.detected_level ?? e.labels.severity ?? "unknown").toLowerCase();
+export const levelOf = (e: LogEntry): string =>
+  (e.labels.level ?? e.labels.detected_level ?? e.fields.level ?? e.fields.detected_level ?? e.labels.severity ?? "unknown").toLowerCase();
 
 function detailHeight(e: LogEntry): number {
   return 44 + (Object.keys(e.labels).length + Object.keys(e.fields).length) * 22;
@@ -92,7 +93,10 @@ export function LogList({ entries, onFilter, onLineFilter, onTrace }: LogListPro
             </div>
             <table>
               <tbody>
-                {[...Object.entries(e.labels).map(([k, v]) => ["label", k, v] as const), ...Object.entries(e.fields).map(([k, v]) => ["field", k, v] as const)].map(([kind, k, v]) => (
+                {[
+                  ...Object.entries(e.labels).map(([k, v]) => ["label", k, v] as const),
+                  ...Object.entries(e.fields).map(([k, v]) => ["field", k, v] as const),
+                ].map(([kind, k, v]) => (
                   <tr key={`${kind}:${k}`}>
                     <td className="muted">{kind}</td>
                     <td>{k}</td>

@@ -107,37 +107,41 @@ export function LogqlEditor({ value, onChange, onRun, error }: EditorProps) {
 
   return (
     <div>
-    <div className="editor" data-testid="logql-editor">
-      <pre aria-hidden="true">
-        {highlighted}
-        {"\n"}
-      </pre>
-      <textarea
-        ref={ref}
-        aria-label="LogQL query"
-        spellCheck={false}
-        rows={Math.min(8, Math.max(1, value.split("\n").length))}
-        value={value}
-        onChange={(e) => {
-          onChange(e.target.value);
-          setCtx(completionContext(e.target.value, e.target.selectionStart));
-        }}
-        onKeyDown={onKeyDown}
-        onClick={updateContext}
-        onBlur={() => setTimeout(() => setItems([]), 150)}
-        placeholder='{service="checkout"} |= "error"   (Enter or Ctrl+Enter runs, Shift+Enter adds a line)'
-      />
-      {items.length > 0 && (
-        <div className="completions" role="listbox" style={{ top: "100%", left: 0 }}>
-          {items.map((it, i) => (
-            <div key={it} role="option" aria-selected={i === sel} className={i === sel ? "sel" : ""} onMouseDown={(e) => (e.preventDefault(), accept(it))}>
-              {it}
-            </div>
-          ))}
+      <div className="editor" data-testid="logql-editor">
+        <pre aria-hidden="true">
+          {highlighted}
+          {"\n"}
+        </pre>
+        <textarea
+          ref={ref}
+          aria-label="LogQL query"
+          spellCheck={false}
+          rows={Math.min(8, Math.max(1, value.split("\n").length))}
+          value={value}
+          onChange={(e) => {
+            onChange(e.target.value);
+            setCtx(completionContext(e.target.value, e.target.selectionStart));
+          }}
+          onKeyDown={onKeyDown}
+          onClick={updateContext}
+          onBlur={() => setTimeout(() => setItems([]), 150)}
+          placeholder='{service="checkout"} |= "error"   (Enter or Ctrl+Enter runs, Shift+Enter adds a line)'
+        />
+        {items.length > 0 && (
+          <div className="completions" role="listbox" style={{ top: "100%", left: 0 }}>
+            {items.map((it, i) => (
+              <div key={it} role="option" aria-selected={i === sel} className={i === sel ? "sel" : ""} onMouseDown={(e) => (e.preventDefault(), accept(it))}>
+                {it}
+              </div>
+            ))}
+          </div>
+        )}
+      </div>
+      {error !== undefined && (
+        <div className="error" role="alert">
+          {error}
         </div>
       )}
-    </div>
-      {error !== undefined && <div className="error" role="alert">{error}</div>}
     </div>
   );
 }

@@ -29,10 +29,20 @@ export function TimeSeriesChart({ series }: { series: Series[] }) {
           </g>
         ))}
         {series.map((s, i) => (
-          <polyline key={s.name} fill="none" stroke={PALETTE[i % PALETTE.length]} strokeWidth={1.5} points={s.points.map(([t, v]) => `${x(t)},${y(v)}`).join(" ")} />
+          <polyline
+            key={s.name}
+            fill="none"
+            stroke={PALETTE[i % PALETTE.length]}
+            strokeWidth={1.5}
+            points={s.points.map(([t, v]) => `${x(t)},${y(v)}`).join(" ")}
+          />
         ))}
-        <text x={45} y={H - 4} fill="var(--muted)" fontSize={11}>{new Date(minT * 1000).toLocaleTimeString()}</text>
-        <text x={W - 80} y={H - 4} fill="var(--muted)" fontSize={11}>{new Date(maxT * 1000).toLocaleTimeString()}</text>
+        <text x={45} y={H - 4} fill="var(--muted)" fontSize={11}>
+          {new Date(minT * 1000).toLocaleTimeString()}
+        </text>
+        <text x={W - 80} y={H - 4} fill="var(--muted)" fontSize={11}>
+          {new Date(maxT * 1000).toLocaleTimeString()}
+        </text>
       </svg>
       <div className="legend">
         {series.map((s, i) => (

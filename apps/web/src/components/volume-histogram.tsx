@@ -8,23 +8,47 @@ export interface VolumeSeries {
 }
 
 export const LEVEL_COLORS: Record<string, string> = {
-  error: "var(--danger)", fatal: "var(--danger)", critical: "var(--danger)", warn: "var(--warn)", warning: "var(--warn)",
-  info: "var(--ok)", debug: "var(--info)", trace: "var(--trace)", unknown: "var(--debug)",
+  error: "var(--danger)",
+  fatal: "var(--danger)",
+  critical: "var(--danger)",
+  warn: "var(--warn)",
+  warning: "var(--warn)",
+  info: "var(--ok)",
+  debug: "var(--info)",
+  trace: "var(--trace)",
+  unknown: "var(--debug)",
 };
 
-export function VolumeHistogram({ series, fromMs, toMs, stepMs, onZoom }: { series: VolumeSeries[]; fromMs: number; toMs: number; stepMs: number; onZoom(fromMs: number, toMs: number): void }) {
+export function VolumeHistogram({
+  series,
+  fromMs,
+  toMs,
+  stepMs,
+  onZoom,
+}: {
+  series: VolumeSeries[];
+  fromMs: number;
+  toMs: number;
+  stepMs: number;
+  onZoom(fromMs: number, toMs: number): void;
+}) {
   const W = 1000;
   const H = 110;
   const svgRef = useRef<SVGSVGElement>(null);
   const [drag, setDrag] = useState<{ x0: number; x1: number }>();
   const buckets = new Map<number, Map<string, number>>();
-  for (const s of series) for (const [t, v] of s.points) {
-    const m = buckets.get(t * 1000) ?? new Map<string, number>();
-    m.set(s.level, (m.get(s.level) ?? 0) + v);
-    buckets.set(t * 1000, m);
-  }
+  for (const s of series)
+    for (const [t, v] of s.points) {
+      const m = buckets.get(t * 1000) ?? new Map<string, number>();
+      m.set(s.level, (m.get(s.level) ?? 0) + v);
+      buckets.set(t * 1000, m);
+    }
   let max = 1;
-  for (const m of buckets.values()) max = Math.max(max, [...m.values()].reduce((a, b) => a + b, 0));
+  for (const m of buckets.values())
+    max = Math.max(
+      max,
+      [...m.values()].reduce((a, b) => a + b, 0),
+    );
   const span = Math.max(1, toMs - fromMs);
   const x = (ms: number) => ((ms - fromMs) / span) * W;
   const bw = Math.max(1, (stepMs / span) * W - 1);
@@ -68,7 +92,9 @@ export function VolumeHistogram({ series, fromMs, toMs, stepMs, onZoom }: { seri
             );
           });
         })}
-        {drag && <rect x={x(toMsAt(Math.min(drag.x0, drag.x1)))} y={0} width={Math.abs(x(toMsAt(drag.x1)) - x(toMsAt(drag.x0)))} height={H} fill="var(--sel)" />}
+        {drag && (
+          <rect x={x(toMsAt(Math.min(drag.x0, drag.x1)))} y={0} width={Math.abs(x(toMsAt(drag.x1)) - x(toMsAt(drag.x0)))} height={H} fill="var(--sel)" />
+        )}
       </svg>
       <div className="legend">
         {levels.map((l) => (

@@ -3,7 +3,7 @@
 import type { Labels, LogRecord } from "@meshlog/core";
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
-import { decodeBodies, encodeBodies } from "./body-templates.js";
+import { bodyText, decodeBodyBytes, encodeBodies, type BodyBytes } from "./body-templates.js";
 import type { RowNeedles } from "./row-match.js";
 
 /** Layout written by encodeColumns. Version 1 (raw bodies, delta-of-delta timestamps) is still read. */
@@ -86,9 +86,14 @@ function putIdColumn(w: ByteWriter, ids: readonly string[], bodies: readonly str
   }
 }
 
-function getIdColumn(r: ByteReader, rows: number, bytes: number, bodies: readonly string[]): string[] {
+/**
+ * Reads an id column. Ids stored as a body offset (tag 3) are returned as "" with their offset in `at`
+ * (else -1), and resolved by resolveId only for the rows that are built.
+ */
+function getIdColumnOf(r: ByteReader, rows: number, bytes: number): { ids: string[]; at: Int32Array } {
   const tags = r.bytes(rows);
   const out: string[] = new Array(rows);
+  const at = new Int32Array(rows).fill(-1);
   for (let i = 0; i < rows; i++) {
     const t = tags[i];
     if (t === 0) out[i] = "";
@@ -96,12 +101,20 @@ function getIdColumn(r: ByteReader, rows: number, bytes: number, bodies: readonl
     else if (t === 2) out[i] = r.str();
     else if (t === 3) {
       const pos = r.uvarint();
-      const body = bodies[i] as string;
-      if (pos + bytes * 2 > body.length) throw new Error(`id offset ${pos} at row ${i} is outside the body`);
-      out[i] = body.slice(pos, pos + bytes * 2);
+      if (pos > 0x7fffffff) throw new Error(`id offset ${pos} at row ${i} is out of range`);
+      at[i] = pos;
+      out[i] = "";
     } else throw new Error(`bad id tag ${t} at row ${i}`);
   }
-  return out;
+  return { ids: out, at };
+}
+
+function resolveId(col: { ids: string[]; at: Int32Array }, i: number, hexChars: number, body: () => string): string {
+  const pos = col.at[i] as number;
+  if (pos < 0) return col.ids[i] as string;
+  const b = body();
+  if (pos + hexChars > b.length) throw new Error(`id offset ${pos} at row ${i} is outside the body`);
+  return b.slice(pos, pos + hexChars);
 }
 
 /**
@@ -227,15 +240,15 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels, n
   for (let i = 0; i < n; i++) observed[i] = (ts[i] as bigint) + r.bigSvarint();
   const sev = r.bytes(n);
   const sevText = getStringColumn(r, n);
-  let bodies: string[];
+  let bodyBytes: BodyBytes;
   if (version === 1) {
-    const lens: number[] = new Array(n);
-    for (let i = 0; i < n; i++) lens[i] = r.uvarint();
-    bodies = new Array(n);
-    for (let i = 0; i < n; i++) bodies[i] = r.bytes(lens[i] as number).toString("utf8");
-  } else bodies = decodeBodies(r, ts);
-  const traceIds = getIdColumn(r, n, 16, bodies);
-  const spanIds = getIdColumn(r, n, 8, bodies);
+    const ends = new Uint32Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) ends[i] = total += r.uvarint();
+    bodyBytes = { bytes: r.bytes(total), ends };
+  } else bodyBytes = decodeBodyBytes(r, ts);
+  const traceIds = getIdColumnOf(r, n, 16);
+  const spanIds = getIdColumnOf(r, n, 8);
   const resources = getStringColumn(r, n);
   const attrs: Record<string, string>[] = Array.from({ length: n }, () => ({}));
   const nFrequent = r.uvarint();
@@ -262,6 +275,8 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels, n
   if (r.remaining !== 0) throw new Error(`${r.remaining} trailing bytes after the columns`);
   const records: LogRecord[] = [];
   const filter = needles?.active === true ? needles : undefined;
+  const hits = filter?.scanBodies(bodyBytes.bytes, bodyBytes.ends);
+  const all = filter?.all ?? 0;
   const resCache = new Map<string, Record<string, string>>();
   for (let i = 0; i < n; i++) {
     const rj = resources[i] ?? "{}";
@@ -272,18 +287,25 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels, n
       res = parsed as Record<string, string>;
       resCache.set(rj, res);
     }
-    if (filter !== undefined && !filter.matches(bodies[i] as string, traceIds[i] as string, spanIds[i] as string, attrs[i] as Record<string, string>, res))
-      continue;
+    // An id stored as a body offset is inside the body, so the body scan already covered it.
+    if (filter !== undefined && hits !== undefined) {
+      const mask = hits[i] as number;
+      if (mask !== all && !filter.matchesRest(mask, traceIds.ids[i] as string, spanIds.ids[i] as string, attrs[i] as Record<string, string>, res)) continue;
+    }
+    let body: string | undefined;
+    const bodyOf = (): string => (body ??= bodyText(bodyBytes, i));
+    const traceId = resolveId(traceIds, i, 32, bodyOf);
+    const spanId = resolveId(spanIds, i, 16, bodyOf);
     records.push({
       timestamp: ts[i] as bigint,
       observedTimestamp: observed[i] as bigint,
       severityNumber: sev[i] as number,
       severityText: sevText[i] ?? "",
-      body: bodies[i] as string,
+      body: bodyOf(),
       attributes: attrs[i] as Record<string, string>,
       resource: { ...res },
-      traceId: traceIds[i] as string,
-      spanId: spanIds[i] as string,
+      traceId,
+      spanId,
       tenant,
       labels,
     });

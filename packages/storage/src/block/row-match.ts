@@ -32,6 +32,63 @@ export class RowNeedles {
     }
     return true;
   }
+
+  /**
+   * Marks, per row of concatenated UTF-8 bodies (row i is bytes [ends[i-1], ends[i])), the needles its
+   * body holds ignoring ASCII case: bit k for needle k (needles past the 32nd are not used to drop rows,
+   * so their bit is always set). One Buffer.indexOf pass per needle over the whole buffer.
+   */
+  scanBodies(bytes: Buffer, ends: Uint32Array): Uint32Array {
+    const n = ends.length;
+    const hits = new Uint32Array(n);
+    const count = this.#lower.length;
+    if (count > 32) hits.fill(0xffffffff);
+    const lowered = this.#lower.some((l) => /[a-z]/.test(l)) ? lowerAscii(bytes) : bytes;
+    for (let k = 0; k < Math.min(count, 32); k++) {
+      const needle = Buffer.from(this.#lower[k] as string, "latin1");
+      const bit = (1 << k) >>> 0;
+      let row = 0;
+      let at = lowered.indexOf(needle, 0);
+      while (at >= 0 && row < n) {
+        while (row < n && (ends[row] as number) <= at) row++;
+        if (row >= n) break;
+        if (at + needle.length <= (ends[row] as number)) {
+          hits[row] = ((hits[row] as number) | bit) >>> 0;
+          at = lowered.indexOf(needle, ends[row] as number);
+          row++;
+        } else at = lowered.indexOf(needle, at + 1);
+      }
+    }
+    return hits;
+  }
+
+  /** For a row whose body holds the needles in `mask`: true when every other needle is in an id or value. */
+  matchesRest(mask: number, traceId: string, spanId: string, attributes: Readonly<Record<string, string>>, resource: Readonly<Record<string, string>>): boolean {
+    const count = Math.min(this.#lower.length, 32);
+    for (let k = 0; k < count; k++) {
+      if ((mask & (1 << k)) !== 0) continue;
+      const lower = this.#lower[k] as string;
+      if (inLower(traceId, lower) || inLower(spanId, lower) || inValues(attributes, lower) || inValues(resource, lower)) continue;
+      return false;
+    }
+    return true;
+  }
+
+  /** The mask of a row whose body holds every needle. */
+  get all(): number {
+    const count = Math.min(this.#lower.length, 32);
+    return count === 32 ? 0xffffffff : (1 << count) - 1;
+  }
+}
+
+/** A copy of UTF-8 bytes with A-Z lowered (multi-byte sequences never contain ASCII bytes). */
+function lowerAscii(src: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i] as number;
+    out[i] = c >= 65 && c <= 90 ? c + 32 : c;
+  }
+  return out;
 }
 
 function inLower(text: string, lower: string): boolean {

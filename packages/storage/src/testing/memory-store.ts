@@ -32,9 +32,7 @@ export class MemoryStore implements LogStore {
   }
 
   async streams(tenant: string, start: bigint, end: bigint): Promise<readonly StreamInfo[]> {
-    return [...(this.#streams.get(tenant)?.values() ?? [])]
-      .filter((s) => s.info.maxTime >= start && s.info.minTime < end)
-      .map((s) => ({ ...s.info }));
+    return [...(this.#streams.get(tenant)?.values() ?? [])].filter((s) => s.info.maxTime >= start && s.info.minTime < end).map((s) => ({ ...s.info }));
   }
 
   async *select(req: SelectRequest, stats?: SelectStats): AsyncIterable<readonly StoredEntry[]> {

@@ -72,7 +72,13 @@ export const complianceRoutes: RouteModule = {
       const report = await verifyLive(ctx);
       const rec: VerificationRecord = { ...report, at: new Date().toISOString(), by: p.id };
       ctx.services.set("compliance.lastVerification", rec);
-      ctx.audit.record({ action: "compliance.verification", principal: p.id, tenant: request.tenant, result: report.ok ? "ok" : "error", details: { ok: report.ok, blocks: report.blocks, problems: report.problems.length } });
+      ctx.audit.record({
+        action: "compliance.verification",
+        principal: p.id,
+        tenant: request.tenant,
+        result: report.ok ? "ok" : "error",
+        details: { ok: report.ok, blocks: report.blocks, problems: report.problems.length },
+      });
       if (!report.ok) ctx.log.error("integrity verification failed", { problems: report.problems.slice(0, 20) });
       return rec;
     });

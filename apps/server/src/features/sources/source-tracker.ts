@@ -45,7 +45,20 @@ export class SourceTracker {
       const key = `${tenant}\u0000${source}\u0000${service}\u0000${host}`;
       let e = this.#entries.get(key);
       if (e === undefined) {
-        e = { tenant, source, service, host, lines: 0, bytes: 0, errors: 0, lastSeenMs: now, linesPerSecond: 0, bytesPerSecond: 0, windowLines: 0, windowBytes: 0 };
+        e = {
+          tenant,
+          source,
+          service,
+          host,
+          lines: 0,
+          bytes: 0,
+          errors: 0,
+          lastSeenMs: now,
+          linesPerSecond: 0,
+          bytesPerSecond: 0,
+          windowLines: 0,
+          windowBytes: 0,
+        };
         this.#entries.set(key, e);
       }
       const size = r.body.length;

@@ -11,7 +11,16 @@ import { principalOf, SESSION_COOKIE } from "../../http/request-auth.js";
 import { AUTH_FAILURES_SERVICE, type AuthFailureThrottle } from "../auth/http-security.js";
 
 const UI_DIR = fileURLToPath(new URL("../../../../web/dist/", import.meta.url));
-const TYPES: Record<string, string> = { ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".json": "application/json", ".woff2": "font/woff2" };
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json",
+  ".woff2": "font/woff2",
+};
 const SECURITY_HEADERS = {
   "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
@@ -23,7 +32,10 @@ const SECURITY_HEADERS = {
 export function sendIndex(reply: FastifyReply): FastifyReply {
   const file = join(UI_DIR, "index.html");
   if (!existsSync(file)) return reply.status(503).type("text/plain").send("The web UI is not built: run npm run build\n");
-  return reply.headers({ ...SECURITY_HEADERS, "cache-control": "no-cache" }).type("text/html; charset=utf-8").send(readFileSync(file));
+  return reply
+    .headers({ ...SECURITY_HEADERS, "cache-control": "no-cache" })
+    .type("text/html; charset=utf-8")
+    .send(readFileSync(file));
 }
 
 /** True when the client prefers HTML (a browser navigating to /). */
@@ -60,14 +72,35 @@ export const uiRoutes: RouteModule = {
       if (typeof body?.token !== "string" || body.token === "") throw new MeshlogError(ServerErrors.REQUEST_INVALID, "token: a non-empty string is required");
       const throttle = ctx.services.get(AUTH_FAILURES_SERVICE) as AuthFailureThrottle | undefined;
       const wait = throttle?.waitSeconds(request.ip) ?? 0;
-      if (wait > 0) throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed sign-ins from this address; try again in ${wait} s`, { details: { retryAfterSeconds: wait } });
+      if (wait > 0)
+        throw new MeshlogError(ServerErrors.AUTH_RATE_LIMITED, `too many failed sign-ins from this address; try again in ${wait} s`, {
+          details: { retryAfterSeconds: wait },
+        });
       const p = await ctx.auth.authenticate(body.token, "bearer");
       if (p === undefined) {
         throttle?.fail(request.ip);
-        ctx.audit.record({ action: "session.create", principal: "anonymous", tenant: "", remoteAddress: request.ip, method: "POST", route: "/api/v1/session", status: 401, result: "denied" });
+        ctx.audit.record({
+          action: "session.create",
+          principal: "anonymous",
+          tenant: "",
+          remoteAddress: request.ip,
+          method: "POST",
+          route: "/api/v1/session",
+          status: 401,
+          result: "denied",
+        });
         throw new MeshlogError(ServerErrors.AUTH_INVALID, "the token is unknown, expired or revoked");
       }
-      ctx.audit.record({ action: "session.create", principal: p.id, tenant: p.tenant, remoteAddress: request.ip, method: "POST", route: "/api/v1/session", status: 200, result: "ok" });
+      ctx.audit.record({
+        action: "session.create",
+        principal: p.id,
+        tenant: p.tenant,
+        remoteAddress: request.ip,
+        method: "POST",
+        route: "/api/v1/session",
+        status: 200,
+        result: "ok",
+      });
       const secure = ctx.config.tls.cert !== "" ? "; Secure" : "";
       void reply.header("set-cookie", `${SESSION_COOKIE}=${encodeURIComponent(body.token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200${secure}`);
       return { id: p.id, name: p.name, kind: p.kind, tenant: p.tenant, roles: p.roles, scope: p.scope, tenants: p.tenants };

@@ -102,10 +102,23 @@ export function registerClusterApi(app: FastifyInstance, ctx: ServerContext): vo
     const cred = extractCredential(request);
     const principal = cred === undefined ? undefined : await ctx.auth.authenticate(cred.secret, cred.kind);
     if (principal === undefined) {
-      ctx.audit.record({ action: "auth.failed", principal: "anonymous", tenant: "", remoteAddress: request.ip, method: "GET", route: "/", status: 401, result: "denied" });
-      return reply.status(401).header("www-authenticate", 'Basic realm="meshlog"').type("application/json").send(
-        JSON.stringify({ error: { type: "security_exception", reason: "missing or invalid authentication credentials for REST request [/]" }, status: 401 }),
-      );
+      ctx.audit.record({
+        action: "auth.failed",
+        principal: "anonymous",
+        tenant: "",
+        remoteAddress: request.ip,
+        method: "GET",
+        route: "/",
+        status: 401,
+        result: "denied",
+      });
+      return reply
+        .status(401)
+        .header("www-authenticate", 'Basic realm="meshlog"')
+        .type("application/json")
+        .send(
+          JSON.stringify({ error: { type: "security_exception", reason: "missing or invalid authentication credentials for REST request [/]" }, status: 401 }),
+        );
     }
     return json(reply, clusterInfo(ctx));
   });

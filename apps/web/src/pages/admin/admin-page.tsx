@@ -34,7 +34,13 @@ export function AdminPage() {
   const create = async () => {
     setError(undefined);
     try {
-      const res = await api.createToken({ tenant, roles, ...(scope.trim() ? { scope: scope.trim() } : {}), ...(expires ? { expiresIn: expires } : {}), ...(name ? { name } : {}) });
+      const res = await api.createToken({
+        tenant,
+        roles,
+        ...(scope.trim() ? { scope: scope.trim() } : {}),
+        ...(expires ? { expiresIn: expires } : {}),
+        ...(name ? { name } : {}),
+      });
       setCreated(res);
       void load();
     } catch (err) {
@@ -56,10 +62,21 @@ export function AdminPage() {
             <input aria-label="Tenant" placeholder="tenant" value={tenant} onChange={(e) => setTenant(e.target.value)} />
             {ROLES.map((r) => (
               <label key={r}>
-                <input type="checkbox" checked={roles.includes(r)} onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))} /> {r}
+                <input
+                  type="checkbox"
+                  checked={roles.includes(r)}
+                  onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))}
+                />{" "}
+                {r}
               </label>
             ))}
-            <input aria-label="Scope" placeholder='scope, e.g. {namespace="team-a"}' value={scope} onChange={(e) => setScope(e.target.value)} style={{ fontFamily: "monospace" }} />
+            <input
+              aria-label="Scope"
+              placeholder='scope, e.g. {namespace="team-a"}'
+              value={scope}
+              onChange={(e) => setScope(e.target.value)}
+              style={{ fontFamily: "monospace" }}
+            />
             <input aria-label="Expires in" placeholder="expires in (30d)" value={expires} onChange={(e) => setExpires(e.target.value)} size={8} />
             <button className="primary" onClick={() => void create()} disabled={roles.length === 0}>
               Create
@@ -69,7 +86,8 @@ export function AdminPage() {
             <div style={{ marginTop: 10 }} data-testid="created-token">
               <div>Copy this token now: it is shown once and stored only as a hash.</div>
               <pre className="code">{created.token}</pre>
-              <button onClick={() => void navigator.clipboard?.writeText(created.token)}>Copy</button> <button onClick={() => setCreated(undefined)}>Done</button>
+              <button onClick={() => void navigator.clipboard?.writeText(created.token)}>Copy</button>{" "}
+              <button onClick={() => setCreated(undefined)}>Done</button>
             </div>
           )}
         </div>

@@ -70,7 +70,14 @@ export function AuditPage() {
     <>
       <div className="toolbar">
         <h1>Audit trail</h1>
-        <input aria-label="Search audit events" placeholder="search (principal, action, route…)" value={search} onChange={(e) => setSearch(e.target.value)} onKeyDown={(e) => e.key === "Enter" && void load()} className="grow" />
+        <input
+          aria-label="Search audit events"
+          placeholder="search (principal, action, route…)"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && void load()}
+          className="grow"
+        />
         <select value={range} onChange={(e) => setRangeText(e.target.value)} aria-label="Audit time range">
           {["1h", "24h", "7d", "30d"].map((r) => (
             <option key={r} value={r}>

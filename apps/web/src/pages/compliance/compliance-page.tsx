@@ -88,7 +88,9 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
         <div className="panel" data-testid="verification">
           <h2>Integrity verification</h2>
           {last === undefined ? (
-            <div className="muted">No verification has run since the server started. {canVerify ? "Run one with the button above." : "Ask an admin or auditor to run one."}</div>
+            <div className="muted">
+              No verification has run since the server started. {canVerify ? "Run one with the button above." : "Ask an admin or auditor to run one."}
+            </div>
           ) : (
             <>
               <div className="row">
@@ -181,7 +183,13 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
                     <td>{k.tenant ?? ""}</td>
                     <td>{k.retentionClass ?? k.class ?? ""}</td>
                     <td>{k.period ?? ""}</td>
-                    <td>{k.destroyedAt ? <span className="badge warn">shredded {new Date(k.destroyedAt).toLocaleDateString()}</span> : <span className="badge ok">active</span>}</td>
+                    <td>
+                      {k.destroyedAt ? (
+                        <span className="badge warn">shredded {new Date(k.destroyedAt).toLocaleDateString()}</span>
+                      ) : (
+                        <span className="badge ok">active</span>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

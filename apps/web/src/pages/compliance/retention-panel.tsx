@@ -65,10 +65,13 @@ export function RetentionPanel() {
         ) : (
           <>
             <div className="muted" style={{ marginBottom: 6 }}>
-              Default retention {policies.defaultRetention}; security and audit streams are kept at least {policies.auditWindowDays} days. First matching rule wins.
+              Default retention {policies.defaultRetention}; security and audit streams are kept at least {policies.auditWindowDays} days. First matching rule
+              wins.
             </div>
             {policies.policies.length === 0 ? (
-              <div className="muted">No tenant-specific policies. Set them with <code>meshlog retention set</code> or PUT /api/v1/retention/policies.</div>
+              <div className="muted">
+                No tenant-specific policies. Set them with <code>meshlog retention set</code> or PUT /api/v1/retention/policies.
+              </div>
             ) : (
               <table className="grid">
                 <thead>
@@ -144,7 +147,9 @@ export function RetentionPanel() {
         {certs === undefined ? (
           <div className="muted">Loading…</div>
         ) : certs.length === 0 ? (
-          <div className="muted">Nothing has been deleted. Every retention deletion, key destruction and deletion request issues a certificate anchored in the ledger.</div>
+          <div className="muted">
+            Nothing has been deleted. Every retention deletion, key destruction and deletion request issues a certificate anchored in the ledger.
+          </div>
         ) : (
           <table className="grid" data-testid="deletion-certificates">
             <thead>

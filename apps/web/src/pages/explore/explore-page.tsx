@@ -28,7 +28,7 @@ export function ExplorePage() {
   const run = useCallback(
     async (q = query, r = range) => {
       if (q.trim() === "") {
-        setError("Write a query first, for example {service=\"checkout\"} — the label browser suggests names as you type {.");
+        setError('Write a query first, for example {service="checkout"} — the label browser suggests names as you type {.');
         return;
       }
       abort.current?.abort();
@@ -118,7 +118,8 @@ export function ExplorePage() {
       <div className="content">
         <LogqlEditor value={query} onChange={setQuery} onRun={() => void run()} error={error} />
         <div className="muted" style={{ fontSize: 12 }}>
-          <span className="kbd">Enter</span> run · <span className="kbd">Shift+Enter</span> new line · <span className="kbd">r</span> refresh · <span className="kbd">z</span> zoom out · drag the histogram to zoom in
+          <span className="kbd">Enter</span> run · <span className="kbd">Shift+Enter</span> new line · <span className="kbd">r</span> refresh ·{" "}
+          <span className="kbd">z</span> zoom out · drag the histogram to zoom in
           {took !== undefined && ` · ${entries ? `${entries.length} lines` : `${series?.length ?? 0} series`} in ${took} ms`}
         </div>
         {volume && volume.series.length > 0 && (
@@ -149,7 +150,8 @@ export function ExplorePage() {
         )}
         {!entries && !series && !error && (
           <div className="empty">
-            Pick labels in the editor (type <span className="kbd">{"{"}</span>) and press Enter. Examples: <code>{'{source="native"}'}</code>, <code>{'sum by (level) (rate({source=~".+"}[1m]))'}</code>
+            Pick labels in the editor (type <span className="kbd">{"{"}</span>) and press Enter. Examples: <code>{'{source="native"}'}</code>,{" "}
+            <code>{'sum by (level) (rate({source=~".+"}[1m]))'}</code>
           </div>
         )}
       </div>

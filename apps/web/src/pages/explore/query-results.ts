@@ -36,7 +36,8 @@ const seriesName = (metric: Record<string, string>): string => {
 };
 
 export function toSeries(res: LokiQueryResponse): Series[] {
-  if (res.data.resultType === "matrix") return res.data.result.map((r) => ({ name: seriesName(r.metric), points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
+  if (res.data.resultType === "matrix")
+    return res.data.result.map((r) => ({ name: seriesName(r.metric), points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
   if (res.data.resultType === "vector") return res.data.result.map((r) => ({ name: seriesName(r.metric), points: [[r.value[0], Number(r.value[1])]] }));
   if (res.data.resultType === "scalar") return [{ name: "scalar", points: [[res.data.result[0], Number(res.data.result[1])]] }];
   return [];

@@ -23,7 +23,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn(who: WhoAmI): void }) {
     <div className="signin panel">
       <h2>Sign in to meshlog</h2>
       <p className="muted">
-        Paste an API token. The admin token was printed at the server's first start and saved to <code>data/admin.token</code>; create others with <code>meshlog token create</code>.
+        Paste an API token. The admin token was printed at the server's first start and saved to <code>data/admin.token</code>; create others with{" "}
+        <code>meshlog token create</code>.
       </p>
       <form
         onSubmit={(e) => {
@@ -31,12 +32,24 @@ export function SignInPage({ onSignedIn }: { onSignedIn(who: WhoAmI): void }) {
           void submit();
         }}
       >
-        <input type="password" autoComplete="current-password" aria-label="API token" placeholder="mlg_…" value={token} onChange={(e) => setToken(e.target.value)} autoFocus />
+        <input
+          type="password"
+          autoComplete="current-password"
+          aria-label="API token"
+          placeholder="mlg_…"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          autoFocus
+        />
         <button className="primary" type="submit" disabled={busy || token.trim() === ""}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </form>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

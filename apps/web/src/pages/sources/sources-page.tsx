@@ -117,7 +117,11 @@ export function SourcesPage({ canCreateTokens }: { canCreateTokens: boolean }) {
             {token && <span className="muted">Token created; it is shown only in this configuration and never again.</span>}
             {tokenError && <span className="error">{tokenError}</span>}
           </div>
-          {g && <pre className="code" data-testid="shipper-config">{g.config(location.origin, token ?? "TOKEN")}</pre>}
+          {g && (
+            <pre className="code" data-testid="shipper-config">
+              {g.config(location.origin, token ?? "TOKEN")}
+            </pre>
+          )}
         </div>
       </div>
     </>

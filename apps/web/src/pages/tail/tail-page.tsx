@@ -32,10 +32,11 @@ export function TailPage() {
     ws.onmessage = (ev) => {
       const msg = JSON.parse(String(ev.data)) as LokiTailMessage;
       const now = Date.now();
-      for (const s of msg.streams) for (const v of s.values) {
-        buffer.current.unshift({ ts: v[0], line: v[1], labels: s.stream, fields: {} });
-        arrivals.current.push(now);
-      }
+      for (const s of msg.streams)
+        for (const v of s.values) {
+          buffer.current.unshift({ ts: v[0], line: v[1], labels: s.stream, fields: {} });
+          arrivals.current.push(now);
+        }
       if (msg.dropped_entries) setDropped((d) => d + (msg.dropped_entries?.length ?? 0));
       if (buffer.current.length > MAX) buffer.current.length = MAX;
       if (!pausedRef.current) setEntries([...buffer.current]);
@@ -56,7 +57,14 @@ export function TailPage() {
     <>
       <div className="toolbar">
         <h1>Live tail</h1>
-        <input aria-label="Tail query" className="grow" value={query} onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => e.key === "Enter" && setActive(query)} style={{ fontFamily: "monospace" }} />
+        <input
+          aria-label="Tail query"
+          className="grow"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && setActive(query)}
+          style={{ fontFamily: "monospace" }}
+        />
         <button className="primary" onClick={() => (setEntries([]), (buffer.current = []), setActive(query))}>
           Start
         </button>
@@ -75,7 +83,10 @@ export function TailPage() {
       </div>
       <div className="content">
         <div className="row">
-          <span className={`badge ${status === "live" ? "ok" : status.startsWith("error") || status.startsWith("closed") ? "fail" : ""}`} data-testid="tail-status">
+          <span
+            className={`badge ${status === "live" ? "ok" : status.startsWith("error") || status.startsWith("closed") ? "fail" : ""}`}
+            data-testid="tail-status"
+          >
             {status}
           </span>
           <span data-testid="tail-rate">{rate.toFixed(1)} lines/s</span>

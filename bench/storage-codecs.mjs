@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Block codec benchmark: compressed size and speed of gzip and brotli levels on the block column plaintext
-// of realistic mesh lines, against gzip -6 of the raw lines. Prints one JSON object.
+// of realistic mesh lines (all in one block, so more templates than a per-stream block), against gzip -6
+// of the raw lines. Prints one JSON object.
 import zlib from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { encodeColumns } from "../packages/storage/dist/block/block-columns.js";
@@ -35,7 +36,7 @@ const add = (name, f, dec) => {
   results[name] = { bytes: c.out.length, bytesPerLine: +(c.out.length / LINES).toFixed(2), ratioToGzip6Raw: +(c.out.length / gzRaw.out.length).toFixed(3), compressMBps: +(plain.length / c.ms / 1000).toFixed(1), decompressMBps: +(plain.length / d.ms / 1000).toFixed(1) };
 };
 add("gzip-6", () => zlib.gzipSync(plain, { level: 6 }), (b) => zlib.gunzipSync(b));
-for (const q of [4, 5, 6, 9]) {
+for (const q of [4, 5, 6, 9, 11]) {
   add(`brotli-${q}`, () => zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q, [zlib.constants.BROTLI_PARAM_LGWIN]: 22, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: plain.length } }), (b) => zlib.brotliDecompressSync(b));
 }
 console.log(JSON.stringify({ lines: LINES, rawBytes: raw.length, plainBytes: plain.length, gzip6RawBytes: gzRaw.out.length, gzip6RawBytesPerLine: +(gzRaw.out.length / LINES).toFixed(2), codecs: results }));

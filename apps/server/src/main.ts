@@ -14,6 +14,7 @@ import { loadBootstrapToken } from "./bootstrap-token.js";
 import { openStore } from "./store-factory.js";
 import { SourceTracker } from "./features/sources/source-tracker.js";
 import { installRedaction } from "./features/redaction/redaction.js";
+import { installNormalize } from "./features/normalize/normalize.js";
 
 export interface RunningServer {
   readonly ctx: ServerContext;
@@ -40,6 +41,7 @@ export async function startServer(config: ServerConfig, opts: { print?: (s: stri
     ingest: new IngestWriter(store, metrics, log),
     services: new Map([["bootstrapToken", adminToken]]),
   };
+  installNormalize(ctx);
   installRedaction(ctx);
   const sources = new SourceTracker();
   ctx.services.set("sources", sources);
@@ -79,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     server = await startServer(loadServerConfig(argv, process.env));
   } catch (err) {
-    process.stderr.write(`meshlog server: ${err instanceof MeshlogError ? err.message : (err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`meshlog server: ${err instanceof MeshlogError ? err.message : ((err as Error).stack ?? String(err))}\n`);
     return 1;
   }
   return new Promise<number>((resolveExit) => {

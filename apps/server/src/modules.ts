@@ -19,14 +19,7 @@ export interface ServerModule {
   start(ctx: ServerContext): Promise<Stoppable>;
 }
 
-export const serverModules: readonly ServerModule[] = [
-  securityModule,
-  limitsModule,
-  retentionModule,
-  httpModule,
-  forwardModule,
-  syslogModule,
-];
+export const serverModules: readonly ServerModule[] = [securityModule, limitsModule, retentionModule, httpModule, forwardModule, syslogModule];
 
 /** Orders modules so each comes after its deps; throws on unknown deps or cycles. */
 export function startOrder(modules: readonly ServerModule[]): ServerModule[] {

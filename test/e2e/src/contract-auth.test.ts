@@ -27,12 +27,18 @@ const admin = () => ({ authorization: `Bearer ${server.token}` });
 /** Rejects when `p` has not settled within `ms` (a handshake that never completes must not hang the suite). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
 
 async function createToken(body: object): Promise<{ id: string; token: string }> {
-  const res = await fetch(`${server.url}/api/v1/tokens`, { method: "POST", headers: { ...admin(), "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/api/v1/tokens`, {
+    method: "POST",
+    headers: { ...admin(), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   assert.ok(res.status === 200 || res.status === 201, `create token ${JSON.stringify(body)}: ${res.status} ${text}`);
   return JSON.parse(text) as { id: string; token: string };
@@ -56,13 +62,22 @@ test("the token is accepted as Bearer, as the Basic password (any user, or none)
 test("Elasticsearch ApiKey (base64 id:key or raw) and DD-API-KEY authenticate the protocol endpoints", async () => {
   const apiKey = Buffer.from(`beat:${server.token}`).toString("base64");
   const bulk = (auth: Record<string, string>, msg: string) =>
-    fetch(`${server.url}/_bulk`, { method: "POST", headers: { ...auth, "content-type": "application/x-ndjson" }, body: `{"create":{"_index":"auth-idx"}}\n{"message":"${msg}"}\n` });
+    fetch(`${server.url}/_bulk`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-ndjson" },
+      body: `{"create":{"_index":"auth-idx"}}\n{"message":"${msg}"}\n`,
+    });
   const es1 = await bulk({ authorization: `ApiKey ${apiKey}` }, "auth apikey encoded");
   assert.equal(es1.status, 200, await es1.clone().text());
   assert.equal(((await es1.json()) as { errors: boolean }).errors, false);
   assert.equal((await bulk({ authorization: `ApiKey ${server.token}` }, "auth apikey raw")).status, 200);
   assert.equal((await bulk({ authorization: `ApiKey ${Buffer.from("beat:wrong").toString("base64")}` }, "nope")).status, 401);
-  const dd = (key: string, msg: string) => fetch(`${server.url}/api/v2/logs`, { method: "POST", headers: { "dd-api-key": key, "content-type": "application/json" }, body: JSON.stringify([{ message: msg, service: "auth-dd" }]) });
+  const dd = (key: string, msg: string) =>
+    fetch(`${server.url}/api/v2/logs`, {
+      method: "POST",
+      headers: { "dd-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify([{ message: msg, service: "auth-dd" }]),
+    });
   assert.equal((await dd(server.token, "auth dd ok")).status, 202);
   assert.ok([401, 403].includes((await dd("wrong", "auth dd bad")).status), "a bad DD-API-KEY is refused");
   const lines = await queryLines(server.url, server.token, '{source=~"elasticsearch|datadog"} |~ "auth (apikey|dd)"');
@@ -82,7 +97,10 @@ test("forward: a client with the configured shared key is stored; a wrong shared
   await within(client.emit("auth", { message: "forward shared key ok" }), 10_000, "acked emit");
   await client.disconnect();
   const got = await queryLines(server.url, server.token, '{source="forward"}');
-  assert.ok(got.some((g) => g.line === "forward shared key ok"), "the acked event is queryable");
+  assert.ok(
+    got.some((g) => g.line === "forward shared key ok"),
+    "the acked event is queryable",
+  );
 
   const bad = new FluentClient("contract", {
     eventMode: "Forward",
@@ -106,8 +124,14 @@ test("a token's tenant is where its data goes; another tenant never sees it", as
   const b = await createToken({ tenant: "b", roles: ["analyst", "ingest"] });
   assert.equal((await ingestNative(server.url, a.token, [{ body: "tenant a secret", labels: { service: "tenancy" } }])).status, 200);
   assert.equal((await ingestNative(server.url, b.token, [{ body: "tenant b line", labels: { service: "tenancy" } }])).status, 200);
-  assert.deepEqual((await queryLines(server.url, a.token, '{service="tenancy"}')).map((l) => l.line), ["tenant a secret"]);
-  assert.deepEqual((await queryLines(server.url, b.token, '{service="tenancy"}')).map((l) => l.line), ["tenant b line"]);
+  assert.deepEqual(
+    (await queryLines(server.url, a.token, '{service="tenancy"}')).map((l) => l.line),
+    ["tenant a secret"],
+  );
+  assert.deepEqual(
+    (await queryLines(server.url, b.token, '{service="tenancy"}')).map((l) => l.line),
+    ["tenant b line"],
+  );
   assert.deepEqual(await queryLines(server.url, server.token, '{service="tenancy"}'), [], "the admin's own tenant (default) holds neither");
   const values = await (await fetch(`${server.url}/loki/api/v1/label/service/values`, { headers: { authorization: `Bearer ${b.token}` } })).text();
   assert.ok(!values.includes("a secret"));
@@ -117,8 +141,11 @@ test("X-Scope-OrgID selects the tenant when the token allows it and is refused w
   const a = await createToken({ tenant: "a", roles: ["analyst", "ingest"] });
   const ab = await createToken({ tenant: "a", roles: ["analyst"], tenants: ["a", "b"] });
   const q = (token: string, org: string) =>
-    fetch(`${server.url}/loki/api/v1/query_range?${new URLSearchParams({ query: '{service="tenancy"}', since: "1h" })}`, { headers: { authorization: `Bearer ${token}`, "x-scope-orgid": org } });
-  const lines = async (res: Response) => ((await res.json()) as { data: { result: { values: [string, string][] }[] } }).data.result.flatMap((s) => s.values.map((v) => v[1]));
+    fetch(`${server.url}/loki/api/v1/query_range?${new URLSearchParams({ query: '{service="tenancy"}', since: "1h" })}`, {
+      headers: { authorization: `Bearer ${token}`, "x-scope-orgid": org },
+    });
+  const lines = async (res: Response) =>
+    ((await res.json()) as { data: { result: { values: [string, string][] }[] } }).data.result.flatMap((s) => s.values.map((v) => v[1]));
 
   const adminB = await q(server.token, "b");
   assert.equal(adminB.status, 200, "the bootstrap admin may act on any tenant");
@@ -128,7 +155,11 @@ test("X-Scope-OrgID selects the tenant when the token allows it and is refused w
   const aOther = await q(a.token, "b");
   assert.equal(aOther.status, 403, "a single-tenant token may not switch tenants");
   assert.match(await aOther.text(), /tenant|X-Scope-OrgID/);
-  const push = await fetch(`${server.url}/api/v1/ingest`, { method: "POST", headers: { authorization: `Bearer ${a.token}`, "x-scope-orgid": "b" }, body: '{"body":"smuggled","labels":{"service":"tenancy"}}' });
+  const push = await fetch(`${server.url}/api/v1/ingest`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${a.token}`, "x-scope-orgid": "b" },
+    body: '{"body":"smuggled","labels":{"service":"tenancy"}}',
+  });
   assert.equal(push.status, 403, "nor write into another tenant");
   const abB = await q(ab.token, "b");
   assert.equal(abB.status, 200, "a token listing tenants a and b may read b");

@@ -27,7 +27,11 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 /** Spawns `meshlog server ARGS` in `cwd` and waits until the HTTP listener (and every other enabled listener) is logged. */
 async function startRaw(opts: { cwd: string; args?: string[]; env?: Record<string, string>; expect?: ("forward" | "syslog")[] }): Promise<Proc> {
-  const proc = spawn(process.execPath, [meshlogBin, "server", ...(opts.args ?? [])], { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [meshlogBin, "server", ...(opts.args ?? [])], {
+    cwd: opts.cwd,
+    env: cleanEnv(opts.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   const addrs = new Map<string, string>();
@@ -106,7 +110,19 @@ const NO_LISTENERS = ["--syslog", "", "--forward", ""];
 test("meshlog server --help names every flag and the environment equivalents", async () => {
   const r = await runCli(["server", "--help"]);
   assert.equal(r.code, 0, r.stderr);
-  for (const word of ["--config FILE", "--data DIR", "--http HOST:PORT", "--syslog HOST:PORT", "--forward HOST:PORT", "MESHLOG_DATA", "MESHLOG_HTTP", "MESHLOG_SYSLOG", "MESHLOG_FORWARD", "MESHLOG_ADMIN_TOKEN", "MESHLOG_QUERY_MAX_ENTRIES"]) {
+  for (const word of [
+    "--config FILE",
+    "--data DIR",
+    "--http HOST:PORT",
+    "--syslog HOST:PORT",
+    "--forward HOST:PORT",
+    "MESHLOG_DATA",
+    "MESHLOG_HTTP",
+    "MESHLOG_SYSLOG",
+    "MESHLOG_FORWARD",
+    "MESHLOG_ADMIN_TOKEN",
+    "MESHLOG_QUERY_MAX_ENTRIES",
+  ]) {
     assert.ok(r.stdout.includes(word), `--help mentions ${word}`);
   }
 });
@@ -222,7 +238,8 @@ test("env equivalents MESHLOG_DATA, MESHLOG_HTTP, MESHLOG_SYSLOG and MESHLOG_FOR
     });
     assert.ok(existsSync(join(data, "wal")), "MESHLOG_DATA holds the WAL");
     assert.ok(!existsSync(join(cwd.path, "data")), "./data is not used when MESHLOG_DATA is set");
-    for (const k of ["http", "forward", "syslog tcp", "syslog udp"]) assert.match(s.addrs.get(k) ?? "", /^127\.0\.0\.1:[1-9]\d*$/, `${k} listens on the env address`);
+    for (const k of ["http", "forward", "syslog tcp", "syslog udp"])
+      assert.match(s.addrs.get(k) ?? "", /^127\.0\.0\.1:[1-9]\d*$/, `${k} listens on the env address`);
     assert.equal((await fetch(`http://${s.addrs.get("http")}/ready`)).status, 200);
   } finally {
     await s?.stop();
@@ -243,7 +260,9 @@ test("--config FILE is read, env overrides the file and flags override env", asy
     assert.ok(!s.addrs.has("syslog"), "syslog: '' in the file disables syslog");
     const url = `http://${s.addrs.get("http")}`;
     const q = (limit: number) =>
-      fetch(`${url}/loki/api/v1/query_range?${new URLSearchParams({ query: '{service="x"}', limit: String(limit), since: "1h" })}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      fetch(`${url}/loki/api/v1/query_range?${new URLSearchParams({ query: '{service="x"}', limit: String(limit), since: "1h" })}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
     assert.equal((await q(9)).status, 200, "MESHLOG_QUERY_MAX_ENTRIES=9 overrides maxEntries: 7 of the file");
     const over = await q(10);
     assert.equal(over.status, 400);
@@ -286,7 +305,8 @@ test("MESHLOG_QUERY_MAX_ENTRIES defaults to 5000: limit 5000 is served, 5001 is 
     const url = `http://${s.addrs.get("http")}`;
     const auth = { authorization: `Bearer ${TOKEN}` };
     // Log queries are range queries (an instant log query is refused, as Loki does).
-    const q = (limit: number) => fetch(`${url}/loki/api/v1/query_range?${new URLSearchParams({ query: '{service="x"}', limit: String(limit), since: "1h" })}`, { headers: auth });
+    const q = (limit: number) =>
+      fetch(`${url}/loki/api/v1/query_range?${new URLSearchParams({ query: '{service="x"}', limit: String(limit), since: "1h" })}`, { headers: auth });
     assert.equal((await q(5000)).status, 200, "limit=5000");
     const over = await q(5001);
     assert.equal(over.status, 400, "limit=5001");

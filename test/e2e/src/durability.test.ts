@@ -24,7 +24,11 @@ test(`every acknowledged line survives ${CYCLES} kill -9 cycles and the ledger v
         for (let seq = 0; !stop; seq++) {
           const ids = Array.from({ length: BATCH }, (_, i) => `c${cycle}-w${w}-s${seq}-i${i}`);
           try {
-            const res = await ingestNative(s.url, s.token, ids.map((id) => ({ body: `durability ${id}`, labels: { service: "durability" }, attributes: { id } })));
+            const res = await ingestNative(
+              s.url,
+              s.token,
+              ids.map((id) => ({ body: `durability ${id}`, labels: { service: "durability" }, attributes: { id } })),
+            );
             if (res.status === 200) {
               const body = (await res.json()) as { accepted: number };
               assert.equal(body.accepted, BATCH);

@@ -30,10 +30,14 @@ export function tempDir(prefix = "meshlog-e2e-"): { path: string; remove(): void
 /** Starts `meshlog server` and resolves once it listens (address read from its log). */
 export async function spawnServer(opts: { dataDir: string; token?: string; env?: Record<string, string>; args?: string[] }): Promise<SpawnedServer> {
   const token = opts.token ?? "e2e-admin-token-0123456789";
-  const proc = spawn(process.execPath, [meshlogBin, "server", "--data", opts.dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", ...(opts.args ?? [])], {
-    env: { ...process.env, MESHLOG_ADMIN_TOKEN: token, ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [meshlogBin, "server", "--data", opts.dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", ...(opts.args ?? [])],
+    {
+      env: { ...process.env, MESHLOG_ADMIN_TOKEN: token, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let err = "";
   proc.stdout?.resume();
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
@@ -91,7 +95,12 @@ export async function ingestNative(url: string, token: string, lines: object[]):
 }
 
 /** Runs a Loki query_range and returns the log lines (all streams) with their labels. */
-export async function queryLines(url: string, token: string, query: string, opts: { limit?: number; startNs?: bigint; endNs?: bigint } = {}): Promise<{ line: string; labels: Record<string, string>; ts: string }[]> {
+export async function queryLines(
+  url: string,
+  token: string,
+  query: string,
+  opts: { limit?: number; startNs?: bigint; endNs?: bigint } = {},
+): Promise<{ line: string; labels: Record<string, string>; ts: string }[]> {
   const params = new URLSearchParams({
     query,
     limit: String(opts.limit ?? 5000),

@@ -23,7 +23,16 @@ test("native ingest stores every field and answers accepted/rejected per line", 
   const baseMs = Math.floor(Date.now() / 1000) * 1000 - 60_000;
   const baseNs = BigInt(baseMs) * 1_000_000n;
   const lines = [
-    { timestamp: `${new Date(baseMs).toISOString().slice(0, 19)}.123456789Z`, body: "contract line one", labels: { service: "contract", namespace: "ns1" }, attributes: { user: "u-1", status: 200 }, severity: "warn", traceId: "4BF92F3577B34DA6A3CE929D0E0E4736", spanId: "00F067AA0BA902B7", resource: { "host.name": "node-1" } },
+    {
+      timestamp: `${new Date(baseMs).toISOString().slice(0, 19)}.123456789Z`,
+      body: "contract line one",
+      labels: { service: "contract", namespace: "ns1" },
+      attributes: { user: "u-1", status: 200 },
+      severity: "warn",
+      traceId: "4BF92F3577B34DA6A3CE929D0E0E4736",
+      spanId: "00F067AA0BA902B7",
+      resource: { "host.name": "node-1" },
+    },
     { body: "contract line two", labels: { service: "contract" }, timestamp: String(baseNs) },
   ];
   const body = [JSON.stringify(lines[0]), "{not json", JSON.stringify({ body: 5, labels: { "bad-name": "x" } }), JSON.stringify(lines[1])].join("\n");
@@ -31,7 +40,10 @@ test("native ingest stores every field and answers accepted/rejected per line", 
   assert.equal(res.status, 200);
   const out = (await res.json()) as { accepted: number; rejected: { line: number; error: string }[] };
   assert.equal(out.accepted, 2);
-  assert.deepEqual(out.rejected.map((r) => r.line), [2, 3]);
+  assert.deepEqual(
+    out.rejected.map((r) => r.line),
+    [2, 3],
+  );
   assert.match(out.rejected[0]?.error ?? "", /JSON/);
   assert.match(out.rejected[1]?.error ?? "", /bad-name/);
   const got = await queryLines(server.url, server.token, '{service="contract"}', { limit: 50 });
@@ -49,14 +61,25 @@ test("gzip bodies are accepted and a body over the limit is refused with a clear
   const res = await fetch(`${server.url}/api/v1/ingest`, { method: "POST", headers: { ...auth(), "content-encoding": "gzip" }, body: gz });
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { accepted: number }).accepted, 1);
-  const bad = await fetch(`${server.url}/api/v1/ingest`, { method: "POST", headers: { ...auth(), "content-encoding": "gzip" }, body: Buffer.from("not gzip at all") });
+  const bad = await fetch(`${server.url}/api/v1/ingest`, {
+    method: "POST",
+    headers: { ...auth(), "content-encoding": "gzip" },
+    body: Buffer.from("not gzip at all"),
+  });
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /gzip/);
 });
 
 test("every endpoint but /ready needs a token", async () => {
   assert.equal((await fetch(`${server.url}/ready`)).status, 200);
-  for (const [method, path] of [["GET", "/metrics"], ["POST", "/api/v1/ingest"], ["GET", "/loki/api/v1/labels"], ["GET", "/loki/api/v1/query_range?query={a=\"b\"}"], ["GET", "/api/v1/tokens"], ["POST", "/loki/api/v1/push"]] as const) {
+  for (const [method, path] of [
+    ["GET", "/metrics"],
+    ["POST", "/api/v1/ingest"],
+    ["GET", "/loki/api/v1/labels"],
+    ["GET", '/loki/api/v1/query_range?query={a="b"}'],
+    ["GET", "/api/v1/tokens"],
+    ["POST", "/loki/api/v1/push"],
+  ] as const) {
     const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: "Bearer wrong" } });
     assert.equal(res.status, 401, `${method} ${path} with a wrong token`);
     const none = await fetch(`${server.url}${path}`, { method });
@@ -73,7 +96,9 @@ test("a log query over MESHLOG_QUERY_MAX_ENTRIES is refused with 400 naming the 
 
 test("secrets are redacted before they are stored", async () => {
   const jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
-  const res = await ingestNative(server.url, server.token, [{ body: `login ok token=${jwt} card 4111 1111 1111 1111 order 1234567812345678`, labels: { service: "redact" } }]);
+  const res = await ingestNative(server.url, server.token, [
+    { body: `login ok token=${jwt} card 4111 1111 1111 1111 order 1234567812345678`, labels: { service: "redact" } },
+  ]);
   assert.equal(res.status, 200);
   const [line] = await queryLines(server.url, server.token, '{service="redact"}', { limit: 50 });
   assert.ok(line);
@@ -84,7 +109,11 @@ test("secrets are redacted before they are stored", async () => {
 });
 
 test("tokens: created with roles and scope, shown once, listed without secrets, revoked", async () => {
-  const created = await fetch(`${server.url}/api/v1/tokens`, { method: "POST", headers: { ...auth(), "content-type": "application/json" }, body: JSON.stringify({ tenant: "default", roles: ["analyst"], scope: '{namespace="ns1"}', expiresIn: "30d" }) });
+  const created = await fetch(`${server.url}/api/v1/tokens`, {
+    method: "POST",
+    headers: { ...auth(), "content-type": "application/json" },
+    body: JSON.stringify({ tenant: "default", roles: ["analyst"], scope: '{namespace="ns1"}', expiresIn: "30d" }),
+  });
   assert.ok(created.status === 200 || created.status === 201, `create token: ${created.status}`);
   const { id, token } = (await created.json()) as { id: string; token: string };
   assert.ok(id && token);
@@ -100,7 +129,20 @@ test("tokens: created with roles and scope, shown once, listed without secrets, 
 });
 
 test("the CLI creates a token and queries with it", async () => {
-  const created = await runCli(["token", "create", "--addr", server.url, "--token", server.token, "--tenant", "default", "--role", "analyst", "--output", "json"]);
+  const created = await runCli([
+    "token",
+    "create",
+    "--addr",
+    server.url,
+    "--token",
+    server.token,
+    "--tenant",
+    "default",
+    "--role",
+    "analyst",
+    "--output",
+    "json",
+  ]);
   assert.equal(created.code, 0, created.stderr);
   const { token } = JSON.parse(created.stdout) as { token: string };
   const q = await runCli(["query", "--addr", server.url, "--token", token, "--since", "24h", "--output", "raw", '{service="contract-gz"}']);

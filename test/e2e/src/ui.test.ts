@@ -63,7 +63,7 @@ test("the web UI signs in, explores, filters, tails and shows verification resul
     await page.getByTestId("log-row").first().locator(".logrow").click();
     await page.getByTestId("log-detail").first().waitFor();
     await page.screenshot({ path: join(artifactsDir, "03-expanded-row.png") });
-    await page.getByTestId("log-detail").first().getByRole("button", { name: 'filter service=' }).first().click();
+    await page.getByTestId("log-detail").first().getByRole("button", { name: "filter service=" }).first().click();
     await page.waitForFunction(() => (document.querySelector("textarea[aria-label='LogQL query']") as HTMLTextAreaElement | null)?.value.includes("service="));
     const refined = await editor.inputValue();
     assert.match(refined, /\{namespace="shop", service="(payments|checkout)"\}/);
@@ -100,7 +100,11 @@ test("the web UI signs in, explores, filters, tails and shows verification resul
     await page.getByTestId("run-verify").click();
     await page.waitForFunction(() => document.querySelector("[data-testid=verify-result]")?.textContent === "FAILED");
     const problems = await page.getByTestId("verification").innerText();
-    const blockName = victim.split("/").pop()?.replace(/\.blk$/, "") ?? "";
+    const blockName =
+      victim
+        .split("/")
+        .pop()
+        ?.replace(/\.blk$/, "") ?? "";
     assert.ok(problems.includes(blockName), `the failure names the tampered block ${blockName}`);
     await page.screenshot({ path: join(artifactsDir, "07-compliance-failed.png") });
 
@@ -112,7 +116,10 @@ test("the web UI signs in, explores, filters, tails and shows verification resul
     await page.screenshot({ path: join(artifactsDir, "08b-audit-light.png") });
     await page.getByRole("link", { name: /Dark theme/ }).click();
     await page.goto(`${server.url}/#/admin`);
-    await page.getByTestId("tokens-table").waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await page
+      .getByTestId("tokens-table")
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
     await page.screenshot({ path: join(artifactsDir, "09-admin.png") });
   } finally {
     await close();

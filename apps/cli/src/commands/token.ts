@@ -1,6 +1,6 @@
 // `meshlog token create|list|revoke`: manages API tokens through the server's admin API.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MeshlogClient } from "@meshlog/api";
 import { checkFlags, flag, parseArgs, type ParsedArgs } from "../args.js";
@@ -11,7 +11,8 @@ export const CONNECTION_FLAGS = ["addr", "token", "data"] as const;
 
 /**
  * The API client for --addr (env MESHLOG_ADDR, default http://127.0.0.1:3100) and --token (env
- * MESHLOG_TOKEN, else DATA/admin.token when --data is given).
+ * MESHLOG_TOKEN, else DATA/admin.token when --data is given, else MESHLOG_ADMIN_TOKEN, else
+ * $MESHLOG_DATA/admin.token or ./data/admin.token when that file exists).
  */
 export function clientFor(p: ParsedArgs, io: CliIo): MeshlogClient {
   const addr = flag(p, "addr") ?? io.env.MESHLOG_ADDR ?? "http://127.0.0.1:3100";
@@ -26,7 +27,16 @@ export function clientFor(p: ParsedArgs, io: CliIo): MeshlogClient {
       throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  if (token === undefined || token === "") throw new Error("no token: pass --token, set MESHLOG_TOKEN, or pass --data DIR to use DIR/admin.token");
+  if (token === undefined || token === "") token = io.env.MESHLOG_ADMIN_TOKEN;
+  if ((token === undefined || token === "") && data === undefined) {
+    // Like the server: the bootstrap token of MESHLOG_DATA, else of ./data (so `meshlog token create` works beside `npm start`).
+    const file = join(io.env.MESHLOG_DATA !== undefined && io.env.MESHLOG_DATA !== "" ? io.env.MESHLOG_DATA : "data", "admin.token");
+    if (existsSync(file)) token = readFileSync(file, "utf8").trim();
+  }
+  if (token === undefined || token === "")
+    throw new Error(
+      "no token: pass --token, set MESHLOG_TOKEN, or pass --data DIR to use DIR/admin.token (MESHLOG_ADMIN_TOKEN and ./data/admin.token are used when present)",
+    );
   return new MeshlogClient({ baseUrl: addr, token });
 }
 

@@ -15,14 +15,44 @@ export const serverConfigSchema = z
     syslog: hostPort.default("127.0.0.1:5514").describe("Syslog TCP and UDP listen address; empty disables. Env MESHLOG_SYSLOG, flag --syslog."),
     syslogTls: hostPort.default("").describe("Syslog over TLS (RFC 5425) listen address; needs tls.cert/key. Env MESHLOG_SYSLOG_TLS."),
     forward: hostPort.default("127.0.0.1:24224").describe("Fluentd forward listen address; empty disables. Env MESHLOG_FORWARD, flag --forward."),
-    forwardSharedKey: z.string().default("").describe("Shared key for the forward protocol handshake; when empty, clients log in with a meshlog ingest token sent as the handshake username (shared_key = the same token). Env MESHLOG_FORWARD_SHARED_KEY."),
+    forwardSharedKey: z
+      .string()
+      .default("")
+      .describe(
+        "Shared key for the forward protocol handshake; when empty, clients log in with a meshlog ingest token sent as the handshake username (shared_key = the same token). Env MESHLOG_FORWARD_SHARED_KEY.",
+      ),
     forwardTls: z.boolean().default(false).describe("Serve the forward protocol over TLS (needs tls.cert/key). Env MESHLOG_FORWARD_TLS."),
-    forwardAllowAnonymous: z.boolean().default(false).describe("Accept forward connections without a handshake (no shared key, no token) as an ingest principal of forwardTenant; only for trusted loopback shippers. Env MESHLOG_FORWARD_ALLOW_ANONYMOUS."),
-    forwardTenant: z.string().default("default").describe("Tenant of forward data authenticated by forwardSharedKey or accepted anonymously (token logins use the token's tenant). Env MESHLOG_FORWARD_TENANT."),
-    syslogTenant: z.string().default("default").describe("Tenant of all syslog data (syslog carries no credentials: exposure is controlled by the bind address and, on syslogTls, client certificates). Env MESHLOG_SYSLOG_TENANT."),
-    adminToken: z.string().default("").describe("Bootstrap admin token; when empty one is generated at first start and written to DATA/admin.token. Env MESHLOG_ADMIN_TOKEN."),
-    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Level of the server's own logs (JSON lines on stderr). Env MESHLOG_LOG_LEVEL."),
-    elasticsearchVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be MAJOR.MINOR.PATCH").default("8.17.0").describe("Elasticsearch version the ES-compatible endpoints report (Beats refuse servers older than themselves). Env MESHLOG_ES_VERSION."),
+    forwardAllowAnonymous: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Accept forward connections without a handshake (no shared key, no token) as an ingest principal of forwardTenant; only for trusted loopback shippers. Env MESHLOG_FORWARD_ALLOW_ANONYMOUS.",
+      ),
+    forwardTenant: z
+      .string()
+      .default("default")
+      .describe(
+        "Tenant of forward data authenticated by forwardSharedKey or accepted anonymously (token logins use the token's tenant). Env MESHLOG_FORWARD_TENANT.",
+      ),
+    syslogTenant: z
+      .string()
+      .default("default")
+      .describe(
+        "Tenant of all syslog data (syslog carries no credentials: exposure is controlled by the bind address and, on syslogTls, client certificates). Env MESHLOG_SYSLOG_TENANT.",
+      ),
+    adminToken: z
+      .string()
+      .default("")
+      .describe("Bootstrap admin token; when empty one is generated at first start and written to DATA/admin.token. Env MESHLOG_ADMIN_TOKEN."),
+    logLevel: z
+      .enum(["debug", "info", "warn", "error"])
+      .default("info")
+      .describe("Level of the server's own logs (JSON lines on stderr). Env MESHLOG_LOG_LEVEL."),
+    elasticsearchVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, "must be MAJOR.MINOR.PATCH")
+      .default("8.17.0")
+      .describe("Elasticsearch version the ES-compatible endpoints report (Beats refuse servers older than themselves). Env MESHLOG_ES_VERSION."),
     tls: z
       .object({
         cert: z.string().default("").describe("PEM certificate file for HTTPS and TLS receivers. Env MESHLOG_TLS_CERT."),
@@ -34,20 +64,44 @@ export const serverConfigSchema = z
       .default({ cert: "", key: "", ca: "", requireClientCert: false }),
     query: z
       .object({
-        maxEntries: z.number().int().positive().default(5000).describe("Most lines one log query may return (Loki max_entries_limit_per_query). Env MESHLOG_QUERY_MAX_ENTRIES."),
+        maxEntries: z
+          .number()
+          .int()
+          .positive()
+          .default(5000)
+          .describe("Most lines one log query may return (Loki max_entries_limit_per_query). Env MESHLOG_QUERY_MAX_ENTRIES."),
         timeoutSeconds: z.number().positive().default(60).describe("Query timeout. Env MESHLOG_QUERY_TIMEOUT."),
         maxSeries: z.number().int().positive().default(500).describe("Most series a metric query may return. Env MESHLOG_QUERY_MAX_SERIES."),
         maxQueryLengthHours: z.number().positive().default(721).describe("Longest time range one query may cover, hours. Env MESHLOG_QUERY_MAX_LENGTH_HOURS."),
         maxConcurrentPerPrincipal: z.number().int().positive().default(8).describe("Queries one principal may run at once. Env MESHLOG_QUERY_MAX_CONCURRENT."),
-        maxSamples: z.number().int().positive().default(20_000_000).describe("Memory bound of one query: most buffered samples plus (series x steps) cells. Env MESHLOG_QUERY_MAX_SAMPLES."),
+        maxSamples: z
+          .number()
+          .int()
+          .positive()
+          .default(20_000_000)
+          .describe("Memory bound of one query: most buffered samples plus (series x steps) cells. Env MESHLOG_QUERY_MAX_SAMPLES."),
       })
       .strict()
       .default({ maxEntries: 5000, timeoutSeconds: 60, maxSeries: 500, maxQueryLengthHours: 721, maxConcurrentPerPrincipal: 8, maxSamples: 20_000_000 }),
     ingest: z
       .object({
-        maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024).describe("Largest request body accepted, after decompression. Env MESHLOG_INGEST_MAX_BODY_BYTES."),
-        maxLineBytes: z.number().int().positive().default(256 * 1024).describe("Longest single log line accepted. Env MESHLOG_INGEST_MAX_LINE_BYTES."),
-        rateLimitBytesPerSecond: z.number().nonnegative().default(0).describe("Per-tenant ingest rate limit in bytes/s; 0 = unlimited. Env MESHLOG_INGEST_RATE_LIMIT."),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024)
+          .describe("Largest request body accepted, after decompression. Env MESHLOG_INGEST_MAX_BODY_BYTES."),
+        maxLineBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024)
+          .describe("Longest single log line accepted. Env MESHLOG_INGEST_MAX_LINE_BYTES."),
+        rateLimitBytesPerSecond: z
+          .number()
+          .nonnegative()
+          .default(0)
+          .describe("Per-tenant ingest rate limit in bytes/s; 0 = unlimited. Env MESHLOG_INGEST_RATE_LIMIT."),
         burstBytes: z.number().nonnegative().default(0).describe("Per-tenant burst size in bytes; 0 = 10 x the rate. Env MESHLOG_INGEST_BURST."),
         maxStreamsPerTenant: z.number().int().positive().default(10000).describe("Most active streams per tenant. Env MESHLOG_INGEST_MAX_STREAMS."),
       })
@@ -55,22 +109,84 @@ export const serverConfigSchema = z
       .default({ maxBodyBytes: 64 * 1024 * 1024, maxLineBytes: 256 * 1024, rateLimitBytesPerSecond: 0, burstBytes: 0, maxStreamsPerTenant: 10000 }),
     security: z
       .object({
-        authFailureBurst: z.number().int().nonnegative().default(20).describe("Failed authentications one source address may make in a burst before it gets 429 AUTH_RATE_LIMITED; 0 disables the limit. Env MESHLOG_AUTH_FAILURE_BURST."),
-        authFailureRefillPerMinute: z.number().positive().default(20).describe("Failed authentications per minute an address regains after a burst. Env MESHLOG_AUTH_FAILURE_REFILL."),
-        clientCertPrincipals: z.record(z.string(), z.string()).default({}).describe("mTLS: client certificate identity (subject CN, or SAN such as DNS:agent-1.example) -> principal id; a client certificate signed by tls.ca and listed here authenticates without a token. Config file only."),
-        tlsReloadIntervalMs: z.number().int().positive().default(1000).describe("How often the TLS certificate files are checked for changes (hot reload), ms. Env MESHLOG_TLS_RELOAD_INTERVAL_MS."),
+        authFailureBurst: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(20)
+          .describe(
+            "Failed authentications one source address may make in a burst before it gets 429 AUTH_RATE_LIMITED; 0 disables the limit. Env MESHLOG_AUTH_FAILURE_BURST.",
+          ),
+        authFailureRefillPerMinute: z
+          .number()
+          .positive()
+          .default(20)
+          .describe("Failed authentications per minute an address regains after a burst. Env MESHLOG_AUTH_FAILURE_REFILL."),
+        clientCertPrincipals: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe(
+            "mTLS: client certificate identity (subject CN, or SAN such as DNS:agent-1.example) -> principal id; a client certificate signed by tls.ca and listed here authenticates without a token. Config file only.",
+          ),
+        tlsReloadIntervalMs: z
+          .number()
+          .int()
+          .positive()
+          .default(1000)
+          .describe("How often the TLS certificate files are checked for changes (hot reload), ms. Env MESHLOG_TLS_RELOAD_INTERVAL_MS."),
       })
       .strict()
       .default({ authFailureBurst: 20, authFailureRefillPerMinute: 20, clientCertPrincipals: {}, tlsReloadIntervalMs: 1000 }),
+    normalize: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Normalize records that arrive without a severity: derive it (level keys, syslog severity, HTTP status 5xx -> error), add detected fields and detected_level as attributes, fill trace/span ids; stream labels are never changed. Env MESHLOG_NORMALIZE.",
+          ),
+        parseBodies: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Parse the bodies of such records (JSON, logfmt, Envoy/Istio/Linkerd/nginx access logs, syslog, CRI/Docker; names in docs/specs/fields.md); when false only sender attributes are read. Env MESHLOG_NORMALIZE_PARSE_BODIES.",
+          ),
+        maxBodyBytesToParse: z
+          .number()
+          .int()
+          .positive()
+          .default(16384)
+          .describe("Bodies longer than this many bytes are stored without parsing. Env MESHLOG_NORMALIZE_MAX_BODY_BYTES."),
+      })
+      .strict()
+      .default({ enabled: true, parseBodies: true, maxBodyBytesToParse: 16384 })
+      .describe("Normalization of received records before redaction and storage (see docs/ingest.md)."),
     redaction: redactionConfigSchema
-      .extend({ enabled: z.boolean().default(true).describe("Redact secrets and PII (cards, JWTs, bearer tokens, cloud keys, passwords, emails, SSNs) before anything is written. Env MESHLOG_REDACTION.") })
+      .extend({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Redact secrets and PII (cards, JWTs, bearer tokens, cloud keys, passwords, emails, SSNs) before anything is written. Env MESHLOG_REDACTION.",
+          ),
+      })
       .prefault({})
       .describe("Redaction applied to every record before it is stored (see docs/specs/fields.md)."),
     storage: z
       .object({
-        sealMaxBytes: z.number().int().positive().default(2 * 1024 * 1024).describe("Seal a stream's head into a block at this many uncompressed bytes."),
+        sealMaxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024)
+          .describe("Seal a stream's head into a block at this many uncompressed bytes."),
         sealMaxAgeSeconds: z.number().positive().default(120).describe("Seal a stream's head after this many seconds. Env MESHLOG_SEAL_MAX_AGE."),
-        maxHeadBytes: z.number().int().positive().default(256 * 1024 * 1024).describe("Memory the head may use before ingest gets backpressure."),
+        maxHeadBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024 * 1024)
+          .describe("Memory the head may use before ingest gets backpressure."),
       })
       .strict()
       .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024 }),
@@ -78,10 +194,28 @@ export const serverConfigSchema = z
       .object({
         enabled: z.boolean().default(true).describe("Run the retention job (deletes expired blocks, shreds emptied keys). Env MESHLOG_RETENTION_ENABLED."),
         intervalSeconds: z.number().positive().default(3600).describe("Seconds between retention runs. Env MESHLOG_RETENTION_INTERVAL."),
-        defaultRetention: z.string().regex(/^[1-9]\d{0,5}[dwy]$/, "must be like 90d, 4w or 1y").default("90d").describe("Retention of streams no policy rule matches. Env MESHLOG_RETENTION_DEFAULT."),
-        auditWindowDays: z.number().int().positive().default(400).describe("Minimum days security/audit streams (tenant _audit, streams with source=\"audit\") are kept; shorter policies are refused. Env MESHLOG_AUDIT_WINDOW_DAYS."),
+        defaultRetention: z
+          .string()
+          .regex(/^[1-9]\d{0,5}[dwy]$/, "must be like 90d, 4w or 1y")
+          .default("90d")
+          .describe("Retention of streams no policy rule matches. Env MESHLOG_RETENTION_DEFAULT."),
+        auditWindowDays: z
+          .number()
+          .int()
+          .positive()
+          .default(400)
+          .describe(
+            'Minimum days security/audit streams (tenant _audit, streams with source="audit") are kept; shorter policies are refused. Env MESHLOG_AUDIT_WINDOW_DAYS.',
+          ),
         batchSize: z.number().int().positive().default(100).describe("Blocks deleted per signed tombstone. Env MESHLOG_RETENTION_BATCH_SIZE."),
-        minFreeDiskBytes: z.number().int().nonnegative().default(100 * 1024 * 1024).describe("Refuse ingest with 507 STORAGE_DISK_FULL while the data folder's filesystem has less free space (0 disables; unexpired data is never deleted to make room). Env MESHLOG_MIN_FREE_DISK_BYTES."),
+        minFreeDiskBytes: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(100 * 1024 * 1024)
+          .describe(
+            "Refuse ingest with 507 STORAGE_DISK_FULL while the data folder's filesystem has less free space (0 disables; unexpired data is never deleted to make room). Env MESHLOG_MIN_FREE_DISK_BYTES.",
+          ),
         diskCheckSeconds: z.number().positive().default(5).describe("Seconds between free-space checks of the data folder. Env MESHLOG_DISK_CHECK_INTERVAL."),
         policies: z
           .record(
@@ -89,7 +223,10 @@ export const serverConfigSchema = z
             z
               .object({
                 default: z.string().optional().describe("Retention of the tenant's streams no rule matches (e.g. 30d)."),
-                rules: z.array(z.object({ selector: z.string(), retention: z.string() }).strict()).default([]).describe("Ordered rules; the first whose stream selector matches decides (e.g. {selector: '{namespace=\"payments\"}', retention: 400d})."),
+                rules: z
+                  .array(z.object({ selector: z.string(), retention: z.string() }).strict())
+                  .default([])
+                  .describe("Ordered rules; the first whose stream selector matches decides (e.g. {selector: '{namespace=\"payments\"}', retention: 400d})."),
               })
               .strict(),
           )
@@ -97,7 +234,16 @@ export const serverConfigSchema = z
           .describe("Retention policies per tenant (config file only; changes made through PUT /api/v1/retention/policies take precedence)."),
       })
       .strict()
-      .default({ enabled: true, intervalSeconds: 3600, defaultRetention: "90d", auditWindowDays: 400, batchSize: 100, minFreeDiskBytes: 100 * 1024 * 1024, diskCheckSeconds: 5, policies: {} }),
+      .default({
+        enabled: true,
+        intervalSeconds: 3600,
+        defaultRetention: "90d",
+        auditWindowDays: 400,
+        batchSize: 100,
+        minFreeDiskBytes: 100 * 1024 * 1024,
+        diskCheckSeconds: 5,
+        policies: {},
+      }),
   })
   .strict();
 
@@ -142,6 +288,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_MIN_FREE_DISK_BYTES: "retention.minFreeDiskBytes",
   MESHLOG_DISK_CHECK_INTERVAL: "retention.diskCheckSeconds",
   MESHLOG_REDACTION: "redaction.enabled",
+  MESHLOG_NORMALIZE: "normalize.enabled",
+  MESHLOG_NORMALIZE_PARSE_BODIES: "normalize.parseBodies",
+  MESHLOG_NORMALIZE_MAX_BODY_BYTES: "normalize.maxBodyBytesToParse",
   MESHLOG_AUTH_FAILURE_BURST: "security.authFailureBurst",
   MESHLOG_AUTH_FAILURE_REFILL: "security.authFailureRefillPerMinute",
   MESHLOG_TLS_RELOAD_INTERVAL_MS: "security.tlsReloadIntervalMs",
@@ -214,7 +363,8 @@ export function loadServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     const issue = result.error.issues[0];
     const where = issue?.path.join(".") ?? "";
     const origin = file !== undefined && file !== "" ? ` (config file ${file}, environment or flags)` : " (environment or flags)";
-    const msg = issue?.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(", ")}` : `${where}: ${issue?.message}`;
+    const msg =
+      issue?.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(", ")}` : `${where}: ${issue?.message}`;
     throw new MeshlogError(CoreErrors.CONFIG_INVALID, `invalid configuration: ${msg}${origin}`);
   }
   return result.data;

@@ -38,7 +38,20 @@ const recordArb = fc.record({
   obsDelta: fc.bigInt({ min: -(1n << 40n), max: 1n << 40n }),
   severityNumber: fc.integer({ min: 0, max: 24 }),
   severityText: fc.constantFrom("", "INFO", "WARN", "error", "Ünknown"),
-  body: fc.oneof(str, fc.string({ maxLength: 400 })),
+  body: fc.oneof(
+    str,
+    fc.string({ maxLength: 400 }),
+    // Lines full of template variables: times, uuids, hex ids, numbers, escapes.
+    fc
+      .tuple(
+        fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }),
+        fc.uuid(),
+        fc.stringMatching(/^[0-9a-f]{16,40}$/),
+        fc.nat(),
+        fc.constantFrom("", "\u0010", "\u0014", "é"),
+      )
+      .map(([d, u, h, n, x]) => `[${d.toISOString()}] ${x}GET /v${n % 3}/x ${n} ${u} trace=${h} user-0${n}`),
+  ),
   attributes: fc.dictionary(fc.constantFrom("user", "status", "pod", "path", "x", "y\u00e9", "__proto__x"), str, { maxKeys: 5 }),
   resource: fc.dictionary(fc.constantFrom("service.name", "host.name"), str, { maxKeys: 2 }),
   traceId: fc.oneof(fc.constant(""), fc.stringMatching(/^[0-9a-f]{32}$/), str),

@@ -109,10 +109,9 @@ function getIdColumnOf(r: ByteReader, rows: number, bytes: number): { ids: strin
   return { ids: out, at };
 }
 
-function resolveId(col: { ids: string[]; at: Int32Array }, i: number, hexChars: number, body: () => string): string {
+function resolveId(col: { ids: string[]; at: Int32Array }, i: number, hexChars: number, b: string): string {
   const pos = col.at[i] as number;
   if (pos < 0) return col.ids[i] as string;
-  const b = body();
   if (pos + hexChars > b.length) throw new Error(`id offset ${pos} at row ${i} is outside the body`);
   return b.slice(pos, pos + hexChars);
 }
@@ -292,16 +291,15 @@ export function decodeColumns(buf: Uint8Array, tenant: string, labels: Labels, n
       const mask = hits[i] as number;
       if (mask !== all && !filter.matchesRest(mask, traceIds.ids[i] as string, spanIds.ids[i] as string, attrs[i] as Record<string, string>, res)) continue;
     }
-    let body: string | undefined;
-    const bodyOf = (): string => (body ??= bodyText(bodyBytes, i));
-    const traceId = resolveId(traceIds, i, 32, bodyOf);
-    const spanId = resolveId(spanIds, i, 16, bodyOf);
+    const body = bodyText(bodyBytes, i);
+    const traceId = resolveId(traceIds, i, 32, body);
+    const spanId = resolveId(spanIds, i, 16, body);
     records.push({
       timestamp: ts[i] as bigint,
       observedTimestamp: observed[i] as bigint,
       severityNumber: sev[i] as number,
       severityText: sevText[i] ?? "",
-      body: bodyOf(),
+      body,
       attributes: attrs[i] as Record<string, string>,
       resource: { ...res },
       traceId,

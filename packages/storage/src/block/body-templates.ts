@@ -2,6 +2,7 @@
 
 import type { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
+import { TextOut } from "./text-out.js";
 
 /**
  * Placeholder characters inside a template. A literal character in [ESC, TS] is written as ESC + char, so
@@ -40,7 +41,6 @@ function hexRunAt(s: string, i: number): number {
   return j < s.length && isAlnum(s.charCodeAt(j)) ? 0 : n;
 }
 
-const UUID_DASHES = [8, 13, 18, 23];
 /** True when a lower-case 8-4-4-4-12 uuid stands alone at i. */
 function uuidAt(s: string, i: number): boolean {
   if (i + 36 > s.length) return false;
@@ -264,62 +264,6 @@ export function encodeBodies(w: ByteWriter, bodies: readonly string[], timestamp
   for (const col of columns.values()) w.bytes(col.finish());
 }
 
-const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
-
-/** A growable byte buffer for decoded text. */
-class TextOut {
-  buf: Buffer;
-  len = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, size));
-  }
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-  /** Copies src[start, end) (short runs byte by byte: cheaper than a native call). */
-  put(src: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    this.ensure(n);
-    const buf = this.buf;
-    if (n < 24) {
-      let o = this.len;
-      for (let i = start; i < end; i++) buf[o++] = src[i] as number;
-    } else buf.set(src.subarray(start, end), this.len);
-    this.len += n;
-  }
-  digits(v: number): void {
-    this.ensure(16);
-    const buf = this.buf;
-    let n = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) n++;
-    let o = this.len + n;
-    this.len = o;
-    do {
-      buf[--o] = 48 + (v % 10);
-      v = Math.floor(v / 10);
-    } while (v > 0);
-  }
-  hex(b: Uint8Array, dashes: boolean): void {
-    this.ensure(b.length * 2 + 4);
-    const buf = this.buf;
-    let o = this.len;
-    for (let i = 0; i < b.length; i++) {
-      if (dashes && (i === 4 || i === 6 || i === 8 || i === 10)) buf[o++] = 45;
-      const v = b[i] as number;
-      buf[o++] = HEX_DIGITS[v >> 4] as number;
-      buf[o++] = HEX_DIGITS[v & 15] as number;
-    }
-    this.len = o;
-  }
-  ascii(s: string): void {
-    this.ensure(s.length);
-    this.len += this.buf.write(s, this.len, "latin1");
-  }
-}
-
 /** Decoded bodies as one UTF-8 buffer: row i is bytes [ends[i-1] (0 for row 0), ends[i]). */
 export interface BodyBytes {
   readonly bytes: Buffer;
@@ -336,13 +280,17 @@ export function decodeBodyBytes(r: ByteReader, timestamps: readonly bigint[]): B
   const n = timestamps.length;
   const count = r.uvarint();
   if (count > r.remaining || count > n) throw new Error(`template count ${count} exceeds the data`);
-  const templates: { parts: Buffer[]; slots: Slot[]; cols: number[] }[] = [];
+  const templates: { lit: Buffer; cuts: Uint32Array; slots: Slot[]; cols: number[] }[] = [];
   const colIndex = new Map<string, number>();
   const tplKeys: string[][] = [];
   for (let i = 0; i < count; i++) {
     const t = parseTemplate(r.str());
     tplKeys.push(slotKeys(t));
-    templates.push({ parts: t.parts.map((p) => Buffer.from(p, "utf8")), slots: t.slots, cols: [] });
+    // All literal parts in one buffer; part j is lit[cuts[j], cuts[j + 1]).
+    const lit = Buffer.from(t.parts.join(""), "utf8");
+    const cuts = new Uint32Array(t.parts.length + 1);
+    for (let j = 0; j < t.parts.length; j++) cuts[j + 1] = (cuts[j] as number) + Buffer.byteLength(t.parts[j] as string, "utf8");
+    templates.push({ lit, cuts, slots: t.slots, cols: [] });
   }
   const rowTpl = new Uint32Array(n);
   const sizes: number[] = [];
@@ -386,8 +334,10 @@ export function decodeBodyBytes(r: ByteReader, timestamps: readonly bigint[]): B
     colFirst[c] = g;
     for (let k = 0; k < m; k++) {
       if (kind === NUM) vals.digits(r.uvarint());
-      else if (kind === HEX) vals.hex(r.lenBytes(), false);
-      else if (kind === UUID) vals.hex(r.bytes(16), true);
+      else if (kind === HEX) {
+        const len = r.uvarint();
+        vals.hex(r.buffer, r.skip(len), len, false);
+      } else if (kind === UUID) vals.hex(r.buffer, r.skip(16), 16, true);
       else {
         const digits = r.u8();
         if (digits > 9) throw new Error(`timestamp precision ${digits} out of range`);
@@ -396,23 +346,41 @@ export function decodeBodyBytes(r: ByteReader, timestamps: readonly bigint[]): B
       voff[++g] = vals.len;
     }
   }
+  // Exact output size: every value once, plus each row's template literals.
+  let size = vals.len;
+  for (let i = 0; i < n; i++) size += (templates[rowTpl[i] as number] as { lit: Buffer }).lit.length;
   const cursor = colFirst.slice();
-  const out = new TextOut(vals.len + n * 32);
+  const out = Buffer.allocUnsafe(size);
   const ends = new Uint32Array(n);
   const vb = vals.buf;
+  let o = 0;
   for (let i = 0; i < n; i++) {
-    const t = templates[rowTpl[i] as number] as { parts: Buffer[]; slots: Slot[]; cols: number[] };
-    const p0 = t.parts[0] as Buffer;
-    out.put(p0, 0, p0.length);
-    for (let j = 0; j < t.slots.length; j++) {
-      const v = (cursor[t.cols[j] as number] as number)++;
-      out.put(vb, voff[v] as number, voff[v + 1] as number);
-      const p = t.parts[j + 1] as Buffer;
-      out.put(p, 0, p.length);
+    const t = templates[rowTpl[i] as number] as { lit: Buffer; cuts: Uint32Array; slots: Slot[]; cols: number[] };
+    const { lit, cuts, cols } = t;
+    const slots = cols.length;
+    for (let j = 0; ; j++) {
+      // Literal part j, then value j.
+      const ps = cuts[j] as number;
+      const pe = cuts[j + 1] as number;
+      if (pe - ps < 24) for (let k = ps; k < pe; k++) out[o++] = lit[k] as number;
+      else {
+        lit.copy(out, o, ps, pe);
+        o += pe - ps;
+      }
+      if (j === slots) break;
+      const v = (cursor[cols[j] as number] as number)++;
+      const vs = voff[v] as number;
+      const ve = voff[v + 1] as number;
+      if (ve - vs < 24) for (let k = vs; k < ve; k++) out[o++] = vb[k] as number;
+      else {
+        vb.copy(out, o, vs, ve);
+        o += ve - vs;
+      }
     }
-    ends[i] = out.len;
+    ends[i] = o;
   }
-  return { bytes: out.buf.subarray(0, out.len), ends };
+  if (o !== size) throw new Error(`BUG: decoded ${o} body bytes, expected ${size}`);
+  return { bytes: out, ends };
 }
 
 /** Reads what encodeBodies wrote for `timestamps.length` rows. Throws on any inconsistency. */
@@ -421,4 +389,5 @@ export function decodeBodies(r: ByteReader, timestamps: readonly bigint[]): stri
   return Array.from({ length: timestamps.length }, (_, i) => bodyText(b, i));
 }
 
-export const BODY_TEMPLATE_TESTING = { split, parseTemplate, UUID_DASHES };
+/** Internals exercised directly by the tests. */
+export const BODY_TEMPLATE_TESTING = { split, parseTemplate };

@@ -82,6 +82,13 @@ export class ByteReader {
   }
 
   bigSvarint(): bigint {
+    if (this.#pos < this.#end) {
+      const b0 = this.#buf[this.#pos] as number;
+      if (b0 < 0x80) {
+        this.#pos++;
+        return (b0 & 1) === 0 ? BigInt(b0 >> 1) : -BigInt((b0 + 1) >> 1);
+      }
+    }
     let z = 0n;
     let shift = 0n;
     for (let i = 0; i < 10; i++) {
@@ -92,6 +99,19 @@ export class ByteReader {
       shift += 7n;
     }
     throw new ByteReaderError(`varint too long at offset ${this.#pos}`);
+  }
+
+  /** The underlying buffer (for callers that read a span in place after `skip`). */
+  get buffer(): Buffer {
+    return this.#buf;
+  }
+
+  /** Skips n bytes (bounds-checked) and returns where they start in `buffer`. */
+  skip(n: number): number {
+    this.#need(n);
+    const at = this.#pos;
+    this.#pos += n;
+    return at;
   }
 
   /** A view (no copy) of the next n bytes. */

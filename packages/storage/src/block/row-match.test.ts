@@ -31,10 +31,16 @@ test("a row passes when every needle occurs in its indexed text, ignoring ASCII 
     [["POST"], false],
     [["Ωmega"], true], // non-ASCII needles never drop rows
     [[""], true],
+    [[...Array.from({ length: 40 }, () => "orders"), "POST"], true], // needles past the 32nd never drop rows
+    [["POST", ...Array.from({ length: 40 }, () => "orders")], false],
   ];
   for (const [needles, want] of cases) {
     const n = new RowNeedles(needles);
-    assert.equal(n.matches(row.body, row.traceId, row.spanId, row.attributes, row.resource), want, JSON.stringify(needles));
+    const body = Buffer.from(row.body);
+    const mask = n.scanBodies(Buffer.concat([Buffer.from("POST orders"), body]), Uint32Array.from([11, 11 + body.length]))[1] as number;
+    const viaScan = mask === n.all || n.matchesRest(mask, row.traceId, row.spanId, row.attributes, row.resource);
+    assert.equal(viaScan, want, `scan: ${JSON.stringify(needles)}`);
+    if (needles.length <= 32) assert.equal(n.matches(row.body, row.traceId, row.spanId, row.attributes, row.resource), want, JSON.stringify(needles));
   }
 });
 

@@ -35,14 +35,13 @@ export class RowNeedles {
 
   /**
    * Marks, per row of concatenated UTF-8 bodies (row i is bytes [ends[i-1], ends[i])), the needles its
-   * body holds ignoring ASCII case: bit k for needle k (needles past the 32nd are not used to drop rows,
-   * so their bit is always set). One Buffer.indexOf pass per needle over the whole buffer.
+   * body holds ignoring ASCII case: bit k for needle k (needles past the 32nd are not used to drop
+   * rows). One Buffer.indexOf pass per needle over the whole buffer.
    */
   scanBodies(bytes: Buffer, ends: Uint32Array): Uint32Array {
     const n = ends.length;
     const hits = new Uint32Array(n);
     const count = this.#lower.length;
-    if (count > 32) hits.fill(0xffffffff);
     const lowered = this.#lower.some((l) => /[a-z]/.test(l)) ? lowerAscii(bytes) : bytes;
     for (let k = 0; k < Math.min(count, 32); k++) {
       const needle = Buffer.from(this.#lower[k] as string, "latin1");
@@ -63,7 +62,13 @@ export class RowNeedles {
   }
 
   /** For a row whose body holds the needles in `mask`: true when every other needle is in an id or value. */
-  matchesRest(mask: number, traceId: string, spanId: string, attributes: Readonly<Record<string, string>>, resource: Readonly<Record<string, string>>): boolean {
+  matchesRest(
+    mask: number,
+    traceId: string,
+    spanId: string,
+    attributes: Readonly<Record<string, string>>,
+    resource: Readonly<Record<string, string>>,
+  ): boolean {
     const count = Math.min(this.#lower.length, 32);
     for (let k = 0; k < count; k++) {
       if ((mask & (1 << k)) !== 0) continue;

@@ -16,13 +16,44 @@ export interface CatalogLoad {
   readonly quarantined: { file: string; message: string }[];
 }
 
-/** Orders blocks of each stream along their prevBlockHash chain (creation time breaks ties for broken chains). */
-function chainOrder(headers: { h: BlockHeader; size: number }[]): { h: BlockHeader; size: number }[] {
-  return headers
-    .slice()
-    .sort((a, b) =>
-      a.h.meta.createdAt < b.h.meta.createdAt ? -1 : a.h.meta.createdAt > b.h.meta.createdAt ? 1 : a.h.meta.blockId < b.h.meta.blockId ? -1 : 1,
-    );
+type Entry = { h: BlockHeader; size: number };
+
+const byCreation = (a: Entry, b: Entry): number =>
+  a.h.meta.createdAt < b.h.meta.createdAt ? -1 : a.h.meta.createdAt > b.h.meta.createdAt ? 1 : a.h.meta.blockId < b.h.meta.blockId ? -1 : 1;
+
+/**
+ * Orders blocks of each stream along their prevBlockHash chain: blocks sealed in the same millisecond have
+ * random id suffixes, so creation time alone cannot order them. Chain starts (a predecessor that is not present)
+ * are taken in creation order; blocks left over by a broken chain follow in creation order.
+ */
+function chainOrder(headers: Entry[]): Entry[] {
+  const byStream = new Map<string, Entry[]>();
+  for (const e of headers) {
+    const list = byStream.get(e.h.meta.streamId) ?? [];
+    list.push(e);
+    byStream.set(e.h.meta.streamId, list);
+  }
+  const out: Entry[] = [];
+  for (const list of byStream.values()) {
+    const present = new Set(list.map((e) => e.h.headerHash));
+    const next = new Map<string, Entry[]>();
+    for (const e of list) {
+      const succ = next.get(e.h.meta.prevBlockHash) ?? [];
+      succ.push(e);
+      next.set(e.h.meta.prevBlockHash, succ);
+    }
+    const placed = new Set<Entry>();
+    const walk = (e: Entry): void => {
+      for (let cur: Entry | undefined = e; cur !== undefined && !placed.has(cur);) {
+        placed.add(cur);
+        out.push(cur);
+        cur = (next.get(cur.h.headerHash) ?? []).filter((x) => !placed.has(x)).sort(byCreation)[0];
+      }
+    };
+    for (const root of list.filter((e) => !present.has(e.h.meta.prevBlockHash)).sort(byCreation)) walk(root);
+    for (const rest of list.filter((e) => !placed.has(e)).sort(byCreation)) walk(rest);
+  }
+  return out;
 }
 
 /**

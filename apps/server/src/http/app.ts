@@ -6,15 +6,10 @@ import type { ServerContext } from "../context.js";
 import { ServerErrors } from "../errors.js";
 import type { RouteConfig, RouteModule } from "./route-module.js";
 import { installHttpSecurity } from "../features/auth/http-security.js";
-import { loadTlsOptions, type HttpsServerOptions } from "../features/tls/tls-options.js";
-
-/** Loads HTTPS options from the TLS config (undefined: plain HTTP); policy in features/tls/tls-options.ts. */
-export function httpsOptions(ctx: ServerContext): HttpsServerOptions | undefined {
-  return loadTlsOptions(ctx.config);
-}
+import { loadTlsOptions } from "../features/tls/tls-options.js";
 
 export async function buildApp(ctx: ServerContext, modules: readonly RouteModule[], extra: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
-  const https = httpsOptions(ctx);
+  const https = loadTlsOptions(ctx.config);
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.config.ingest.maxBodyBytes,

@@ -28,14 +28,25 @@ const SECURITY_HEADERS = {
   "x-frame-options": "DENY",
 };
 
+/** Built UI files are immutable while the server runs (content-hashed names), so each is read from disk once. */
+const fileCache = new Map<string, Buffer>();
+function uiFile(file: string): Buffer | undefined {
+  let bytes = fileCache.get(file);
+  if (bytes === undefined && existsSync(file) && statSync(file).isFile()) {
+    bytes = readFileSync(file);
+    fileCache.set(file, bytes);
+  }
+  return bytes;
+}
+
 /** Serves the UI's index.html (used for GET / when a browser asks for HTML). */
 export function sendIndex(reply: FastifyReply): FastifyReply {
-  const file = join(UI_DIR, "index.html");
-  if (!existsSync(file)) return reply.status(503).type("text/plain").send("The web UI is not built: run npm run build\n");
+  const html = uiFile(join(UI_DIR, "index.html"));
+  if (html === undefined) return reply.status(503).type("text/plain").send("The web UI is not built: run npm run build\n");
   return reply
     .headers({ ...SECURITY_HEADERS, "cache-control": "no-cache" })
     .type("text/html; charset=utf-8")
-    .send(readFileSync(file));
+    .send(html);
 }
 
 /** True when the client prefers HTML (a browser navigating to /). */
@@ -57,13 +68,12 @@ export const uiRoutes: RouteModule = {
     app.get("/assets/*", { config: { public: true } }, async (request, reply) => {
       const rel = normalize((request.params as { "*": string })["*"]).replace(/^(\.\.(\/|\\|$))+/, "");
       const file = join(UI_DIR, "assets", rel);
-      if (!file.startsWith(join(UI_DIR, "assets")) || !existsSync(file) || !statSync(file).isFile()) {
-        return reply.status(404).send({ error: `no asset ${rel}`, code: ServerErrors.NOT_FOUND });
-      }
+      const bytes = file.startsWith(join(UI_DIR, "assets")) ? uiFile(file) : undefined;
+      if (bytes === undefined) return reply.status(404).send({ error: `no asset ${rel}`, code: ServerErrors.NOT_FOUND });
       return reply
         .headers({ ...SECURITY_HEADERS, "cache-control": "public, max-age=31536000, immutable" })
         .type(TYPES[extname(file)] ?? "application/octet-stream")
-        .send(readFileSync(file));
+        .send(bytes);
     });
     app.get("/ui", { config: { public: true } }, async (_request, reply) => sendIndex(reply));
 

@@ -38,46 +38,40 @@ export function decodeTracesRequestProto(buf: Uint8Array): OtlpResourceSpans[] {
   return out;
 }
 
-function resourceLogs(r: ProtoReader): OtlpResourceLogs {
-  const out: OtlpResourceLogs = { resource: [], scopeLogs: [] };
+/** Reads a ScopeLogs/ScopeSpans message: field 1 is the scope, field 2 the repeated items. */
+function scoped<T>(s: ProtoReader, item: (r: ProtoReader) => T): { scope: OtlpScope; items: T[] } {
+  let scope: OtlpScope = { name: "", version: "" };
+  const items: T[] = [];
+  while (!s.done()) {
+    const [f, w] = s.tag();
+    if (f === 1 && w === WIRE_LEN) scope = instrumentationScope(s.message());
+    else if (f === 2 && w === WIRE_LEN) items.push(item(s.message()));
+    else s.skip(w);
+  }
+  return { scope, items };
+}
+
+/** Reads a ResourceLogs/ResourceSpans message: field 1 is the resource, field 2 the repeated scoped messages. */
+function resourceScoped<T>(r: ProtoReader, item: (r: ProtoReader) => T): { resource: OtlpKeyValue[]; scoped: { scope: OtlpScope; items: T[] }[] } {
+  let res: OtlpKeyValue[] = [];
+  const out: { scope: OtlpScope; items: T[] }[] = [];
   while (!r.done()) {
     const [f, w] = r.tag();
-    if (f === 1 && w === WIRE_LEN) out.resource = resource(r.message());
-    else if (f === 2 && w === WIRE_LEN) {
-      const s = r.message();
-      let scope: OtlpScope = { name: "", version: "" };
-      const logRecords: OtlpLogRecord[] = [];
-      while (!s.done()) {
-        const [f2, w2] = s.tag();
-        if (f2 === 1 && w2 === WIRE_LEN) scope = instrumentationScope(s.message());
-        else if (f2 === 2 && w2 === WIRE_LEN) logRecords.push(logRecord(s.message()));
-        else s.skip(w2);
-      }
-      out.scopeLogs.push({ scope, logRecords });
-    } else r.skip(w);
+    if (f === 1 && w === WIRE_LEN) res = resource(r.message());
+    else if (f === 2 && w === WIRE_LEN) out.push(scoped(r.message(), item));
+    else r.skip(w);
   }
-  return out;
+  return { resource: res, scoped: out };
+}
+
+function resourceLogs(r: ProtoReader): OtlpResourceLogs {
+  const { resource: res, scoped: list } = resourceScoped(r, logRecord);
+  return { resource: res, scopeLogs: list.map(({ scope, items }) => ({ scope, logRecords: items })) };
 }
 
 function resourceSpans(r: ProtoReader): OtlpResourceSpans {
-  const out: OtlpResourceSpans = { resource: [], scopeSpans: [] };
-  while (!r.done()) {
-    const [f, w] = r.tag();
-    if (f === 1 && w === WIRE_LEN) out.resource = resource(r.message());
-    else if (f === 2 && w === WIRE_LEN) {
-      const s = r.message();
-      let scope: OtlpScope = { name: "", version: "" };
-      const spans: OtlpSpan[] = [];
-      while (!s.done()) {
-        const [f2, w2] = s.tag();
-        if (f2 === 1 && w2 === WIRE_LEN) scope = instrumentationScope(s.message());
-        else if (f2 === 2 && w2 === WIRE_LEN) spans.push(span(s.message()));
-        else s.skip(w2);
-      }
-      out.scopeSpans.push({ scope, spans });
-    } else r.skip(w);
-  }
-  return out;
+  const { resource: res, scoped: list } = resourceScoped(r, span);
+  return { resource: res, scopeSpans: list.map(({ scope, items }) => ({ scope, spans: items })) };
 }
 
 function resource(r: ProtoReader): OtlpKeyValue[] {

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import type { Role, TokenInfo } from "@meshlog/api";
 import { api, errorText } from "../../api.js";
+import { GridTable } from "../../components/grid-table.js";
 
 const ROLES: Role[] = ["admin", "auditor", "analyst", "ingest"];
 
@@ -96,42 +97,28 @@ export function AdminPage() {
           {tokens === undefined ? (
             <div className="muted">Loading…</div>
           ) : (
-            <table className="grid" data-testid="tokens-table">
-              <thead>
-                <tr>
-                  <th>Id</th>
-                  <th>Name</th>
-                  <th>Tenant</th>
-                  <th>Roles</th>
-                  <th>Scope</th>
-                  <th>Expires</th>
-                  <th>Last used</th>
-                  <th />
+            <GridTable headers={["Id", "Name", "Tenant", "Roles", "Scope", "Expires", "Last used", ""]} testId="tokens-table">
+              {tokens.map((t) => (
+                <tr key={t.id}>
+                  <td style={{ fontFamily: "monospace" }}>{t.id}</td>
+                  <td>{t.name ?? ""}</td>
+                  <td>{t.tenant}</td>
+                  <td>{t.roles.join(", ")}</td>
+                  <td style={{ fontFamily: "monospace" }}>{t.scope ?? ""}</td>
+                  <td>{t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}</td>
+                  <td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      <span className="badge fail">revoked</span>
+                    ) : (
+                      <button className="danger" onClick={() => void api.revokeToken(t.id).then(load, (e: unknown) => setError(errorText(e)))}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {tokens.map((t) => (
-                  <tr key={t.id}>
-                    <td style={{ fontFamily: "monospace" }}>{t.id}</td>
-                    <td>{t.name ?? ""}</td>
-                    <td>{t.tenant}</td>
-                    <td>{t.roles.join(", ")}</td>
-                    <td style={{ fontFamily: "monospace" }}>{t.scope ?? ""}</td>
-                    <td>{t.expiresAt ? new Date(t.expiresAt).toLocaleDateString() : "never"}</td>
-                    <td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}</td>
-                    <td>
-                      {t.revokedAt ? (
-                        <span className="badge fail">revoked</span>
-                      ) : (
-                        <button className="danger" onClick={() => void api.revokeToken(t.id).then(load, (e: unknown) => setError(errorText(e)))}>
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </GridTable>
           )}
         </div>
         <div className="panel">

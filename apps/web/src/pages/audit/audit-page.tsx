@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { MeshlogClient } from "@meshlog/api";
 import { errorText } from "../../api.js";
 import { resolveRange, toNs } from "../../time.js";
+import { GridTable } from "../../components/grid-table.js";
 
 interface AuditRow {
   ts: string;
@@ -94,38 +95,24 @@ export function AuditPage() {
         {rows === undefined && !error && <div className="muted">Loading…</div>}
         {rows?.length === 0 && <div className="empty">No audit events in this range. Every API call, sign-in and token change appears here.</div>}
         {rows && rows.length > 0 && (
-          <table className="grid" data-testid="audit-table">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>Action</th>
-                <th>Tenant</th>
-                <th>Route</th>
-                <th>From</th>
-                <th>Result</th>
-                <th>Details</th>
+          <GridTable headers={["When", "Who", "Action", "Tenant", "Route", "From", "Result", "Details"]} testId="audit-table">
+            {rows.map((r, i) => (
+              <tr key={i}>
+                <td>{new Date(Number(r.ts.slice(0, -6))).toLocaleString()}</td>
+                <td>{r.principal}</td>
+                <td>{r.action}</td>
+                <td>{r.tenant}</td>
+                <td>{r.route}</td>
+                <td>{r.from}</td>
+                <td>
+                  <span className={`badge ${r.result === "ok" ? "ok" : "fail"}`}>{r.result}</span>
+                </td>
+                <td className="muted" title={r.detail} style={{ maxWidth: 380, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+                  {r.detail}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r, i) => (
-                <tr key={i}>
-                  <td>{new Date(Number(r.ts.slice(0, -6))).toLocaleString()}</td>
-                  <td>{r.principal}</td>
-                  <td>{r.action}</td>
-                  <td>{r.tenant}</td>
-                  <td>{r.route}</td>
-                  <td>{r.from}</td>
-                  <td>
-                    <span className={`badge ${r.result === "ok" ? "ok" : "fail"}`}>{r.result}</span>
-                  </td>
-                  <td className="muted" title={r.detail} style={{ maxWidth: 380, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
-                    {r.detail}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </GridTable>
         )}
       </div>
     </>

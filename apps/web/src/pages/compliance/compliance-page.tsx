@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { ApiRequestError } from "@meshlog/api";
 import { api, errorText } from "../../api.js";
 import { RetentionPanel } from "./retention-panel.js";
+import { GridTable } from "../../components/grid-table.js";
 
 interface LedgerTenant {
   tenant: string;
@@ -102,26 +103,16 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
                 </span>
               </div>
               {last.problems.length > 0 && (
-                <table className="grid" style={{ marginTop: 8 }}>
-                  <thead>
-                    <tr>
-                      <th>Problem</th>
-                      <th>Tenant</th>
-                      <th>Block / file</th>
-                      <th>Detail</th>
+                <GridTable headers={["Problem", "Tenant", "Block / file", "Detail"]}>
+                  {last.problems.map((p, i) => (
+                    <tr key={i}>
+                      <td>{p.kind ?? "integrity"}</td>
+                      <td>{p.tenant ?? ""}</td>
+                      <td>{p.block ?? p.file ?? ""}</td>
+                      <td className="error">{p.message}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {last.problems.map((p, i) => (
-                      <tr key={i}>
-                        <td>{p.kind ?? "integrity"}</td>
-                        <td>{p.tenant ?? ""}</td>
-                        <td>{p.block ?? p.file ?? ""}</td>
-                        <td className="error">{p.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </GridTable>
               )}
             </>
           )}
@@ -133,28 +124,17 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
           ) : ledger.tenants.length === 0 ? (
             <div className="empty">No sealed data yet: the ledger records blocks as they are sealed.</div>
           ) : (
-            <table className="grid" data-testid="ledger-table">
-              <thead>
-                <tr>
-                  <th>Tenant</th>
-                  <th>Tree size</th>
-                  <th>Blocks</th>
-                  <th>Last checkpoint</th>
-                  <th>Root hash</th>
+            <GridTable headers={["Tenant", "Tree size", "Blocks", "Last checkpoint", "Root hash"]} testId="ledger-table">
+              {ledger.tenants.map((t) => (
+                <tr key={t.tenant}>
+                  <td>{t.tenant}</td>
+                  <td>{t.treeSize}</td>
+                  <td>{t.blocks ?? ""}</td>
+                  <td>{t.lastCheckpoint ? `#${t.lastCheckpoint.seq} at ${new Date(t.lastCheckpoint.time).toLocaleString()}` : "none yet"}</td>
+                  <td style={{ fontFamily: "monospace" }}>{t.lastCheckpoint?.rootHash.slice(0, 16) ?? ""}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {ledger.tenants.map((t) => (
-                  <tr key={t.tenant}>
-                    <td>{t.tenant}</td>
-                    <td>{t.treeSize}</td>
-                    <td>{t.blocks ?? ""}</td>
-                    <td>{t.lastCheckpoint ? `#${t.lastCheckpoint.seq} at ${new Date(t.lastCheckpoint.time).toLocaleString()}` : "none yet"}</td>
-                    <td style={{ fontFamily: "monospace" }}>{t.lastCheckpoint?.rootHash.slice(0, 16) ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </GridTable>
           )}
         </div>
         <div className="panel">
@@ -166,34 +146,23 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
           ) : keys.length === 0 ? (
             <div className="empty">No key-encryption keys yet; one is created per tenant, retention class and month when data is sealed.</div>
           ) : (
-            <table className="grid">
-              <thead>
-                <tr>
-                  <th>Key id</th>
-                  <th>Tenant</th>
-                  <th>Class</th>
-                  <th>Period</th>
-                  <th>Status</th>
+            <GridTable headers={["Key id", "Tenant", "Class", "Period", "Status"]}>
+              {keys.map((k) => (
+                <tr key={k.id}>
+                  <td style={{ fontFamily: "monospace" }}>{k.id}</td>
+                  <td>{k.tenant ?? ""}</td>
+                  <td>{k.retentionClass ?? k.class ?? ""}</td>
+                  <td>{k.period ?? ""}</td>
+                  <td>
+                    {k.destroyedAt ? (
+                      <span className="badge warn">shredded {new Date(k.destroyedAt).toLocaleDateString()}</span>
+                    ) : (
+                      <span className="badge ok">active</span>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr key={k.id}>
-                    <td style={{ fontFamily: "monospace" }}>{k.id}</td>
-                    <td>{k.tenant ?? ""}</td>
-                    <td>{k.retentionClass ?? k.class ?? ""}</td>
-                    <td>{k.period ?? ""}</td>
-                    <td>
-                      {k.destroyedAt ? (
-                        <span className="badge warn">shredded {new Date(k.destroyedAt).toLocaleDateString()}</span>
-                      ) : (
-                        <span className="badge ok">active</span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </GridTable>
           )}
         </div>
         <RetentionPanel />

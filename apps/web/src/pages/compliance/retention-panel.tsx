@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { ApiRequestError } from "@meshlog/api";
 import { api, errorText } from "../../api.js";
+import { GridTable } from "../../components/grid-table.js";
 
 interface Policies {
   defaultRetention: string;
@@ -73,36 +74,25 @@ export function RetentionPanel() {
                 No tenant-specific policies. Set them with <code>meshlog retention set</code> or PUT /api/v1/retention/policies.
               </div>
             ) : (
-              <table className="grid">
-                <thead>
-                  <tr>
-                    <th>Tenant</th>
-                    <th>Rules (in order)</th>
-                    <th>Default</th>
-                    <th>Version</th>
-                    <th>Changed</th>
+              <GridTable headers={["Tenant", "Rules (in order)", "Default", "Version", "Changed"]}>
+                {policies.policies.map((p) => (
+                  <tr key={p.tenant}>
+                    <td>{p.tenant}</td>
+                    <td style={{ fontFamily: "monospace" }}>
+                      {p.rules.map((r, i) => (
+                        <div key={i}>
+                          {r.selector} → {r.retention}
+                        </div>
+                      ))}
+                    </td>
+                    <td>{p.default ?? policies.defaultRetention}</td>
+                    <td>{p.version}</td>
+                    <td>
+                      {new Date(p.updatedAt).toLocaleString()} by {p.updatedBy}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {policies.policies.map((p) => (
-                    <tr key={p.tenant}>
-                      <td>{p.tenant}</td>
-                      <td style={{ fontFamily: "monospace" }}>
-                        {p.rules.map((r, i) => (
-                          <div key={i}>
-                            {r.selector} → {r.retention}
-                          </div>
-                        ))}
-                      </td>
-                      <td>{p.default ?? policies.defaultRetention}</td>
-                      <td>{p.version}</td>
-                      <td>
-                        {new Date(p.updatedAt).toLocaleString()} by {p.updatedBy}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </GridTable>
             )}
           </>
         )}
@@ -114,32 +104,19 @@ export function RetentionPanel() {
         ) : holds.length === 0 ? (
           <div className="muted">No legal holds. Held data survives retention until an admin releases the hold.</div>
         ) : (
-          <table className="grid">
-            <thead>
-              <tr>
-                <th>Tenant</th>
-                <th>Selector</th>
-                <th>Reason</th>
-                <th>Placed by</th>
-                <th>Since</th>
-                <th>Until</th>
-                <th>Status</th>
+          <GridTable headers={["Tenant", "Selector", "Reason", "Placed by", "Since", "Until", "Status"]}>
+            {holds.map((h) => (
+              <tr key={h.id}>
+                <td>{h.tenant}</td>
+                <td style={{ fontFamily: "monospace" }}>{h.selector}</td>
+                <td>{h.reason}</td>
+                <td>{h.principal}</td>
+                <td>{new Date(h.createdAt).toLocaleDateString()}</td>
+                <td>{h.until ? new Date(h.until).toLocaleDateString() : "until released"}</td>
+                <td>{h.releasedAt ? <span className="badge">released</span> : <span className="badge warn">active</span>}</td>
               </tr>
-            </thead>
-            <tbody>
-              {holds.map((h) => (
-                <tr key={h.id}>
-                  <td>{h.tenant}</td>
-                  <td style={{ fontFamily: "monospace" }}>{h.selector}</td>
-                  <td>{h.reason}</td>
-                  <td>{h.principal}</td>
-                  <td>{new Date(h.createdAt).toLocaleDateString()}</td>
-                  <td>{h.until ? new Date(h.until).toLocaleDateString() : "until released"}</td>
-                  <td>{h.releasedAt ? <span className="badge">released</span> : <span className="badge warn">active</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </GridTable>
         )}
       </div>
       <div className="panel">
@@ -151,41 +128,27 @@ export function RetentionPanel() {
             Nothing has been deleted. Every retention deletion, key destruction and deletion request issues a certificate anchored in the ledger.
           </div>
         ) : (
-          <table className="grid" data-testid="deletion-certificates">
-            <thead>
-              <tr>
-                <th>Certificate</th>
-                <th>Kind</th>
-                <th>Tenant</th>
-                <th>What</th>
-                <th>Why</th>
-                <th>When</th>
-                <th>By</th>
-                <th>Ledger</th>
+          <GridTable headers={["Certificate", "Kind", "Tenant", "What", "Why", "When", "By", "Ledger"]} testId="deletion-certificates">
+            {certs.map((c) => (
+              <tr key={c.id}>
+                <td style={{ fontFamily: "monospace" }}>{c.id}</td>
+                <td>{c.kind}</td>
+                <td>{c.tenant}</td>
+                <td>
+                  {c.what.blocks.length} blocks, {c.what.records} records{c.what.keyIds.length > 0 ? `, keys ${c.what.keyIds.join(", ")}` : ""}
+                </td>
+                <td>
+                  {c.why.reason}
+                  {c.why.policy ? ` (${c.why.policy})` : ""}
+                </td>
+                <td>{new Date(c.when).toLocaleString()}</td>
+                <td>{c.by}</td>
+                <td>
+                  leaf {c.ledger.leafIndex}, checkpoint #{c.ledger.checkpoint.seq}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {certs.map((c) => (
-                <tr key={c.id}>
-                  <td style={{ fontFamily: "monospace" }}>{c.id}</td>
-                  <td>{c.kind}</td>
-                  <td>{c.tenant}</td>
-                  <td>
-                    {c.what.blocks.length} blocks, {c.what.records} records{c.what.keyIds.length > 0 ? `, keys ${c.what.keyIds.join(", ")}` : ""}
-                  </td>
-                  <td>
-                    {c.why.reason}
-                    {c.why.policy ? ` (${c.why.policy})` : ""}
-                  </td>
-                  <td>{new Date(c.when).toLocaleString()}</td>
-                  <td>{c.by}</td>
-                  <td>
-                    leaf {c.ledger.leafIndex}, checkpoint #{c.ledger.checkpoint.seq}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </GridTable>
         )}
       </div>
     </>

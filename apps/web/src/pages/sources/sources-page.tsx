@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { api, errorText } from "../../api.js";
 import { GUIDES } from "./shipper-guides.js";
+import { GridTable } from "../../components/grid-table.js";
 
 interface SourceRow {
   tenant: string;
@@ -65,38 +66,23 @@ export function SourcesPage({ canCreateTokens }: { canCreateTokens: boolean }) {
           ) : rows.length === 0 ? (
             <div className="empty">Nothing has been received since the server started. Connect a shipper below.</div>
           ) : (
-            <table className="grid" data-testid="sources-table">
-              <thead>
-                <tr>
-                  <th>Receiver</th>
-                  <th>Tenant</th>
-                  <th>Service</th>
-                  <th>Host</th>
-                  <th>Lines/s</th>
-                  <th>Bytes/s</th>
-                  <th>Errors</th>
-                  <th>Total lines</th>
-                  <th>Last seen</th>
+            <GridTable headers={["Receiver", "Tenant", "Service", "Host", "Lines/s", "Bytes/s", "Errors", "Total lines", "Last seen"]} testId="sources-table">
+              {rows.map((r, i) => (
+                <tr key={i} style={r.silent ? { background: "rgba(242,73,92,.08)" } : {}}>
+                  <td>{r.source}</td>
+                  <td>{r.tenant}</td>
+                  <td>{r.service}</td>
+                  <td>{r.host}</td>
+                  <td>{r.linesPerSecond.toFixed(1)}</td>
+                  <td>{Math.round(r.bytesPerSecond)}</td>
+                  <td>{r.errors}</td>
+                  <td>{r.lines}</td>
+                  <td>
+                    {new Date(r.lastSeen).toLocaleString()} {r.silent && <span className="badge fail">silent</span>}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((r, i) => (
-                  <tr key={i} style={r.silent ? { background: "rgba(242,73,92,.08)" } : {}}>
-                    <td>{r.source}</td>
-                    <td>{r.tenant}</td>
-                    <td>{r.service}</td>
-                    <td>{r.host}</td>
-                    <td>{r.linesPerSecond.toFixed(1)}</td>
-                    <td>{Math.round(r.bytesPerSecond)}</td>
-                    <td>{r.errors}</td>
-                    <td>{r.lines}</td>
-                    <td>
-                      {new Date(r.lastSeen).toLocaleString()} {r.silent && <span className="badge fail">silent</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </GridTable>
           )}
         </div>
         <div className="panel">

@@ -9,7 +9,8 @@ import { z } from "zod";
 import { MeshlogError } from "@meshlog/core";
 import { AgentErrors } from "../errors.js";
 import { durationSchema, sizeSchema, tlsSchema, type TlsConfig } from "../config/units.js";
-import type { SinkResult } from "../contracts.js";
+import type { Sink, SinkContext, SinkResult } from "../contracts.js";
+import type { LogRecord } from "@meshlog/core";
 
 const gzipAsync = promisify(gzip);
 
@@ -133,4 +134,47 @@ export class HttpSender {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/** The config keys of `httpSinkShape`, as parsed. */
+export interface HttpSinkConfig {
+  readonly endpoint: string;
+  readonly tls?: TlsConfig | undefined;
+  readonly timeout: number;
+  readonly headers: Record<string, string>;
+  readonly compression: "none" | "gzip";
+}
+
+/** How one HTTP sink encodes a batch and reads the answer. */
+export interface HttpSinkRequest {
+  readonly path: string;
+  readonly contentType: string;
+  readonly encode: (records: readonly LogRecord[]) => Buffer | string;
+  /** Extra request headers (authentication, tenant). */
+  readonly headers?: Record<string, string>;
+  /** Reads a 2xx answer (per-item rejections); by default the status alone decides. */
+  readonly onDelivered?: (res: HttpResponse) => SinkResult;
+}
+
+/** A sink that POSTs each batch through one keep-alive `HttpSender`; network errors and retryable statuses retry. */
+export function httpSink(config: HttpSinkConfig, ctx: SinkContext, req: HttpSinkRequest): Sink {
+  const sender = new HttpSender({
+    sink: ctx.name,
+    endpoint: config.endpoint,
+    tls: config.tls,
+    timeoutMs: config.timeout,
+    headers: config.headers,
+    compression: config.compression,
+  });
+  return {
+    async send(records): Promise<SinkResult> {
+      const res = await sender.post(req.path, req.encode(records), req.contentType, req.headers);
+      if ("error" in res) return { status: "retry", reason: res.error };
+      const r = resultOfStatus(res);
+      return r.status === "delivered" && req.onDelivered !== undefined ? req.onDelivered(res) : r;
+    },
+    async close() {
+      sender.close();
+    },
+  };
 }

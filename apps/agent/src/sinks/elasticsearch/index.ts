@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { formatRfc3339Ns, type LogRecord } from "@meshlog/core";
 import type { SinkDefinition, SinkResult } from "../../contracts.js";
-import { HttpSender, httpSinkShape, resultOfStatus } from "../http-sender.js";
+import { httpSink, httpSinkShape } from "../http-sender.js";
 
 export const elasticsearchSinkSchema = z
   .strictObject({
@@ -68,27 +68,15 @@ export const elasticsearchSink: SinkDefinition<ElasticsearchSinkConfig> = {
   description: "POST /_bulk with create actions; 409 counts as delivered, 429/5xx items retry the batch.",
   configSchema: elasticsearchSinkSchema,
   create(config, ctx) {
-    const sender = new HttpSender({
-      sink: ctx.name,
-      endpoint: config.endpoint,
-      tls: config.tls,
-      timeoutMs: config.timeout,
-      headers: config.headers,
-      compression: config.compression,
+    const headers: Record<string, string> = {};
+    if (config.api_key !== undefined) headers.authorization = `ApiKey ${config.api_key}`;
+    else if (config.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ""}`).toString("base64")}`;
+    return httpSink(config, ctx, {
+      path: "/_bulk",
+      contentType: "application/x-ndjson",
+      encode: (records) => bulkBody(records, config.index),
+      headers,
+      onDelivered: (res) => bulkResult(res.body),
     });
-    const extra: Record<string, string> = {};
-    if (config.api_key !== undefined) extra.authorization = `ApiKey ${config.api_key}`;
-    else if (config.username !== undefined) extra.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ""}`).toString("base64")}`;
-    return {
-      async send(records): Promise<SinkResult> {
-        const res = await sender.post("/_bulk", bulkBody(records, config.index), "application/x-ndjson", extra);
-        if ("error" in res) return { status: "retry", reason: res.error };
-        const r = resultOfStatus(res);
-        return r.status === "delivered" ? bulkResult(res.body) : r;
-      },
-      async close() {
-        sender.close();
-      },
-    };
   },
 };

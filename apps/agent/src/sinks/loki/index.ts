@@ -2,8 +2,8 @@
 
 import { z } from "zod";
 import type { LogRecord } from "@meshlog/core";
-import type { SinkDefinition, SinkResult } from "../../contracts.js";
-import { HttpSender, httpSinkShape, resultOfStatus } from "../http-sender.js";
+import type { SinkDefinition } from "../../contracts.js";
+import { httpSink, httpSinkShape } from "../http-sender.js";
 
 export const lokiSinkSchema = z
   .strictObject({
@@ -39,25 +39,14 @@ export const lokiSink: SinkDefinition<LokiSinkConfig> = {
   description: "POST /loki/api/v1/push (JSON), one stream per label set.",
   configSchema: lokiSinkSchema,
   create(config, ctx) {
-    const sender = new HttpSender({
-      sink: ctx.name,
-      endpoint: config.endpoint,
-      tls: config.tls,
-      timeoutMs: config.timeout,
-      headers: config.headers,
-      compression: config.compression,
+    const headers: Record<string, string> = {};
+    if (config.tenant_id !== undefined) headers["x-scope-orgid"] = config.tenant_id;
+    if (config.token !== undefined) headers.authorization = `Bearer ${config.token}`;
+    return httpSink(config, ctx, {
+      path: "/loki/api/v1/push",
+      contentType: "application/json",
+      encode: (records) => lokiPushBody(records, config.structured_metadata),
+      headers,
     });
-    const extra: Record<string, string> = {};
-    if (config.tenant_id !== undefined) extra["x-scope-orgid"] = config.tenant_id;
-    if (config.token !== undefined) extra.authorization = `Bearer ${config.token}`;
-    return {
-      async send(records): Promise<SinkResult> {
-        const res = await sender.post("/loki/api/v1/push", lokiPushBody(records, config.structured_metadata), "application/json", extra);
-        return "error" in res ? { status: "retry", reason: res.error } : resultOfStatus(res);
-      },
-      async close() {
-        sender.close();
-      },
-    };
   },
 };

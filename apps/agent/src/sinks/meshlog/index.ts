@@ -2,8 +2,8 @@
 
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import type { SinkDefinition, SinkResult } from "../../contracts.js";
-import { HttpSender, httpSinkShape, resultOfStatus } from "../http-sender.js";
+import type { SinkDefinition } from "../../contracts.js";
+import { httpSink, httpSinkShape } from "../http-sender.js";
 import { toNdjson } from "../wire-record.js";
 
 export const meshlogSinkSchema = z
@@ -37,27 +37,15 @@ export const meshlogSink: SinkDefinition<MeshlogSinkConfig> = {
   configSchema: meshlogSinkSchema,
   create(config, ctx) {
     const token = config.token_file !== undefined ? readFileSync(config.token_file, "utf8").trim() : config.token;
-    const sender = new HttpSender({
-      sink: ctx.name,
-      endpoint: config.endpoint,
-      tls: config.tls,
-      timeoutMs: config.timeout,
-      headers: config.headers,
-      compression: config.compression,
-    });
-    const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
-    return {
-      async send(records): Promise<SinkResult> {
-        const res = await sender.post(config.path, toNdjson(records), "application/x-ndjson", auth);
-        if ("error" in res) return { status: "retry", reason: res.error };
-        const r = resultOfStatus(res);
-        if (r.status !== "delivered") return r;
+    return httpSink(config, ctx, {
+      path: config.path,
+      contentType: "application/x-ndjson",
+      encode: toNdjson,
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      onDelivered: (res) => {
         const rejected = parseIngestResponse(res.body);
-        return rejected.length > 0 ? { status: "delivered", rejected } : r;
+        return rejected.length > 0 ? { status: "delivered", rejected } : { status: "delivered" };
       },
-      async close() {
-        sender.close();
-      },
-    };
+    });
   },
 };

@@ -2,8 +2,8 @@
 
 import { z } from "zod";
 import type { LogRecord } from "@meshlog/core";
-import type { SinkDefinition, SinkResult } from "../../contracts.js";
-import { HttpSender, httpSinkShape, resultOfStatus } from "../http-sender.js";
+import type { SinkDefinition } from "../../contracts.js";
+import { httpSink, httpSinkShape } from "../http-sender.js";
 
 export const otlpSinkSchema = z
   .strictObject({
@@ -52,22 +52,6 @@ export const otlpSink: SinkDefinition<OtlpSinkConfig> = {
   description: "POST /v1/logs (OTLP/HTTP JSON).",
   configSchema: otlpSinkSchema,
   create(config, ctx) {
-    const sender = new HttpSender({
-      sink: ctx.name,
-      endpoint: config.endpoint,
-      tls: config.tls,
-      timeoutMs: config.timeout,
-      headers: config.headers,
-      compression: config.compression,
-    });
-    return {
-      async send(records): Promise<SinkResult> {
-        const res = await sender.post(config.path, otlpLogsBody(records), "application/json");
-        return "error" in res ? { status: "retry", reason: res.error } : resultOfStatus(res);
-      },
-      async close() {
-        sender.close();
-      },
-    };
+    return httpSink(config, ctx, { path: config.path, contentType: "application/json", encode: otlpLogsBody });
   },
 };

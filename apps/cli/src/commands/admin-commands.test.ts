@@ -2,59 +2,24 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { main } from "../main.js";
+import { startCliTestServer, type CliRun, type CliTestServer } from "../testing/cli-test-server.js";
 
-const BIN = fileURLToPath(new URL("../../../../bin/meshlog.js", import.meta.url));
-
+let srv: CliTestServer;
 let dataDir = "";
 let addr = "";
-let server: ChildProcess | undefined;
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s), env: { MESHLOG_ADDR: addr, ...env } });
-  return { code, out, err };
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => srv.run(args, env);
 
 describe("admin CLI commands", () => {
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "meshlog-cli-"));
-    const env = { ...process.env };
-    delete env.MESHLOG_ADMIN_TOKEN;
-    const child = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", ""], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server = child;
-    addr = await new Promise<string>((resolve, reject) => {
-      let buf = "";
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${buf}`)), 20_000);
-      child.stderr?.on("data", (d: Buffer) => {
-        buf += d.toString("utf8");
-        const m = /"msg":"http listening".*?"address":"([^"]+)"/.exec(buf);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(`http://${m[1]}`);
-        }
-      });
-      child.stdout?.resume();
-      child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${buf}`)));
-    });
+    srv = await startCliTestServer("meshlog-cli-");
+    dataDir = srv.dataDir;
+    addr = srv.addr;
   });
 
   after(async () => {
-    if (server !== undefined && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once("exit", r));
-      server.kill("SIGTERM");
-      await exited;
-    }
-    await rm(dataDir, { recursive: true, force: true });
+    await srv.dispose();
   });
 
   test("token create prints the token once; --output json prints id and token; list and revoke work", async () => {

@@ -11,25 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { encode, decodeMulti, ExtensionCodec } from "@msgpack/msgpack";
+import { benchOptions, benchServerContext, countingNullStore } from "./lib-receiver-bench.mjs";
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
+const opt = benchOptions();
 const SECONDS = Number(opt("seconds", "3"));
 const ENTRIES = Number(opt("entries", "1000"));
 const ONLY = opt("only", "").split(",").filter(Boolean);
 
 const dist = new URL("../apps/server/dist/", import.meta.url);
 const imp = (p) => import(new URL(p, dist).href);
-const [{ forwardModule }, { serverConfigSchema }, { IngestWriter }, { MetricsRegistry }, core] = await Promise.all([
-  imp("ingest/forward/index.js"),
-  imp("config/server-config.js"),
-  imp("ingest/ingest-writer.js"),
-  imp("features/metrics/metrics-registry.js"),
-  import("@meshlog/core"),
-]);
+const { forwardModule } = await imp("ingest/forward/index.js");
 
 // EventTime ext type 0 (what Fluent Bit sends)
 const ext = new ExtensionCodec();
@@ -114,41 +105,8 @@ s.on("data", (d) => {
 const results = {};
 async function runCase(c, SECONDS) {
   const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-forward-"));
-  let stored = 0;
-  const nullStore = {
-    async append(_t, recs) {
-      stored += recs.length;
-    },
-    async streams() {
-      return [];
-    },
-    async *select() {},
-    tail() {
-      return () => {};
-    },
-    async tenants() {
-      return [];
-    },
-    async stats(t) {
-      return { tenant: t, streams: 0, blocks: 0, records: 0, storedBytes: 0 };
-    },
-    async flush() {},
-    async close() {},
-  };
-  const config = serverConfigSchema.parse({ dataDir, http: "", syslog: "", forward: "127.0.0.1:0", forwardAllowAnonymous: true, adminToken: "bench" });
-  const metrics = new MetricsRegistry();
-  const ctx = {
-    config,
-    dataDir,
-    store: nullStore,
-    log: core.silentLogger,
-    clock: core.systemClock,
-    auth: { authenticate: async () => undefined },
-    audit: { record() {}, async flush() {} },
-    metrics,
-    ingest: new IngestWriter(nullStore, metrics, core.silentLogger),
-    services: new Map(),
-  };
+  const nullStore = countingNullStore();
+  const ctx = benchServerContext(dataDir, { http: "", syslog: "", forward: "127.0.0.1:0", forwardAllowAnonymous: true }, nullStore);
   const handle = await forwardModule.start(ctx);
   const port = Number(String(ctx.services.get("forward.address")).split(":").pop());
   const elu0 = performance.eventLoopUtilization();
@@ -168,12 +126,12 @@ async function runCase(c, SECONDS) {
   const rate = decodeRate(c);
   results[c.name] = {
     linesSent: sentMessages * c.lines,
-    linesStoredAndAcked: stored,
-    linesPerSecond: Math.round(stored / seconds),
+    linesStoredAndAcked: nullStore.stored,
+    linesPerSecond: Math.round(nullStore.stored / seconds),
     serverUtilization: Math.round(elu.utilization * 1000) / 1000,
-    linesPerServerCoreSecond: Math.round(stored / busySeconds),
+    linesPerServerCoreSecond: Math.round(nullStore.stored / busySeconds),
     msgpackDecodeEntriesPerSecond: Math.round(rate),
-    ratioToMsgpackDecode: Math.round((stored / busySeconds / rate) * 1000) / 1000,
+    ratioToMsgpackDecode: Math.round((nullStore.stored / busySeconds / rate) * 1000) / 1000,
   };
   process.stderr.write(
     `${c.name}: ${results[c.name].linesPerSecond} lines/s, ${results[c.name].linesPerServerCoreSecond} per server-core second (msgpack decode alone ${results[c.name].msgpackDecodeEntriesPerSecond})\n`,

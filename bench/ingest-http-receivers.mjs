@@ -10,12 +10,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compress } from "snappyjs";
+import { benchOptions, benchServerContext, countingNullStore } from "./lib-receiver-bench.mjs";
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
+const opt = benchOptions();
 const SECONDS = Number(opt("seconds", "3"));
 const LINES = Number(opt("lines", "1000"));
 const CLIENTS = Number(opt("clients", "4"));
@@ -23,11 +20,8 @@ const ONLY = opt("only", "").split(",").filter(Boolean);
 
 const dist = new URL("../apps/server/dist/", import.meta.url);
 const imp = (p) => import(new URL(p, dist).href);
-const [{ buildApp }, { serverConfigSchema }, { IngestWriter }, { MetricsRegistry }, wire, loki, es, otlp, dd, zipkin, native, core] = await Promise.all([
+const [{ buildApp }, wire, loki, es, otlp, dd, zipkin, native, core] = await Promise.all([
   imp("http/app.js"),
-  imp("config/server-config.js"),
-  imp("ingest/ingest-writer.js"),
-  imp("features/metrics/metrics-registry.js"),
   imp("ingest/otlp/proto-wire.js"),
   imp("ingest/loki/loki-routes.js"),
   imp("ingest/elasticsearch/es-routes.js"),
@@ -174,24 +168,7 @@ function jsonParseLinesPerSecond(c) {
   return (n * LINES) / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-const nullStore = {
-  async append() {},
-  async streams() {
-    return [];
-  },
-  async *select() {},
-  tail() {
-    return () => {};
-  },
-  async tenants() {
-    return [];
-  },
-  async stats(t) {
-    return { tenant: t, streams: 0, blocks: 0, records: 0, storedBytes: 0 };
-  },
-  async flush() {},
-  async close() {},
-};
+const nullStore = countingNullStore();
 
 const WORKER = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -213,21 +190,8 @@ const results = {};
 const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-http-"));
 try {
   for (const c of CASES) {
-    const config = serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "bench" });
-    const metrics = new MetricsRegistry();
     const principal = { id: "bench", name: "bench", kind: "service", tenant: "default", roles: ["ingest"], tenants: "*" };
-    const ctx = {
-      config,
-      dataDir,
-      store: nullStore,
-      log: core.silentLogger,
-      clock: core.systemClock,
-      auth: { authenticate: async (s) => (s === "bench" ? principal : undefined) },
-      audit: { record() {}, async flush() {} },
-      metrics,
-      ingest: new IngestWriter(nullStore, metrics, core.silentLogger),
-      services: new Map(),
-    };
+    const ctx = benchServerContext(dataDir, { http: "127.0.0.1:0", syslog: "", forward: "" }, nullStore, async (s) => (s === "bench" ? principal : undefined));
     const app = await buildApp(ctx, [c.module]);
     await app.listen({ host: "127.0.0.1", port: 0 });
     const url = `http://127.0.0.1:${app.server.address().port}${c.path}`;

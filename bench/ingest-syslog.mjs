@@ -9,25 +9,16 @@ import { Worker } from "node:worker_threads";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nowNs } from "@meshlog/core";
+import { benchOptions, benchServerContext, countingNullStore } from "./lib-receiver-bench.mjs";
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : def;
-};
+const opt = benchOptions();
 const SECONDS = Number(opt("seconds", "3"));
 const ONLY = opt("only", "").split(",").filter(Boolean);
 
 const dist = new URL("../apps/server/dist/", import.meta.url);
 const imp = (p) => import(new URL(p, dist).href);
-const [{ syslogModule }, { serverConfigSchema }, { IngestWriter }, { MetricsRegistry }, core, pipeline] = await Promise.all([
-  imp("ingest/syslog/index.js"),
-  imp("config/server-config.js"),
-  imp("ingest/ingest-writer.js"),
-  imp("features/metrics/metrics-registry.js"),
-  import("@meshlog/core"),
-  import("@meshlog/pipeline"),
-]);
+const [{ syslogModule }, pipeline] = await Promise.all([imp("ingest/syslog/index.js"), import("@meshlog/pipeline")]);
 
 const METHODS = ["GET", "POST", "PUT", "DELETE"];
 const msgText = (i) => `${METHODS[i % 4]} /api/v1/orders/${100000 + i} ${i % 17 === 0 ? 503 : 200} ${(i * 7) % 900}ms user=u${i % 300}`;
@@ -46,12 +37,12 @@ const cases = [
 ].filter((c) => ONLY.length === 0 || ONLY.includes(c.name));
 
 function parseRate(lines) {
-  const nowNs = core.nowNs();
+  const now = nowNs();
   let n = 0;
   const t0 = process.hrtime.bigint();
   const until = t0 + 1_000_000_000n;
   while (process.hrtime.bigint() < until) {
-    for (const l of lines) pipeline.parseSyslog(l, { nowNs });
+    for (const l of lines) pipeline.parseSyslog(l, { nowNs: now });
     n += lines.length;
   }
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
@@ -93,41 +84,8 @@ if (transport === "tcp") {
 const results = {};
 async function runCase(c, SECONDS) {
   const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-syslog-"));
-  let stored = 0;
-  const nullStore = {
-    async append(_t, recs) {
-      stored += recs.length;
-    },
-    async streams() {
-      return [];
-    },
-    async *select() {},
-    tail() {
-      return () => {};
-    },
-    async tenants() {
-      return [];
-    },
-    async stats(t) {
-      return { tenant: t, streams: 0, blocks: 0, records: 0, storedBytes: 0 };
-    },
-    async flush() {},
-    async close() {},
-  };
-  const config = serverConfigSchema.parse({ dataDir, http: "", syslog: "127.0.0.1:0", forward: "", adminToken: "bench" });
-  const metrics = new MetricsRegistry();
-  const ctx = {
-    config,
-    dataDir,
-    store: nullStore,
-    log: core.silentLogger,
-    clock: core.systemClock,
-    auth: { authenticate: async () => undefined },
-    audit: { record() {}, async flush() {} },
-    metrics,
-    ingest: new IngestWriter(nullStore, metrics, core.silentLogger),
-    services: new Map(),
-  };
+  const nullStore = countingNullStore();
+  const ctx = benchServerContext(dataDir, { http: "", syslog: "127.0.0.1:0", forward: "" }, nullStore);
   const handle = await syslogModule.start(ctx);
   const port = Number(String(ctx.services.get("syslog.address")).split(":").pop());
   const elu0 = performance.eventLoopUtilization();
@@ -142,8 +100,8 @@ async function runCase(c, SECONDS) {
   });
   // wait until the receiver has written everything it got (bounded)
   let last = -1;
-  for (let i = 0; i < 200 && stored !== last; i++) {
-    last = stored;
+  for (let i = 0; i < 200 && nullStore.stored !== last; i++) {
+    last = nullStore.stored;
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -155,13 +113,13 @@ async function runCase(c, SECONDS) {
   const rate = parseRate(c.lines);
   results[c.name] = {
     linesSent: sent,
-    linesStored: stored,
-    lossRatio: sent === 0 ? 0 : Math.round(((sent - stored) / sent) * 10000) / 10000,
-    linesPerSecond: Math.round(stored / seconds),
+    linesStored: nullStore.stored,
+    lossRatio: sent === 0 ? 0 : Math.round(((sent - nullStore.stored) / sent) * 10000) / 10000,
+    linesPerSecond: Math.round(nullStore.stored / seconds),
     serverUtilization: Math.round(elu.utilization * 1000) / 1000,
-    linesPerServerCoreSecond: Math.round(stored / busySeconds),
+    linesPerServerCoreSecond: Math.round(nullStore.stored / busySeconds),
     parseSyslogLinesPerSecond: Math.round(rate),
-    ratioToParseSyslog: Math.round((stored / busySeconds / rate) * 1000) / 1000,
+    ratioToParseSyslog: Math.round((nullStore.stored / busySeconds / rate) * 1000) / 1000,
   };
   process.stderr.write(
     `${c.name}: ${results[c.name].linesPerSecond} lines/s, ${results[c.name].linesPerServerCoreSecond} per server-core second (parseSyslog alone ${results[c.name].parseSyslogLinesPerSecond}), loss ${results[c.name].lossRatio}\n`,

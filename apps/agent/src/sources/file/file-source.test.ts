@@ -23,6 +23,22 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 const cfg = (o: Record<string, unknown>) => fileSourceSchema.parse({ poll_interval: 10, rotate_wait: 50, ...o });
 
+/** Runs `fn` while a file source with config `o` tails (fresh context unless `saved` checkpoints are given). */
+async function tailing(
+  o: Record<string, unknown>,
+  fn: (ctx: ReturnType<typeof fakeSourceContext>) => Promise<void>,
+  saved?: Map<string, unknown>,
+): Promise<void> {
+  const ctx = saved === undefined ? fakeSourceContext() : fakeSourceContext("s", saved);
+  const src = fileSource.create(cfg(o), ctx);
+  await src.start();
+  try {
+    await fn(ctx);
+  } finally {
+    await src.stop();
+  }
+}
+
 test("glob segments: *, ?, sets, alternatives; * never crosses a folder", () => {
   const cases: [string, string, boolean][] = [
     ["*.log", "app.log", true],
@@ -84,10 +100,7 @@ test("reads existing files from the beginning, follows appends, and holds a line
   await withDir(async (dir) => {
     const f = join(dir, "a.log");
     writeFileSync(f, "one\r\ntwo\npart");
-    const ctx = fakeSourceContext();
-    const src = fileSource.create(cfg({ include: [join(dir, "*.log")], start_at: "beginning" }), ctx);
-    await src.start();
-    try {
+    await tailing({ include: [join(dir, "*.log")], start_at: "beginning" }, async (ctx) => {
       await waitFor("two lines", () => ctx.records.length === 2);
       assert.deepEqual(
         ctx.records.map((r) => r.body),
@@ -99,26 +112,19 @@ test("reads existing files from the beginning, follows appends, and holds a line
       assert.deepEqual(ctx.records.map((r) => r.body).slice(2), ["partial", "three"]);
       const cp = [...ctx.saved.values()][0] as { offset: number };
       assert.equal(cp.offset, 23, "the checkpoint is the end of the last line");
-    } finally {
-      await src.stop();
-    }
+    });
   });
 });
 
 test("start_at end skips existing content but reads files created later from their start", async () => {
   await withDir(async (dir) => {
     writeFileSync(join(dir, "old.log"), "old line\n");
-    const ctx = fakeSourceContext();
-    const src = fileSource.create(cfg({ include: [join(dir, "*.log")], start_at: "end" }), ctx);
-    await src.start();
-    try {
+    await tailing({ include: [join(dir, "*.log")], start_at: "end" }, async (ctx) => {
       appendFileSync(join(dir, "old.log"), "new line\n");
       writeFileSync(join(dir, "fresh.log"), "fresh 1\n");
       await waitFor("two lines", () => ctx.records.length === 2);
       assert.deepEqual(ctx.records.map((r) => r.body).sort(), ["fresh 1", "new line"]);
-    } finally {
-      await src.stop();
-    }
+    });
   });
 });
 
@@ -127,11 +133,7 @@ test("a checkpoint resumes where it stopped; a replaced file (fingerprint change
     const f = join(dir, "a.log");
     writeFileSync(f, "l1\nl2\n");
     const saved = new Map<string, unknown>();
-    const ctx1 = fakeSourceContext("s", saved);
-    const s1 = fileSource.create(cfg({ include: [f], start_at: "beginning" }), ctx1);
-    await s1.start();
-    await waitFor("l1 l2", () => ctx1.records.length === 2);
-    await s1.stop();
+    await tailing({ include: [f], start_at: "beginning" }, (ctx) => waitFor("l1 l2", () => ctx.records.length === 2), saved);
     appendFileSync(f, "l3\n");
     const ctx2 = fakeSourceContext("s", saved);
     const s2 = fileSource.create(cfg({ include: [f], start_at: "beginning" }), ctx2);
@@ -157,10 +159,7 @@ test("truncation in place restarts at 0; a deleted file is drained, then forgott
   await withDir(async (dir) => {
     const f = join(dir, "a.log");
     writeFileSync(f, "aaaaaaaaaa\nbbbbbbbbbb\n");
-    const ctx = fakeSourceContext();
-    const src = fileSource.create(cfg({ include: [f], start_at: "beginning" }), ctx);
-    await src.start();
-    try {
+    await tailing({ include: [f], start_at: "beginning" }, async (ctx) => {
       await waitFor("2", () => ctx.records.length === 2);
       truncateSync(f, 0);
       appendFileSync(f, "c\n");
@@ -170,9 +169,7 @@ test("truncation in place restarts at 0; a deleted file is drained, then forgott
       unlinkSync(f);
       await waitFor("the checkpoint to be dropped", () => ctx.saved.size === 0);
       assert.equal(ctx.records.at(-1)?.body, "last words");
-    } finally {
-      await src.stop();
-    }
+    });
   });
 });
 
@@ -199,17 +196,12 @@ test("hostile input: binary garbage, an over-long line and invalid UTF-8 never s
   await withDir(async (dir) => {
     const f = join(dir, "a.log");
     writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x0a]), Buffer.alloc(5000, 0x41), Buffer.from("\nok\n")]));
-    const ctx = fakeSourceContext();
-    const src = fileSource.create(cfg({ include: [f], start_at: "beginning", max_line_size: 1024, read_size: 1024 }), ctx);
-    await src.start();
-    try {
+    await tailing({ include: [f], start_at: "beginning", max_line_size: 1024, read_size: 1024 }, async (ctx) => {
       await waitFor("ok", () => ctx.records.some((r) => r.body === "ok"));
       const total = ctx.records.filter((r) => r.body.startsWith("A")).reduce((n, r) => n + r.body.length, 0);
       assert.equal(total, 5000, "the long line is split, not lost");
       assert.ok(ctx.records.every((r) => r.body.length <= 2048));
-    } finally {
-      await src.stop();
-    }
+    });
   });
 });
 
@@ -218,11 +210,7 @@ test("copytruncate, live or while the source was stopped, recovers the unread ta
     const f = join(dir, "a.log");
     writeFileSync(f, "l1-aaaaaaaaaaaaaaaa\nl2-bbbbbbbbbbbbbbbb\n");
     const saved = new Map<string, unknown>();
-    const ctx1 = fakeSourceContext("s", saved);
-    const s1 = fileSource.create(cfg({ include: [f], start_at: "beginning" }), ctx1);
-    await s1.start();
-    await waitFor("l1 l2", () => ctx1.records.length === 2);
-    await s1.stop();
+    await tailing({ include: [f], start_at: "beginning" }, (ctx) => waitFor("l1 l2", () => ctx.records.length === 2), saved);
     appendFileSync(f, "l3-unread-before-rotation\n");
     copyFileSync(f, join(dir, "a.log.1"));
     truncateSync(f, 0);

@@ -2,7 +2,8 @@
 // Native NDJSON ingest, stage by stage, in one run: raw JSON.parse of the lines, line -> record conversion, the
 // Redactor, and the whole in-process server (embedded store on a temp folder) fed over loopback by a load
 // generator in a child process, so the server's CPU seconds (process.cpuUsage) are its own. Prints one JSON object.
-// Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--only stages|server]
+// Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--rate LINES_PER_SEC] [--only stages|server]
+// --rate paces the load (e.g. --rate 100000 --server-seconds 20 for the steady-ingest memory figure); peak RSS is sampled every 100 ms.
 // MESHLOG_BENCH_SCALE multiplies the measuring times (default 1: about 30 s in all).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -88,20 +89,30 @@ function threadCpu() {
 /** Per-thread CPU spent between two threadCpu() snapshots: the main thread, and the others by name. */
 function threadCpuDelta(before, after) {
   const byName = {};
+  const busiest = [];
   let main = 0;
   for (const [tid, a] of after) {
     const d = a.seconds - (before.get(tid)?.seconds ?? 0);
     if (tid === String(process.pid)) main += d;
-    else if (d > 0) byName[a.comm] = +((byName[a.comm] ?? 0) + d).toFixed(2);
+    else if (d > 0) {
+      byName[a.comm] = +((byName[a.comm] ?? 0) + d).toFixed(2);
+      busiest.push(+d.toFixed(2));
+    }
   }
-  return { mainThreadSeconds: +main.toFixed(2), otherThreadsSeconds: byName };
+  // Seal workers are the busiest other threads; the rest are V8 helpers (GC) and libuv (fsync, writes).
+  busiest.sort((x, y) => y - x);
+  return { mainThreadSeconds: +main.toFixed(2), otherThreadsSeconds: byName, busiestOtherThreadsSeconds: busiest.slice(0, 6) };
 }
 
 // ---------------------------------------------------------------- load generator (child process)
 if (args[0] === "--load") {
-  const [, url, token, seconds, clients, seed] = args;
+  const [, url, token, seconds, clients, seed, pace] = args;
   const batches = nativeBatches(40, Number(seed)).map((ls) => ls.join("\n") + "\n");
-  const deadline = Date.now() + Number(seconds) * 1000;
+  const start = Date.now();
+  const deadline = start + Number(seconds) * 1000;
+  // Paced mode: batch k is not sent before start + k * BATCH / rate seconds (all clients together).
+  const rateLimit = Number(pace ?? "0");
+  let claimed = 0;
   let lines = 0;
   let bytes = 0;
   let errors = 0;
@@ -109,6 +120,11 @@ if (args[0] === "--load") {
   let k = 0;
   const client = async () => {
     while (Date.now() < deadline) {
+      if (rateLimit > 0) {
+        const due = start + ((claimed++ * BATCH) / rateLimit) * 1000;
+        if (due >= deadline) break;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       const body = batches[k++ % batches.length];
       const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/x-ndjson" }, body });
       const text = await res.text();
@@ -133,6 +149,8 @@ if (args[0] === "--load") {
 const SECONDS = Number(opt("seconds", "2")) * SCALE;
 const SERVER_SECONDS = Number(opt("server-seconds", "8")) * SCALE;
 const CLIENTS = Number(opt("clients", "4"));
+/** Lines per second the load generator paces itself to (0: as fast as the server answers). */
+const RATE = Number(opt("rate", "0"));
 const ONLY = opt("only", "");
 
 const dist = (p) => import(new URL(`../apps/server/dist/${p}`, import.meta.url).href);
@@ -208,7 +226,7 @@ if (ONLY !== "stages") {
   const { startServer } = await dist("main.js");
   const { serverConfigSchema } = await dist("config/server-config.js");
   const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-native-"));
-  const server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "t", logLevel: "warn" }), {
+  const server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", otlpGrpc: { enabled: false }, adminToken: "t", logLevel: "warn" }), {
     print: () => {},
     logWrite: (l) => process.stderr.write(l),
   });
@@ -217,12 +235,19 @@ if (ONLY !== "stages") {
     globalThis.gc?.();
     const rss0 = process.memoryUsage().rss;
     let peakRss = rss0;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    let peakHeap = 0;
+    let peakExternal = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
+    }, 100);
     const cpu0 = process.cpuUsage();
     const threads0 = threadCpu();
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--load", url, "t", String(SERVER_SECONDS), String(CLIENTS), "11"], {
+    const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--load", url, "t", String(SERVER_SECONDS), String(CLIENTS), "11", String(RATE)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -237,6 +262,7 @@ if (ONLY !== "stages") {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     result.server = {
       clients: CLIENTS,
+      pacedLinesPerSec: RATE > 0 ? RATE : undefined,
       seconds: +wall.toFixed(2),
       lines: load.lines,
       errors: load.errors,
@@ -249,6 +275,8 @@ if (ONLY !== "stages") {
       linesPerMainThreadCpuSecond: threads.mainThreadSeconds > 0 ? Math.round(load.lines / threads.mainThreadSeconds) : undefined,
       eventLoopUtilization: +elu.utilization.toFixed(3),
       peakRssMB: Math.round(peakRss / 2 ** 20),
+      peakHeapUsedMB: Math.round(peakHeap / 2 ** 20),
+      peakExternalMB: Math.round(peakExternal / 2 ** 20),
     };
   } finally {
     await server.stop();

@@ -63,7 +63,7 @@ await new Promise((r) => sink.close(r));
 const { startServer, serverConfigSchema } = await import(new URL("../apps/server/dist/index.js", import.meta.url).href);
 const dir = mkdtempSync(join(tmpdir(), "meshlog-bench-loggen-"));
 const server = await startServer(
-  serverConfigSchema.parse({ dataDir: join(dir, "data"), http: "127.0.0.1:0", syslog: "127.0.0.1:0", forward: "", adminToken: "bench", logLevel: "warn" }),
+  serverConfigSchema.parse({ dataDir: join(dir, "data"), http: "127.0.0.1:0", syslog: "127.0.0.1:0", forward: "", otlpGrpc: { enabled: false }, adminToken: "bench", logLevel: "warn" }),
   { print: () => {}, logWrite: () => {} },
 );
 const port = Number(String(server.ctx.services.get("syslog.address")).split(":").pop());

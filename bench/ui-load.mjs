@@ -28,7 +28,7 @@ if (!existsSync(exe)) {
   process.exit(0);
 }
 const data = mkdtempSync(join(tmpdir(), "meshlog-bench-ui-"));
-const server = spawn(process.execPath, [join(root, "bin/meshlog.js"), "server", "--data", data, "--http", "127.0.0.1:0", "--syslog", "", "--forward", ""], {
+const server = spawn(process.execPath, [join(root, "bin/meshlog.js"), "server", "--data", data, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", "--otlp-grpc", ""], {
   env: { ...process.env, MESHLOG_ADMIN_TOKEN: "bench-ui-token" },
   stdio: ["ignore", "ignore", "pipe"],
 });

@@ -11,6 +11,8 @@ import { deletionsCommand } from "./commands/deletions.js";
 import { retentionCommand } from "./commands/retention.js";
 import { holdsCommand } from "./commands/holds.js";
 import { verifyCommand } from "./commands/verify.js";
+import { reportCommand } from "./commands/report.js";
+import { alertsCommand } from "./commands/alerts.js";
 
 export const commands: readonly Command[] = [
   tokenCommand,
@@ -23,4 +25,6 @@ export const commands: readonly Command[] = [
   retentionCommand,
   holdsCommand,
   verifyCommand,
+  reportCommand,
+  alertsCommand,
 ];

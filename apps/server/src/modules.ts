@@ -4,9 +4,12 @@ import type { ServerContext } from "./context.js";
 import { httpModule } from "./http/http-module.js";
 import { forwardModule } from "./ingest/forward/index.js";
 import { syslogModule } from "./ingest/syslog/index.js";
+import { otlpGrpcModule } from "./ingest/otlp-grpc/index.js";
 import { securityModule } from "./features/auth/security-module.js";
 import { limitsModule } from "./features/limits/limits-module.js";
 import { retentionModule } from "./features/retention/retention-module.js";
+import { alertingModule } from "./features/alerting/alerting-module.js";
+import { busModule } from "./bus/bus-module.js";
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -19,7 +22,17 @@ export interface ServerModule {
   start(ctx: ServerContext): Promise<Stoppable>;
 }
 
-export const serverModules: readonly ServerModule[] = [securityModule, limitsModule, retentionModule, httpModule, forwardModule, syslogModule];
+export const serverModules: readonly ServerModule[] = [
+  busModule,
+  securityModule,
+  limitsModule,
+  retentionModule,
+  alertingModule,
+  httpModule,
+  forwardModule,
+  syslogModule,
+  otlpGrpcModule,
+];
 
 /** Orders modules so each comes after its deps; throws on unknown deps or cycles. */
 export function startOrder(modules: readonly ServerModule[]): ServerModule[] {

@@ -34,6 +34,7 @@ const FUNCTIONS = new Set([
   "bottomk",
   "sort",
   "sort_desc",
+  "approx_topk",
   "label_replace",
   "vector",
 ]);

@@ -15,3 +15,6 @@ export { analyze, validateSelector, matchesEmpty } from "./language/analyzer.js"
 export { parseTimeParam, parseStepParam } from "./executor/time-params.js";
 export { compileMatchers } from "./pipeline/label-filter.js";
 export { metadataOf } from "./executor/query-context.js";
+export { PatternMiner, DEFAULT_MINER_OPTIONS, type Pattern, type PatternMinerOptions } from "./patterns/pattern-miner.js";
+export { groupingAccuracy } from "./patterns/grouping-accuracy.js";
+export { queryPatterns, DEFAULT_PATTERNS_LIMIT, type PatternsRequest, type PatternsResult, type PatternSeries } from "./patterns/pattern-query.js";

@@ -47,6 +47,8 @@ export interface SelectStats {
   blocksPrunedByBloom: number;
   bytesDecompressed: number;
   headRecordsScanned: number;
+  /** Blocks served from the engine's decrypted-block cache (a subset of blocksScanned; absent when the store has no cache). */
+  blockCacheHits?: number;
 }
 
 export type TailListener = (entries: readonly StoredEntry[]) => void;

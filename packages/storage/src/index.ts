@@ -2,6 +2,7 @@
 export * from "./contract.js";
 export * from "./errors.js";
 export { MemoryStore } from "./testing/memory-store.js";
+export { runLogStoreConformance, type ConformanceOptions, type MakeStore, type StoreFixture } from "./testing/conformance/log-store-conformance.js";
 export type { FileSystem, FileHandle, FileStat } from "./io/file-system.js";
 export { NodeFileSystem } from "./io/node-file-system.js";
 export { EmbeddedStore, type EmbeddedStoreOptions, type OpenReport } from "./engine/embedded-store.js";
@@ -9,6 +10,15 @@ export type { BlockKeyRing, BlockLedger, LedgerBlockEntry, LedgerTombstone, Secu
 export { EngineErrors } from "./engine/errors.js";
 export { verifyDataDir, type VerifyReport, type VerifyProblem, type VerifyOptions } from "./verify/verify-data-dir.js";
 export { FaultyFileSystem, type CrashOptions } from "./io/faulty-file-system.js";
+export {
+  encodeWalFrame,
+  decodeWalPayload,
+  FRAME_HEADER_SIZE,
+  FRAME_MARKER,
+  MAX_FRAME_PAYLOAD,
+  type WalBatch,
+  type WalStreamRecords,
+} from "./wal/wal-format.js";
 export * from "./file-names.js";
 export type { BlockRef, CatalogStream, TenantCatalog } from "./index/catalog.js";
 export { KeyRing, type KekInfo, type KeyRingOptions } from "./crypto/keyring.js";
@@ -22,7 +32,7 @@ export { leafHash, nodeHash, merkleRoot, inclusionProof, verifyInclusion, consis
 export { MerkleTree } from "./ledger/merkle-tree.js";
 export { canonicalJson, canonicalJsonBytes } from "./ledger/canonical-json.js";
 export { checkpointBody, checkpointHash, ledgerOrigin } from "./ledger/ledger-format.js";
-export type { BlockEntry, Checkpoint, LedgerEntry, LedgerEvent, Tombstone } from "./ledger/ledger-format.js";
+export type { BlockEntry, Checkpoint, LedgerEntry, LedgerEvent, Tombstone, TombstoneReplacement } from "./ledger/ledger-format.js";
 export { LedgerErrors } from "./ledger/errors.js";
 export { checkpointNote, noteKeyHint } from "./ledger/checkpoint-note.js";
 export { RetentionErrors } from "./retention/errors.js";
@@ -44,6 +54,7 @@ export {
   certificateProblems,
   certificateId,
   KEK_DESTROYED_EVENT,
+  isCompactionTombstone,
   type DeletionCertificate,
   type CertifiedBlock,
   type CertificateKind,
@@ -59,5 +70,20 @@ export {
   type EventLedger,
   type ShreddingKeyRing,
 } from "./retention/retention-enforcer.js";
-export { DeletionRequests, type DeletionRequestSpec, type DeletionRequestRecord, type RewriteTarget } from "./retention/deletion-request.js";
+export {
+  DeletionRequests,
+  type DeletionRequestSpec,
+  type DeletionRequestRecord,
+  type RewriteTarget,
+  type LineFilterCompiler,
+} from "./retention/deletion-request.js";
 export type { BlockReplacement } from "./engine/block-rewrite.js";
+export { Compactor, type CompactionTarget, type CompactorOptions, type CompactionReport } from "./retention/block-compactor.js";
+export {
+  COMPACTION_REASON,
+  type CompactionRequest,
+  type CompactedBlock,
+  type CompactionPlan,
+  type CompactionRecovery,
+  type CompactionStep,
+} from "./engine/block-compact.js";

@@ -13,7 +13,7 @@ interface Proc {
   readonly proc: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Address logged by the server for one listener ("http", "forward", "syslog tcp", "syslog udp"). */
+  /** Address logged by the server for one listener ("http", "forward", "syslog tcp", "syslog udp", "otlp-grpc"). */
   readonly addrs: Map<string, string>;
   stop(): Promise<number | null>;
 }
@@ -26,7 +26,7 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** Spawns `meshlog server ARGS` in `cwd` and waits until the HTTP listener (and every other enabled listener) is logged. */
-async function startRaw(opts: { cwd: string; args?: string[]; env?: Record<string, string>; expect?: ("forward" | "syslog")[] }): Promise<Proc> {
+async function startRaw(opts: { cwd: string; args?: string[]; env?: Record<string, string>; expect?: ("forward" | "syslog" | "otlp-grpc")[] }): Promise<Proc> {
   const proc = spawn(process.execPath, [meshlogBin, "server", ...(opts.args ?? [])], {
     cwd: opts.cwd,
     env: cleanEnv(opts.env),
@@ -43,7 +43,7 @@ async function startRaw(opts: { cwd: string; args?: string[]; env?: Record<strin
     proc.stderr?.on("data", (chunk: Buffer) => {
       err += chunk.toString();
       for (const line of err.split("\n")) {
-        const m = /"msg":"(http|forward|syslog) listening"/.exec(line);
+        const m = /"msg":"(http|forward|syslog|otlp-grpc) listening"/.exec(line);
         if (m === null) continue;
         const rec = JSON.parse(line) as { address?: string; tcp?: string; udp?: string };
         if (rec.address !== undefined) addrs.set(m[1] as string, rec.address);
@@ -105,7 +105,7 @@ async function udpFree(port: number): Promise<boolean> {
 }
 
 const TOKEN = "contract-config-admin-token-0123456789";
-const NO_LISTENERS = ["--syslog", "", "--forward", ""];
+const NO_LISTENERS = ["--syslog", "", "--forward", "", "--otlp-grpc", ""];
 
 test("meshlog server --help names every flag and the environment equivalents", async () => {
   const r = await runCli(["server", "--help"]);
@@ -116,10 +116,12 @@ test("meshlog server --help names every flag and the environment equivalents", a
     "--http HOST:PORT",
     "--syslog HOST:PORT",
     "--forward HOST:PORT",
+    "--otlp-grpc HOST:PORT",
     "MESHLOG_DATA",
     "MESHLOG_HTTP",
     "MESHLOG_SYSLOG",
     "MESHLOG_FORWARD",
+    "MESHLOG_OTLP_GRPC",
     "MESHLOG_ADMIN_TOKEN",
     "MESHLOG_QUERY_MAX_ENTRIES",
   ]) {
@@ -127,12 +129,13 @@ test("meshlog server --help names every flag and the environment equivalents", a
   }
 });
 
-test("with no flags the server uses ./data of its cwd, 127.0.0.1:3100, syslog TCP+UDP 127.0.0.1:5514 and forward 127.0.0.1:24224", async (t) => {
+test("with no flags the server uses ./data of its cwd, 127.0.0.1:3100, syslog TCP+UDP 127.0.0.1:5514, forward 127.0.0.1:24224 and OTLP/gRPC 127.0.0.1:4317", async (t) => {
   const busy: string[] = [];
   if (!(await tcpFree(3100))) busy.push("tcp 3100");
   if (!(await tcpFree(5514))) busy.push("tcp 5514");
   if (!(await udpFree(5514))) busy.push("udp 5514");
   if (!(await tcpFree(24224))) busy.push("tcp 24224");
+  if (!(await tcpFree(4317))) busy.push("tcp 4317");
   if (busy.length > 0) {
     t.skip(`default ports busy on this machine (${busy.join(", ")}); the same defaults are checked with the ports overridden below`);
     return;
@@ -140,11 +143,12 @@ test("with no flags the server uses ./data of its cwd, 127.0.0.1:3100, syslog TC
   const cwd = tempDir();
   let s: Proc | undefined;
   try {
-    s = await startRaw({ cwd: cwd.path, expect: ["forward", "syslog"] });
+    s = await startRaw({ cwd: cwd.path, expect: ["forward", "syslog", "otlp-grpc"] });
     assert.equal(s.addrs.get("http"), "127.0.0.1:3100");
     assert.equal(s.addrs.get("syslog tcp"), "127.0.0.1:5514");
     assert.equal(s.addrs.get("syslog udp"), "127.0.0.1:5514");
     assert.equal(s.addrs.get("forward"), "127.0.0.1:24224");
+    assert.equal(s.addrs.get("otlp-grpc"), "127.0.0.1:4317");
     assert.ok(statSync(join(cwd.path, "data")).isDirectory(), "./data is created in the working directory");
     assert.ok(existsSync(join(cwd.path, "data", "admin.token")), "the generated token is written to ./data/admin.token");
     const ready = await fetch("http://127.0.0.1:3100/ready");
@@ -226,19 +230,26 @@ test("MESHLOG_ADMIN_TOKEN is the admin credential when set: nothing is generated
   }
 });
 
-test("env equivalents MESHLOG_DATA, MESHLOG_HTTP, MESHLOG_SYSLOG and MESHLOG_FORWARD configure the listeners and the data folder", async () => {
+test("env equivalents MESHLOG_DATA, MESHLOG_HTTP, MESHLOG_SYSLOG, MESHLOG_FORWARD and MESHLOG_OTLP_GRPC configure the listeners and the data folder", async () => {
   const cwd = tempDir();
   let s: Proc | undefined;
   try {
     const data = join(cwd.path, "env-data");
     s = await startRaw({
       cwd: cwd.path,
-      env: { MESHLOG_DATA: data, MESHLOG_HTTP: "127.0.0.1:0", MESHLOG_SYSLOG: "127.0.0.1:0", MESHLOG_FORWARD: "127.0.0.1:0", MESHLOG_ADMIN_TOKEN: TOKEN },
-      expect: ["forward", "syslog"],
+      env: {
+        MESHLOG_DATA: data,
+        MESHLOG_HTTP: "127.0.0.1:0",
+        MESHLOG_SYSLOG: "127.0.0.1:0",
+        MESHLOG_FORWARD: "127.0.0.1:0",
+        MESHLOG_OTLP_GRPC: "127.0.0.1:0",
+        MESHLOG_ADMIN_TOKEN: TOKEN,
+      },
+      expect: ["forward", "syslog", "otlp-grpc"],
     });
     assert.ok(existsSync(join(data, "wal")), "MESHLOG_DATA holds the WAL");
     assert.ok(!existsSync(join(cwd.path, "data")), "./data is not used when MESHLOG_DATA is set");
-    for (const k of ["http", "forward", "syslog tcp", "syslog udp"])
+    for (const k of ["http", "forward", "syslog tcp", "syslog udp", "otlp-grpc"])
       assert.match(s.addrs.get(k) ?? "", /^127\.0\.0\.1:[1-9]\d*$/, `${k} listens on the env address`);
     assert.equal((await fetch(`http://${s.addrs.get("http")}/ready`)).status, 200);
   } finally {
@@ -254,7 +265,11 @@ test("--config FILE is read, env overrides the file and flags override env", asy
     const cfg = join(cwd.path, "meshlog.yaml");
     mkdirSync(join(cwd.path, "file-data"));
     writeFileSync(cfg, ["dataDir: file-data", 'http: "127.0.0.1:0"', 'syslog: ""', 'forward: "127.0.0.1:0"', "query:", "  maxEntries: 7", ""].join("\n"));
-    s = await startRaw({ cwd: cwd.path, args: ["--config", cfg, "--forward", ""], env: { MESHLOG_ADMIN_TOKEN: TOKEN, MESHLOG_QUERY_MAX_ENTRIES: "9" } });
+    s = await startRaw({
+      cwd: cwd.path,
+      args: ["--config", cfg, "--forward", "", "--otlp-grpc", ""],
+      env: { MESHLOG_ADMIN_TOKEN: TOKEN, MESHLOG_QUERY_MAX_ENTRIES: "9" },
+    });
     assert.ok(existsSync(join(cwd.path, "file-data", "wal")), "dataDir from the config file is used");
     assert.ok(!s.addrs.has("forward"), "--forward '' (flag) wins over the file and disables forward");
     assert.ok(!s.addrs.has("syslog"), "syslog: '' in the file disables syslog");

@@ -32,7 +32,7 @@ export async function spawnServer(opts: { dataDir: string; token?: string; env?:
   const token = opts.token ?? "e2e-admin-token-0123456789";
   const proc = spawn(
     process.execPath,
-    [meshlogBin, "server", "--data", opts.dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", ...(opts.args ?? [])],
+    [meshlogBin, "server", "--data", opts.dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", "--otlp-grpc", "", ...(opts.args ?? [])],
     {
       env: { ...process.env, MESHLOG_ADMIN_TOKEN: token, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],

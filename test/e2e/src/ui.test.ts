@@ -70,6 +70,19 @@ test("the web UI signs in, explores, filters, tails and shows verification resul
     const svc = /service="(\w+)"/.exec(refined)?.[1];
     await page.waitForFunction((s) => [...document.querySelectorAll("[data-testid=log-row] .line")].length > 0, svc);
 
+    // The Patterns tab mines the query's lines; clicking a pattern filters the logs with it.
+    await page.getByRole("tab", { name: "Patterns" }).click();
+    await page.getByTestId("pattern-row").first().waitFor();
+    const patterns = await page.getByTestId("pattern-row").locator("button").allInnerTexts();
+    assert.ok(
+      patterns.some((t) => /^INFO request <_> path=<_> status=<_>$/.test(t)),
+      patterns.join("\n"),
+    );
+    await page.screenshot({ path: join(artifactsDir, "03b-patterns.png") });
+    await page.getByTestId("pattern-row").first().locator("button").click();
+    await page.waitForFunction(() => (document.querySelector("textarea[aria-label='LogQL query']") as HTMLTextAreaElement | null)?.value.includes("|> "));
+    await page.getByTestId("log-row").first().waitFor();
+
     await page.goto(`${server.url}/#/tail`);
     await page.getByLabel("Tail query").fill('{service="tailtest"}');
     await page.getByRole("button", { name: "Start" }).click();

@@ -44,7 +44,7 @@ describe("retention CLI commands", () => {
     // Seal blocks after 1 s; no background runs (the test runs retention itself).
     env.MESHLOG_SEAL_MAX_AGE = "1";
     env.MESHLOG_RETENTION_ENABLED = "false";
-    const child = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", ""], {
+    const child = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", "--otlp-grpc", ""], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -124,6 +124,12 @@ describe("retention CLI commands", () => {
     const one = await run(["deletions", list.find((c) => c.kind === "retention")?.id ?? "", "--output", "json", ...data]);
     assert.equal((JSON.parse(one.out) as { what: { records: number } }).what.records, 1, one.out);
     assert.equal((await run(["deletions", "nope.3", ...data])).code, 1);
+    const compacted = await run(["retention", "compact", "--output", "json", ...data]);
+    assert.equal(compacted.code, 0, compacted.err);
+    const summary = JSON.parse(compacted.out) as { merged: number; sourceBlocks: number; newBlocks: number };
+    assert.equal(summary.newBlocks, summary.merged);
+    assert.ok(summary.sourceBlocks >= 2 * summary.merged, compacted.out);
+    assert.match((await run(["retention", "compact", ...data])).out, /^merged \d+ small blocks into \d+ in \d+ tenants/);
 
     await stopServer();
     const verified = await run(["verify", "--data", dataDir, "--witness", join(dataDir, "verify-witness.json"), "--output", "json"]);

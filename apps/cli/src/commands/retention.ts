@@ -1,4 +1,4 @@
-// `meshlog retention show|set|run`: reads and changes retention policies, or runs retention now.
+// `meshlog retention show|set|run|compact`: reads and changes retention policies, runs retention or compaction now.
 
 import { checkFlags, flag, parseArgs } from "../args.js";
 import type { Command } from "../command.js";
@@ -17,6 +17,7 @@ const USAGE =
   "usage: meshlog retention show [--output text|json]\n" +
   "       meshlog retention set --tenant T [--default 90d] [--rule 'SELECTOR RETENTION' ...]   (e.g. --rule '{namespace=\"payments\"} 400d'; first match wins)\n" +
   "       meshlog retention run [--output text|json]\n" +
+  "       meshlog retention compact [--output text|json]   (merge small blocks now; see docs/retention.md)\n" +
   "common: --addr URL (env MESHLOG_ADDR) --token T (env MESHLOG_TOKEN) --data DIR (uses DIR/admin.token)\n";
 
 /** Splits 'SELECTOR RETENTION' at the last space. */
@@ -29,11 +30,11 @@ export function parseRuleFlag(text: string): { selector: string; retention: stri
 
 export const retentionCommand: Command = {
   name: "retention",
-  summary: "show or set retention policies, or run retention now",
+  summary: "show or set retention policies, run retention or compaction now",
   async run(args, io) {
     const p = parseArgs(args, ["help"]);
     const sub = p.positionals[0];
-    if (p.bools.has("help") || sub === undefined || p.positionals.length > 1 || !["show", "set", "run"].includes(sub)) {
+    if (p.bools.has("help") || sub === undefined || p.positionals.length > 1 || !["show", "set", "run", "compact"].includes(sub)) {
       io.err(USAGE);
       return p.bools.has("help") ? 0 : 2;
     }
@@ -67,6 +68,18 @@ export const retentionCommand: Command = {
         output === "json"
           ? JSON.stringify(res) + "\n"
           : `policy of tenant ${res.tenant} is now version ${res.version} (${res.rules.length} rules, default ${res.default ?? "global"})\n`,
+      );
+      return 0;
+    }
+    if (sub === "compact") {
+      const res = await client.request<{ tenants: number; merged: number; sourceBlocks: number; newBlocks: number; bytesBefore: number; bytesAfter: number }>(
+        "POST",
+        "/api/v1/compaction/run",
+      );
+      io.out(
+        output === "json"
+          ? JSON.stringify(res) + "\n"
+          : `merged ${res.sourceBlocks} small blocks into ${res.newBlocks} in ${res.tenants} tenants (${res.bytesBefore} -> ${res.bytesAfter} bytes)\n`,
       );
       return 0;
     }

@@ -12,9 +12,9 @@ export const CONNECTION_FLAGS = ["addr", "token", "data"] as const;
 /**
  * The API client for --addr (env MESHLOG_ADDR, default http://127.0.0.1:3100) and --token (env
  * MESHLOG_TOKEN, else DATA/admin.token when --data is given, else MESHLOG_ADMIN_TOKEN, else
- * $MESHLOG_DATA/admin.token or ./data/admin.token when that file exists).
+ * $MESHLOG_DATA/admin.token or ./data/admin.token when that file exists). `tenant` is sent as X-Scope-OrgID.
  */
-export function clientFor(p: ParsedArgs, io: CliIo): MeshlogClient {
+export function clientFor(p: ParsedArgs, io: CliIo, tenant?: string): MeshlogClient {
   const addr = flag(p, "addr") ?? io.env.MESHLOG_ADDR ?? "http://127.0.0.1:3100";
   if (!/^https?:\/\//.test(addr)) throw new Error(`--addr must be an http:// or https:// URL, got ${JSON.stringify(addr)}`);
   let token = flag(p, "token") ?? io.env.MESHLOG_TOKEN;
@@ -37,7 +37,7 @@ export function clientFor(p: ParsedArgs, io: CliIo): MeshlogClient {
     throw new Error(
       "no token: pass --token, set MESHLOG_TOKEN, or pass --data DIR to use DIR/admin.token (MESHLOG_ADMIN_TOKEN and ./data/admin.token are used when present)",
     );
-  return new MeshlogClient({ baseUrl: addr, token });
+  return new MeshlogClient({ baseUrl: addr, token, ...(tenant !== undefined ? { tenant } : {}) });
 }
 
 /** Output format from --output, checked against the allowed ones. */

@@ -33,10 +33,14 @@ export async function startCliTestServer(prefix: string, env: Record<string, str
   const dataDir = await mkdtemp(join(tmpdir(), prefix));
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.MESHLOG_ADMIN_TOKEN;
-  const child: ChildProcess = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", ""], {
-    env: childEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", "--otlp-grpc", ""],
+    {
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const addr = await new Promise<string>((resolve, reject) => {
     let buf = "";
     const timer = setTimeout(() => reject(new Error(`server did not start: ${buf}`)), 20_000);

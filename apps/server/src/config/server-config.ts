@@ -5,8 +5,13 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { CoreErrors, MeshlogError } from "@meshlog/core";
 import { redactionConfigSchema } from "@meshlog/pipeline";
+import { alertingConfigSchema } from "../features/alerting/alerting-config.js";
+import { busConfigSchema } from "../bus/bus-config.js";
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]*):\d{1,5}$|^$/, "must be HOST:PORT (empty disables)");
+
+/** The OTLP/gRPC receiver's conventional address; skipped with a warning (not fatal) when another process holds it. */
+export const DEFAULT_OTLP_GRPC_LISTEN = "127.0.0.1:4317";
 
 export const serverConfigSchema = z
   .object({
@@ -34,6 +39,27 @@ export const serverConfigSchema = z
       .describe(
         "Tenant of forward data authenticated by forwardSharedKey or accepted anonymously (token logins use the token's tenant). Env MESHLOG_FORWARD_TENANT.",
       ),
+    otlpGrpc: z
+      .object({
+        enabled: z.boolean().default(true).describe("Run the OTLP/gRPC receiver (logs and traces). Env MESHLOG_OTLP_GRPC_ENABLED."),
+        listen: hostPort
+          .default(DEFAULT_OTLP_GRPC_LISTEN)
+          .describe(
+            "OTLP/gRPC listen address (port 0 picks a free port); empty disables. When the default address is in use the receiver is skipped with a warning; an address set here must be free. Env MESHLOG_OTLP_GRPC, flag --otlp-grpc.",
+          ),
+        tls: z
+          .boolean()
+          .default(false)
+          .describe("Serve OTLP/gRPC over TLS with tls.cert/key (client certificates as set by tls.ca and tls.requireClientCert). Env MESHLOG_OTLP_GRPC_TLS."),
+        maxMessageBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(4 * 1024 * 1024)
+          .describe("Largest export request accepted, after decompression; over it: RESOURCE_EXHAUSTED. Env MESHLOG_OTLP_GRPC_MAX_MESSAGE_BYTES."),
+      })
+      .strict()
+      .default({ enabled: true, listen: DEFAULT_OTLP_GRPC_LISTEN, tls: false, maxMessageBytes: 4 * 1024 * 1024 }),
     syslogTenant: z
       .string()
       .default("default")
@@ -80,9 +106,23 @@ export const serverConfigSchema = z
           .positive()
           .default(20_000_000)
           .describe("Memory bound of one query: most buffered samples plus (series x steps) cells. Env MESHLOG_QUERY_MAX_SAMPLES."),
+        patternsMaxLines: z
+          .number()
+          .int()
+          .positive()
+          .default(100_000)
+          .describe("Most lines one /loki/api/v1/patterns request mines (newest first). Env MESHLOG_QUERY_PATTERNS_MAX_LINES."),
       })
       .strict()
-      .default({ maxEntries: 5000, timeoutSeconds: 60, maxSeries: 500, maxQueryLengthHours: 721, maxConcurrentPerPrincipal: 8, maxSamples: 20_000_000 }),
+      .default({
+        maxEntries: 5000,
+        timeoutSeconds: 60,
+        maxSeries: 500,
+        maxQueryLengthHours: 721,
+        maxConcurrentPerPrincipal: 8,
+        maxSamples: 20_000_000,
+        patternsMaxLines: 100_000,
+      }),
     ingest: z
       .object({
         maxBodyBytes: z
@@ -190,6 +230,7 @@ export const serverConfigSchema = z
       })
       .strict()
       .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024 }),
+    alerting: alertingConfigSchema,
     retention: z
       .object({
         enabled: z.boolean().default(true).describe("Run the retention job (deletes expired blocks, shreds emptied keys). Env MESHLOG_RETENTION_ENABLED."),
@@ -217,6 +258,36 @@ export const serverConfigSchema = z
             "Refuse ingest with 507 STORAGE_DISK_FULL while the data folder's filesystem has less free space (0 disables; unexpired data is never deleted to make room). Env MESHLOG_MIN_FREE_DISK_BYTES.",
           ),
         diskCheckSeconds: z.number().positive().default(5).describe("Seconds between free-space checks of the data folder. Env MESHLOG_DISK_CHECK_INTERVAL."),
+        deleteCancelSeconds: z
+          .number()
+          .nonnegative()
+          .default(86400)
+          .describe(
+            "Seconds a deletion request made through the Loki delete API (POST /loki/api/v1/delete) waits, cancellable, before the retention job executes it. Env MESHLOG_DELETE_CANCEL_PERIOD.",
+          ),
+        compaction: z
+          .object({
+            enabled: z.boolean().default(true).describe("Merge small blocks in the retention job, after retention. Env MESHLOG_COMPACTION_ENABLED."),
+            minBlockFillRatio: z
+              .number()
+              .positive()
+              .max(1)
+              .default(0.25)
+              .describe(
+                "A block is small, and merged with its small neighbours, below this fraction of storage.sealMaxBytes (uncompressed). Env MESHLOG_COMPACTION_MIN_FILL.",
+              ),
+            maxBlocksPerRun: z.number().int().min(2).default(1000).describe("Source blocks merged per run at most. Env MESHLOG_COMPACTION_MAX_BLOCKS."),
+            maxSpanHours: z
+              .number()
+              .positive()
+              .default(24)
+              .describe(
+                "Time span one merged block may cover; retention deletes whole blocks, so a record may be kept up to this much longer. Env MESHLOG_COMPACTION_MAX_SPAN_HOURS.",
+              ),
+          })
+          .strict()
+          .default({ enabled: true, minBlockFillRatio: 0.25, maxBlocksPerRun: 1000, maxSpanHours: 24 })
+          .describe("Compaction of small sealed blocks (replace-with-proof; see docs/retention.md)."),
         policies: z
           .record(
             z.string(),
@@ -242,8 +313,33 @@ export const serverConfigSchema = z
         batchSize: 100,
         minFreeDiskBytes: 100 * 1024 * 1024,
         diskCheckSeconds: 5,
+        deleteCancelSeconds: 86400,
+        compaction: { enabled: true, minBlockFillRatio: 0.25, maxBlocksPerRun: 1000, maxSpanHours: 24 },
         policies: {},
       }),
+    reports: z
+      .object({
+        silentSourceHours: z
+          .number()
+          .positive()
+          .default(24)
+          .describe("SOC 2 report: a stream with no data for this many hours before the period end is flagged silent. Env MESHLOG_REPORT_SILENT_HOURS."),
+        staleTokenDays: z
+          .number()
+          .positive()
+          .default(90)
+          .describe("SOC 2 report: a live token unused for this many days is flagged in the access review. Env MESHLOG_REPORT_STALE_TOKEN_DAYS."),
+        verificationMaxAgeHours: z
+          .number()
+          .nonnegative()
+          .default(24)
+          .describe(
+            "SOC 2 report: reuse the latest integrity verification when it is younger than this, else run one (0 = always run). Env MESHLOG_REPORT_VERIFICATION_MAX_AGE_HOURS.",
+          ),
+      })
+      .strict()
+      .default({ silentSourceHours: 24, staleTokenDays: 90, verificationMaxAgeHours: 24 }),
+    bus: busConfigSchema.prefault({}).describe("Ingest bus for scale-out (NATS JetStream; see docs/scale-out.md)."),
   })
   .strict();
 
@@ -261,6 +357,10 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_FORWARD_ALLOW_ANONYMOUS: "forwardAllowAnonymous",
   MESHLOG_FORWARD_TENANT: "forwardTenant",
   MESHLOG_SYSLOG_TENANT: "syslogTenant",
+  MESHLOG_OTLP_GRPC: "otlpGrpc.listen",
+  MESHLOG_OTLP_GRPC_ENABLED: "otlpGrpc.enabled",
+  MESHLOG_OTLP_GRPC_TLS: "otlpGrpc.tls",
+  MESHLOG_OTLP_GRPC_MAX_MESSAGE_BYTES: "otlpGrpc.maxMessageBytes",
   MESHLOG_ADMIN_TOKEN: "adminToken",
   MESHLOG_LOG_LEVEL: "logLevel",
   MESHLOG_ES_VERSION: "elasticsearchVersion",
@@ -274,6 +374,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_QUERY_MAX_LENGTH_HOURS: "query.maxQueryLengthHours",
   MESHLOG_QUERY_MAX_CONCURRENT: "query.maxConcurrentPerPrincipal",
   MESHLOG_QUERY_MAX_SAMPLES: "query.maxSamples",
+  MESHLOG_QUERY_PATTERNS_MAX_LINES: "query.patternsMaxLines",
   MESHLOG_INGEST_MAX_BODY_BYTES: "ingest.maxBodyBytes",
   MESHLOG_INGEST_MAX_LINE_BYTES: "ingest.maxLineBytes",
   MESHLOG_INGEST_RATE_LIMIT: "ingest.rateLimitBytesPerSecond",
@@ -287,6 +388,30 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_RETENTION_BATCH_SIZE: "retention.batchSize",
   MESHLOG_MIN_FREE_DISK_BYTES: "retention.minFreeDiskBytes",
   MESHLOG_DISK_CHECK_INTERVAL: "retention.diskCheckSeconds",
+  MESHLOG_REPORT_SILENT_HOURS: "reports.silentSourceHours",
+  MESHLOG_REPORT_STALE_TOKEN_DAYS: "reports.staleTokenDays",
+  MESHLOG_REPORT_VERIFICATION_MAX_AGE_HOURS: "reports.verificationMaxAgeHours",
+  MESHLOG_DELETE_CANCEL_PERIOD: "retention.deleteCancelSeconds",
+  MESHLOG_COMPACTION_ENABLED: "retention.compaction.enabled",
+  MESHLOG_COMPACTION_MIN_FILL: "retention.compaction.minBlockFillRatio",
+  MESHLOG_COMPACTION_MAX_BLOCKS: "retention.compaction.maxBlocksPerRun",
+  MESHLOG_COMPACTION_MAX_SPAN_HOURS: "retention.compaction.maxSpanHours",
+  MESHLOG_BUS: "bus.kind",
+  MESHLOG_BUS_SERVERS: "bus.servers",
+  MESHLOG_BUS_STREAM: "bus.stream",
+  MESHLOG_BUS_SUBJECT_PREFIX: "bus.subjectPrefix",
+  MESHLOG_BUS_CONSUMER: "bus.consumer",
+  MESHLOG_BUS_REPLICAS: "bus.replicas",
+  MESHLOG_BUS_TOKEN: "bus.token",
+  MESHLOG_BUS_USER: "bus.user",
+  MESHLOG_BUS_PASSWORD: "bus.password",
+  MESHLOG_BUS_CREDENTIALS: "bus.credentialsFile",
+  MESHLOG_BUS_TLS_CA: "bus.tlsCa",
+  MESHLOG_BUS_TLS_CERT: "bus.tlsCert",
+  MESHLOG_BUS_TLS_KEY: "bus.tlsKey",
+  MESHLOG_BUS_MAX_BATCH_BYTES: "bus.maxBatchBytes",
+  MESHLOG_BUS_PUBLISH_TIMEOUT_MS: "bus.publishTimeoutMs",
+  MESHLOG_BUS_ACK_WAIT: "bus.ackWaitSeconds",
   MESHLOG_REDACTION: "redaction.enabled",
   MESHLOG_NORMALIZE: "normalize.enabled",
   MESHLOG_NORMALIZE_PARSE_BODIES: "normalize.parseBodies",
@@ -294,6 +419,12 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_AUTH_FAILURE_BURST: "security.authFailureBurst",
   MESHLOG_AUTH_FAILURE_REFILL: "security.authFailureRefillPerMinute",
   MESHLOG_TLS_RELOAD_INTERVAL_MS: "security.tlsReloadIntervalMs",
+  MESHLOG_ALERTING_ENABLED: "alerting.enabled",
+  MESHLOG_ALERTING_EVALUATION_INTERVAL: "alerting.evaluationInterval",
+  MESHLOG_ALERTING_EXTERNAL_URL: "alerting.externalUrl",
+  MESHLOG_ALERTING_NOTIFY_TIMEOUT: "alerting.notifyTimeoutSeconds",
+  MESHLOG_ALERTING_NOTIFY_RETRIES: "alerting.notifyRetries",
+  MESHLOG_ALERTING_NOTIFY_BACKOFF_MS: "alerting.notifyBackoffMs",
 };
 
 const FLAG_KEYS: Readonly<Record<string, string>> = {
@@ -301,6 +432,7 @@ const FLAG_KEYS: Readonly<Record<string, string>> = {
   "--http": "http",
   "--syslog": "syslog",
   "--forward": "forward",
+  "--otlp-grpc": "otlpGrpc.listen",
   "--log-level": "logLevel",
 };
 
@@ -313,14 +445,15 @@ function setPath(obj: Record<string, unknown>, path: string, raw: string): void 
   }
   const leaf = parts[parts.length - 1] as string;
   const shape = leafSchema(path);
-  cur[leaf] = shape === "number" ? Number(raw) : shape === "boolean" ? /^(1|true|yes|on)$/i.test(raw) : raw;
+  cur[leaf] =
+    shape === "number" ? Number(raw) : shape === "boolean" ? /^(1|true|yes|on)$/i.test(raw) : shape === "list" ? raw.split(",").map((x) => x.trim()) : raw;
 }
 
-function leafSchema(path: string): "string" | "number" | "boolean" {
+function leafSchema(path: string): "string" | "number" | "boolean" | "list" {
   const defaults = serverConfigSchema.parse({}) as Record<string, unknown>;
   let cur: unknown = defaults;
   for (const p of path.split(".")) cur = (cur as Record<string, unknown>)[p];
-  return typeof cur === "number" ? "number" : typeof cur === "boolean" ? "boolean" : "string";
+  return typeof cur === "number" ? "number" : typeof cur === "boolean" ? "boolean" : Array.isArray(cur) ? "list" : "string";
 }
 
 /** Parses `meshlog server` arguments and environment into a validated config; errors name the key and its origin. */

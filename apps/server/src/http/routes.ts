@@ -16,6 +16,9 @@ import { zipkinRoutes } from "../ingest/zipkin/zipkin-routes.js";
 import type { RouteModule } from "./route-module.js";
 import { retentionRoutes } from "../features/retention/retention-routes.js";
 import { queryApiRoutes } from "../query-api/query-routes.js";
+import { rulerRoutes } from "../features/alerting/ruler-routes.js";
+import { alertingRoutes } from "../features/alerting/alerting-routes.js";
+import { reportRoutes } from "../features/reports/report-routes.js";
 
 export const routeModules: readonly RouteModule[] = [
   queryApiRoutes,
@@ -33,4 +36,7 @@ export const routeModules: readonly RouteModule[] = [
   sourceRoutes,
   retentionRoutes,
   complianceRoutes,
+  rulerRoutes,
+  alertingRoutes,
+  reportRoutes,
 ];

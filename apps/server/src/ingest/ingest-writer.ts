@@ -19,6 +19,7 @@ export class IngestWriter {
   readonly #received: Counter;
   readonly #bytes: Counter;
   readonly #rejected: Counter;
+  #bus: { publish(tenant: string, records: readonly LogRecord[]): Promise<void> } | undefined;
 
   constructor(store: LogStore, metrics: MetricsRegistry, _log: Logger) {
     this.#store = store;
@@ -42,6 +43,19 @@ export class IngestWriter {
     this.#observers.push(fn);
   }
 
+  /**
+   * Scale-out wiring (bus.kind nats): write() publishes processed batches to the ingest bus and resolves on the
+   * bus's durable ack instead of appending to the store; the bus writer calls committed() after its store append.
+   */
+  routeTo(bus: { publish(tenant: string, records: readonly LogRecord[]): Promise<void> } | undefined): void {
+    this.#bus = bus;
+  }
+
+  /** Tells the onStored observers about a batch the bus writer has committed to the store. */
+  committed(tenant: string, records: readonly LogRecord[]): void {
+    for (const o of this.#observers) o(tenant, records);
+  }
+
   /** Counts rejected records (for receivers that reject items themselves). */
   countRejected(receiver: string, reason: string, n = 1): void {
     this.#rejected.inc({ receiver, reason }, n);
@@ -55,6 +69,12 @@ export class IngestWriter {
     for (const g of this.#guards) g(tenant, records, bytes);
     let out = records;
     for (const p of this.#processors) out = p(out);
+    if (this.#bus !== undefined) {
+      await this.#bus.publish(tenant, out);
+      this.#received.inc({ receiver, tenant }, out.length);
+      this.#bytes.inc({ receiver, tenant }, bytes);
+      return;
+    }
     await this.#store.append(tenant, out);
     this.#received.inc({ receiver, tenant }, out.length);
     this.#bytes.inc({ receiver, tenant }, bytes);

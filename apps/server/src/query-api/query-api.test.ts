@@ -46,10 +46,13 @@ function rec(tenant: string, agoSec: number, labels: Record<string, string>, bod
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "meshlog-query-api-"));
-  server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "bootstrap-token-for-tests" }), {
-    print: () => {},
-    logWrite: () => {},
-  });
+  server = await startServer(
+    serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", otlpGrpc: { enabled: false }, adminToken: "bootstrap-token-for-tests" }),
+    {
+      print: () => {},
+      logWrite: () => {},
+    },
+  );
   server.ctx.auth = testAuth;
   base = server.ctx.services.get("http.address") as string;
   const t1: LogRecord[] = [];
@@ -189,7 +192,16 @@ test("stats, volume, detected fields/labels, patterns, format_query and buildinf
   assert.deepEqual(dv.values, ["200", "500"]);
   const dl = (await get("/loki/api/v1/detected_labels", { ...range, query: '{app="api"}' })).json();
   assert.ok(dl.detectedLabels.some((l: any) => l.label === "env" && l.cardinality === 2));
-  assert.deepEqual((await get("/loki/api/v1/patterns", { ...range, query: '{app="api"}' })).json(), { status: "success", data: [] });
+  const pat = (await get("/loki/api/v1/patterns", { ...range, query: '{app="api", env="prod"}' })).json();
+  assert.equal(pat.status, "success");
+  assert.deepEqual(pat.data.map((p: any) => [p.pattern, p.level]).sort(), [
+    ['level=error msg="prod <_>" status=<_>', "error"],
+    ['level=info msg="prod <_>" status=<_>', "info"],
+  ]);
+  assert.equal(
+    pat.data.reduce((n: number, p: any) => n + p.samples.reduce((m: number, s: [number, number]) => m + s[1], 0), 0),
+    50,
+  );
   assert.deepEqual((await get("/loki/api/v1/format_query", { query: 'sum(rate({app="api"}[1m]))by(env)' })).json(), {
     status: "success",
     data: 'sum by (env) (rate({app="api"}[1m]))',

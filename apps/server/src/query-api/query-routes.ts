@@ -8,6 +8,7 @@ import type { ServerContext } from "../context.js";
 import type { RouteModule } from "../http/route-module.js";
 import { requireRole } from "../http/request-auth.js";
 import { HOUR_NS, directionParam, intParam, list, paramsOf, parseForm, rangeParams, requireQuery, stepParam, str } from "./query-params.js";
+import { patternsRoute } from "./patterns-route.js";
 import { attachTail } from "./tail-socket.js";
 
 /** Version reported by buildinfo; Grafana uses it for feature detection. */
@@ -210,7 +211,11 @@ export const queryApiRoutes: RouteModule = {
         const query = requireQuery(p);
         const { start, end } = rangeParams(p, ctx.clock, HOUR_NS);
         const targets = str(p, "targetLabels");
+        const aggregateBy = str(p, "aggregateBy") ?? "series";
+        if (aggregateBy !== "series" && aggregateBy !== "labels")
+          throw new MeshlogError(QueryErrors.QUERY_PARAM_INVALID, `invalid aggregateBy: ${JSON.stringify(aggregateBy.slice(0, 32))} (use series or labels)`);
         const r = await engine.volume({
+          aggregateBy,
           tenant,
           query,
           start,
@@ -307,11 +312,11 @@ export const queryApiRoutes: RouteModule = {
     both("/loki/api/v1/detected_field/:name/values", "query.detected", detectedFieldValues);
     both("/loki/api/v1/detected_labels", "query.detected", detectedLabels);
     both("/loki/api/v1/format_query", "query.format", formatQuery);
-    // Pattern mining is not available yet: a valid empty answer keeps Grafana's Drilldown working.
-    both("/loki/api/v1/patterns", "query.patterns", async (request: FastifyRequest) => {
-      readerOf(request);
-      return { status: "success", data: [] };
-    });
+    both(
+      "/loki/api/v1/patterns",
+      "query.patterns",
+      patternsRoute(ctx, engine, (request, reply, fn) => guarded(ctx, inflight, request, reply, fn), readerOf),
+    );
     app.get(
       "/loki/api/v1/status/buildinfo",
       { config: { audit: "status" } },
@@ -344,7 +349,7 @@ export const queryApiRoutes: RouteModule = {
           pattern_persistence_enabled: false,
           metric_aggregation_enabled: false,
         },
-        pattern_ingester_enabled: false,
+        pattern_ingester_enabled: true,
         version: LOKI_COMPAT_VERSION,
       };
     });

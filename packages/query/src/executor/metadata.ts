@@ -79,35 +79,49 @@ export async function volume(
   matchers: readonly Matcher[],
   start: bigint,
   end: bigint,
-  opts: { targetLabels?: readonly string[]; limit: number; grid?: EvalGrid },
+  opts: { targetLabels?: readonly string[]; limit: number; grid?: EvalGrid; aggregateBy?: "series" | "labels" },
 ): Promise<{ labels: Record<string, string>; values: Float64Array }[]> {
   const streams = await ctx.streams(matchers, start, end);
-  const names = opts.targetLabels !== undefined && opts.targetLabels.length > 0 ? opts.targetLabels : [...new Set(matchers.map((m) => m.name))];
+  const targeted = opts.targetLabels !== undefined && opts.targetLabels.length > 0;
+  const names = targeted ? (opts.targetLabels as readonly string[]) : [...new Set(matchers.map((m) => m.name))];
   const n = opts.grid?.n ?? 1;
-  const groups = new Map<string, { labels: Record<string, string>; values: Float64Array; total: number }>();
-  const groupOfStream = new Map<string, { labels: Record<string, string>; values: Float64Array; total: number }>();
-  for (const s of streams) {
-    const labels = projectLabels(s.labels, names, false);
+  type Group = { labels: Record<string, string>; values: Float64Array; total: number };
+  const groups = new Map<string, Group>();
+  const groupsOfStream = new Map<string, Group[]>();
+  const groupOf = (labels: Record<string, string>): Group => {
     const key = labelsKey(labels);
     let g = groups.get(key);
     if (g === undefined) {
       g = { labels, values: new Float64Array(n), total: 0 };
       groups.set(key, g);
     }
-    groupOfStream.set(s.id, g);
+    return g;
+  };
+  for (const s of streams) {
+    // aggregateBy=labels (Loki): one series {name=""} per label name of the matching streams (only the target
+    // labels when given), holding the volume of every stream carrying that label.
+    const keys =
+      opts.aggregateBy === "labels"
+        ? Object.keys(s.labels)
+            .filter((k) => !targeted || names.includes(k))
+            .map((k) => ({ [k]: "" }))
+        : [projectLabels(s.labels, names, false)];
+    groupsOfStream.set(s.id, keys.map(groupOf));
   }
   await ctx.scan(streams, start, end, "forward", [], (batch: readonly StoredEntry[]) => {
     for (const { streamId, record } of batch) {
-      const g = groupOfStream.get(streamId);
-      if (g === undefined) continue;
+      const gs = groupsOfStream.get(streamId);
+      if (gs === undefined) continue;
       const b = Buffer.byteLength(record.body, "utf8");
       let i = 0;
       if (opts.grid !== undefined) {
         const rel = record.timestamp - opts.grid.start;
         i = rel <= 0n ? 0 : Math.min(n - 1, Number((rel + opts.grid.step - 1n) / opts.grid.step));
       }
-      g.values[i]! += b;
-      g.total += b;
+      for (const g of gs) {
+        g.values[i]! += b;
+        g.total += b;
+      }
     }
   });
   return [...groups.values()]

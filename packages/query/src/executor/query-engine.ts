@@ -3,7 +3,7 @@
 import { MeshlogError, systemClock, type Clock, type Logger, silentLogger } from "@meshlog/core";
 import type { LogStore } from "@meshlog/storage";
 import { QueryErrors } from "../errors.js";
-import { analyze, isScalarExpr, validateSelector } from "../language/analyzer.js";
+import { analyze, isScalarExpr, usesInstantOnlyAggregation, validateSelector } from "../language/analyzer.js";
 import type { Expr, Matcher } from "../language/ast.js";
 import { parseExpr, parseSelector } from "../language/parser.js";
 import { runLogQuery } from "./log-query.js";
@@ -124,6 +124,8 @@ export class QueryEngine {
         });
         return { resultType: "streams", result: streams, stats: ctx.stats(entries) };
       }
+      if (req.step !== undefined && usesInstantOnlyAggregation(expr))
+        throw new MeshlogError(QueryErrors.QUERY_INVALID, "approx_topk error: count min sketches are only supported on instant queries");
       const grid = this.#grid(req);
       const value = await evalMetric(ctx, expr, grid, referencedLabels(expr));
       const stepSec = (i: number): number => Number(grid.start + grid.step * BigInt(i)) / 1e9;
@@ -197,7 +199,14 @@ export class QueryEngine {
 
   /** Bytes per label group (index/volume), or per step with `step` (index/volume_range). */
   async volume(
-    req: MetadataRequest & { readonly query: string; readonly step?: bigint; readonly limit?: number; readonly targetLabels?: readonly string[] },
+    req: MetadataRequest & {
+      readonly query: string;
+      readonly step?: bigint;
+      readonly limit?: number;
+      readonly targetLabels?: readonly string[];
+      /** "series" (default): one series per combination of label values; "labels": one {name=""} series per label name. */
+      readonly aggregateBy?: "series" | "labels";
+    },
   ): Promise<QueryResult> {
     this.checkRange(req.start, req.end);
     const ctx = this.context(req.tenant, req.scope, req.signal);
@@ -205,6 +214,7 @@ export class QueryEngine {
     const groups = await volume(ctx, this.#matchers(req.query), req.start, req.end + 1n, {
       limit: req.limit ?? 100,
       ...(req.targetLabels !== undefined ? { targetLabels: req.targetLabels } : {}),
+      ...(req.aggregateBy !== undefined ? { aggregateBy: req.aggregateBy } : {}),
       ...(grid !== undefined ? { grid } : {}),
     });
     if (grid === undefined) {

@@ -25,13 +25,15 @@ export function vectorAggregate(node: Extract<MetricExpr, { kind: "vectorAgg" }>
     g.members.push(s);
   }
   const out: Matrix = new Map();
-  if (op === "topk" || op === "bottomk") {
+  // approx_topk: Loki approximates with count-min sketches per shard; series here are bounded by query.maxSeries,
+  // so the exact top k (without grouping: the analyzer refuses by/without) is both affordable and a valid answer.
+  if (op === "topk" || op === "bottomk" || op === "approx_topk") {
     const k = node.param ?? 1;
     const selected = new Map<Series, Float64Array>();
     for (const g of groups.values()) {
       for (let i = 0; i < n; i++) {
         const present = g.members.filter((m) => !Number.isNaN(m.values[i] as number));
-        present.sort((a, b) => (op === "topk" ? (b.values[i] as number) - (a.values[i] as number) : (a.values[i] as number) - (b.values[i] as number)));
+        present.sort((a, b) => (op !== "bottomk" ? (b.values[i] as number) - (a.values[i] as number) : (a.values[i] as number) - (b.values[i] as number)));
         for (const m of present.slice(0, k)) {
           let v = selected.get(m);
           if (v === undefined) {
@@ -43,7 +45,7 @@ export function vectorAggregate(node: Extract<MetricExpr, { kind: "vectorAgg" }>
       }
     }
     const entries = [...selected.entries()];
-    if (n === 1) entries.sort((a, b) => (op === "topk" ? (b[1][0] as number) - (a[1][0] as number) : (a[1][0] as number) - (b[1][0] as number)));
+    if (n === 1) entries.sort((a, b) => (op !== "bottomk" ? (b[1][0] as number) - (a[1][0] as number) : (a[1][0] as number) - (b[1][0] as number)));
     for (const [m, values] of entries) out.set(labelsKey(m.labels), { labels: m.labels, values });
     return out;
   }

@@ -82,10 +82,11 @@ function validateMetric(e: MetricExpr): void {
       return;
     }
     case "vectorAgg": {
-      if (e.op === "topk" || e.op === "bottomk") {
+      if (e.op === "topk" || e.op === "bottomk" || e.op === "approx_topk") {
         if (e.param === undefined || !Number.isInteger(e.param) || e.param <= 0) invalid(`${e.op}: the parameter must be a positive integer, got ${e.param}`);
       } else if (e.param !== undefined) invalid(`${e.op} takes no parameter`);
       if ((e.op === "sort" || e.op === "sort_desc") && e.grouping !== undefined) invalid(`${e.op} does not accept by/without`);
+      if (e.op === "approx_topk" && e.grouping !== undefined) invalid("grouping not allowed for approx_topk aggregation");
       if (isScalarExpr(e.inner)) invalid(`${e.op}: expected a vector expression, got a scalar`);
       validateMetric(e.inner);
       return;
@@ -114,4 +115,18 @@ function validateMetric(e: MetricExpr): void {
 export function analyze(e: Expr): void {
   if (e.kind === "log") validateLog(e);
   else validateMetric(e);
+}
+
+/** True when the expression uses an aggregation Loki answers for instant queries only (approx_topk). */
+export function usesInstantOnlyAggregation(e: Expr): boolean {
+  switch (e.kind) {
+    case "vectorAgg":
+      return e.op === "approx_topk" || usesInstantOnlyAggregation(e.inner);
+    case "labelReplace":
+      return usesInstantOnlyAggregation(e.inner);
+    case "binary":
+      return usesInstantOnlyAggregation(e.left) || usesInstantOnlyAggregation(e.right);
+    default:
+      return false;
+  }
 }

@@ -104,7 +104,7 @@ export const RANGE_OPS = [
 ] as const;
 export type RangeOp = (typeof RANGE_OPS)[number];
 
-export const VECTOR_OPS = ["sum", "avg", "min", "max", "count", "stddev", "stdvar", "topk", "bottomk", "sort", "sort_desc"] as const;
+export const VECTOR_OPS = ["sum", "avg", "min", "max", "count", "stddev", "stdvar", "topk", "bottomk", "sort", "sort_desc", "approx_topk"] as const;
 export type VectorOp = (typeof VECTOR_OPS)[number];
 
 export const BINARY_OPS = ["or", "and", "unless", "==", "!=", ">", ">=", "<", "<=", "+", "-", "*", "/", "%", "^"] as const;

@@ -232,7 +232,7 @@ class Parser extends PipelineParser {
     let grouping = this.parseGrouping();
     this.expectOp("(");
     let param: number | undefined;
-    if (op === "topk" || op === "bottomk") {
+    if (op === "topk" || op === "bottomk" || op === "approx_topk") {
       const t = this.t;
       if (t.type !== "number") this.fail("NUMBER");
       this.next();

@@ -65,6 +65,31 @@ function compileLineFilter(op: LineFilterOp, values: readonly LineFilterValue[])
   return negate ? (l) => !tests.some((t) => t(l)) : (l) => tests.some((t) => t(l));
 }
 
+/**
+ * The text a regex line filter requires when the regex is a plain literal, optionally case-insensitive
+ * (`(?i)` prefix), with `\.`, `\-`, `\/` and `\ ` escapes: `|~ "(?i)timeout"` keeps only lines that hold
+ * "timeout" in some case, so the store may drop the others (its needles ignore ASCII case). Undefined for
+ * any other regex, and for case-insensitive literals with `k` or `s`, which RE2 also folds to non-ASCII
+ * letters (U+212A, U+017F) that an ASCII-case comparison would miss.
+ */
+export function regexLiteral(re: string): string | undefined {
+  const insensitive = re.startsWith("(?i)");
+  const body = insensitive ? re.slice(4) : re;
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === "\\") {
+      const next = body[i + 1];
+      if (next === undefined || !".-/ ".includes(next)) return undefined;
+      out += next;
+      i++;
+    } else if (".*+?()[]{}|^$".includes(c)) return undefined;
+    else out += c;
+  }
+  if (insensitive && /[ksKS]/.test(out)) return undefined;
+  return /^[\x20-\x7e]*$/.test(out) ? out : undefined;
+}
+
 /** Compiles stages; throws QUERY_* errors for invalid regexes, templates, patterns or IP ranges. */
 export function compilePipeline(stages: readonly Stage[]): LogPipeline {
   const fns: StageFn[] = [];
@@ -82,7 +107,10 @@ export function compilePipeline(stages: readonly Stage[]): LogPipeline {
       case "lineFilter": {
         const f = compileLineFilter(s.op, s.values);
         fns.push((e) => f(e.line));
-        if (rawLine && s.op === "|=" && s.values.length === 1 && s.values[0]?.kind === "str" && s.values[0].value !== "") required.push(s.values[0].value);
+        if (rawLine && s.values.length === 1 && s.values[0]?.kind === "str") {
+          const lit = s.op === "|=" ? s.values[0].value : s.op === "|~" ? regexLiteral(s.values[0].value) : undefined;
+          if (lit !== undefined && lit !== "") required.push(lit);
+        }
         if (leading) prefilters.push(f);
         continue;
       }

@@ -5,7 +5,9 @@ import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, 
 import type { Labels, LogRecord } from "@meshlog/core";
 import type { FileSystem } from "../io/file-system.js";
 import { assembleBlock, encodeHeaderAad, parseBlockHeader, type BlockCodec, type BlockHeader, type BlockMeta } from "./block-format.js";
-import { decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
+import { COLUMNS_VERSION, decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
+import { ColumnView } from "./column-view.js";
+import { scanView } from "./block-scan.js";
 import { merkleRootOf, recordLeafHashes } from "./record-hash.js";
 import { buildGramBloom, type GramBloom } from "./block-bloom.js";
 import type { RowNeedles } from "./row-match.js";
@@ -144,6 +146,17 @@ export interface OpenedBlock {
  * only the rows that pass them (then it is not valid input for plaintextRootOf).
  */
 export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, cipher: BlockCipher, verifyHash = false, needles?: RowNeedles): OpenedBlock {
+  const plain = openPlain(bytes, header, dataKey, cipher, verifyHash);
+  const { salt, records, rows } = decodeColumns(plain, header.meta.tenant, header.meta.labels, needles);
+  if (rows !== header.meta.rows) throw new Error(`block holds ${rows} records, header says ${header.meta.rows}`);
+  return { records, salt, plainBytes: plain.length };
+}
+
+/**
+ * Decrypts and decompresses a block's payload into its column plaintext. Throws when the ciphertext hash
+ * (with `verifyHash`), the AEAD tag or decompression fails, or the size differs from the header's.
+ */
+export function openPlain(bytes: Buffer, header: BlockHeader, dataKey: Buffer, cipher: BlockCipher, verifyHash = false): Buffer {
   const sealed = bytes.subarray(header.cipherOffset);
   if (verifyHash) {
     if (createHash("sha256").update(sealed).digest("hex") !== header.ciphertextSha256) throw new Error("ciphertext SHA-256 does not match the header");
@@ -151,9 +164,22 @@ export function openBlock(bytes: Buffer, header: BlockHeader, dataKey: Buffer, c
   const compressed = cipher.open(dataKey, sealed, bytes.subarray(0, header.aadEnd));
   const plain = decompress(header.meta.codec, compressed, header.meta.plainBytes);
   if (plain.length !== header.meta.plainBytes) throw new Error(`plaintext is ${plain.length} bytes, header says ${header.meta.plainBytes}`);
-  const { salt, records, rows } = decodeColumns(plain, header.meta.tenant, header.meta.labels, needles);
-  if (rows !== header.meta.rows) throw new Error(`block holds ${rows} records, header says ${header.meta.rows}`);
-  return { records, salt, plainBytes: plain.length };
+  return plain;
+}
+
+/**
+ * Records of a block's column plaintext that pass `needles` (all rows without active needles). Layout 2
+ * is scanned through a ColumnView (given, e.g. from a cache, or opened here): only passing rows are built.
+ */
+export function recordsOfPlain(plain: Buffer, meta: BlockMeta, needles: RowNeedles | undefined, view?: ColumnView): LogRecord[] {
+  if (needles?.active === true && (view !== undefined || plain[0] === COLUMNS_VERSION)) {
+    const v = view ?? new ColumnView(plain);
+    if (v.rows !== meta.rows) throw new Error(`block holds ${v.rows} records, header says ${meta.rows}`);
+    return scanView(v, needles, meta.tenant, meta.labels);
+  }
+  const { records, rows } = decodeColumns(plain, meta.tenant, meta.labels, needles);
+  if (rows !== meta.rows) throw new Error(`block holds ${rows} records, header says ${meta.rows}`);
+  return records;
 }
 
 /** Recomputes the plaintext Merkle root of opened records (hex). */

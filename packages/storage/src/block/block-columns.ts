@@ -37,7 +37,7 @@ function putStringColumn(w: ByteWriter, values: readonly (string | undefined)[])
   }
 }
 
-function getStringColumn(r: ByteReader, rows: number): (string | undefined)[] {
+export function getStringColumn(r: ByteReader, rows: number): (string | undefined)[] {
   const mode = r.u8();
   const out: (string | undefined)[] = new Array(rows);
   if (mode === 0) {
@@ -90,7 +90,7 @@ function putIdColumn(w: ByteWriter, ids: readonly string[], bodies: readonly str
  * Reads an id column. Ids stored as a body offset (tag 3) are returned as "" with their offset in `at`
  * (else -1), and resolved by resolveId only for the rows that are built.
  */
-function getIdColumnOf(r: ByteReader, rows: number, bytes: number): { ids: string[]; at: Int32Array } {
+export function getIdColumnOf(r: ByteReader, rows: number, bytes: number): { ids: string[]; at: Int32Array } {
   const tags = r.bytes(rows);
   const out: string[] = new Array(rows);
   const at = new Int32Array(rows).fill(-1);
@@ -109,7 +109,7 @@ function getIdColumnOf(r: ByteReader, rows: number, bytes: number): { ids: strin
   return { ids: out, at };
 }
 
-function resolveId(col: { ids: string[]; at: Int32Array }, i: number, hexChars: number, b: string): string {
+export function resolveId(col: { ids: string[]; at: Int32Array }, i: number, hexChars: number, b: string): string {
   const pos = col.at[i] as number;
   if (pos < 0) return col.ids[i] as string;
   if (pos + hexChars > b.length) throw new Error(`id offset ${pos} at row ${i} is outside the body`);

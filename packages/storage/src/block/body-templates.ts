@@ -19,6 +19,8 @@ const MAX_NUM_DIGITS = 15;
 const MIN_HEX = 16;
 
 type Slot = typeof NUM | typeof HEX | typeof UUID | typeof TS;
+/** Slot kinds as they appear in templates and column keys. */
+export const BODY_SLOTS = { NUM, HEX, UUID, TS } as const;
 /** A variable as stored: numbers as numbers, hex and uuids as bytes, timestamps as [digits, ns delta]. */
 type Value = number | Buffer | readonly [number, bigint];
 
@@ -56,7 +58,7 @@ const TS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d{1,9}))?Z/y;
 let lastSec = Number.NaN;
 let lastIso = "";
 
-function formatTs(ns: bigint, digits: number): string {
+export function formatTs(ns: bigint, digits: number): string {
   const sec = ns >= 0n ? ns / 1_000_000_000n : (ns - 999_999_999n) / 1_000_000_000n;
   const frac = ns - sec * 1_000_000_000n;
   const secN = Number(sec);
@@ -156,7 +158,7 @@ function split(s: string, ts: bigint, values: Value[]): string {
 }
 
 /** The literal parts and slot kinds of a template: parts.length === slots.length + 1. */
-function parseTemplate(tpl: string): { parts: string[]; slots: Slot[] } {
+export function parseTemplate(tpl: string): { parts: string[]; slots: Slot[] } {
   const parts: string[] = [];
   const slots: Slot[] = [];
   let cur = "";
@@ -188,7 +190,7 @@ const MAX_KEY = 24;
  * Column keys of a template's slots: the slot kind and the literal text before it (extended with the
  * previous key when that text is short), so that the same field shares one column across templates.
  */
-function slotKeys(t: { parts: string[]; slots: Slot[] }): string[] {
+export function slotKeys(t: { parts: string[]; slots: Slot[] }): string[] {
   const keys: string[] = [];
   let prev = "";
   for (let j = 0; j < t.slots.length; j++) {

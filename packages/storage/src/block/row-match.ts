@@ -1,5 +1,7 @@
 // Row-level needle check for scans: the same text a block bloom indexes, tested per row before records are built.
 
+import { CaselessFinder } from "./caseless-finder.js";
+
 /**
  * Needles every returned row must contain, prepared once per scan. A row passes when each needle occurs,
  * ignoring ASCII case, in its body, an attribute value, a resource value, its trace id or its span id: the
@@ -10,6 +12,7 @@ export class RowNeedles {
   readonly #exact: readonly string[];
   readonly #lower: readonly string[];
   readonly active: boolean;
+  readonly #finders: CaselessFinder[] = [];
 
   constructor(needles: readonly string[]) {
     // eslint-disable-next-line no-control-regex
@@ -26,7 +29,7 @@ export class RowNeedles {
       const exact = this.#exact[k] as string;
       if (body.includes(exact)) continue;
       const lower = this.#lower[k] as string;
-      lowerBody ??= body.toLowerCase();
+      lowerBody ??= lowerAsciiText(body);
       if (lowerBody.includes(lower) || inLower(traceId, lower) || inLower(spanId, lower) || inValues(attributes, lower) || inValues(resource, lower)) continue;
       return false;
     }
@@ -36,29 +39,34 @@ export class RowNeedles {
   /**
    * Marks, per row of concatenated UTF-8 bodies (row i is bytes [ends[i-1], ends[i])), the needles its
    * body holds ignoring ASCII case: bit k for needle k (needles past the 32nd are not used to drop
-   * rows). One Buffer.indexOf pass per needle over the whole buffer.
+   * rows). Buffer.indexOf passes per needle over the whole buffer (CaselessFinder).
    */
   scanBodies(bytes: Buffer, ends: Uint32Array): Uint32Array {
     const n = ends.length;
     const hits = new Uint32Array(n);
-    const count = this.#lower.length;
-    const lowered = this.#lower.some((l) => /[a-z]/.test(l)) ? lowerAscii(bytes) : bytes;
-    for (let k = 0; k < Math.min(count, 32); k++) {
-      const needle = Buffer.from(this.#lower[k] as string, "latin1");
+    const count = Math.min(this.#lower.length, 32);
+    for (let k = 0; k < count; k++) {
+      const finder = (this.#finders[k] ??= new CaselessFinder(this.#lower[k] as string));
+      const len = finder.needle.length;
       const bit = (1 << k) >>> 0;
       let row = 0;
-      let at = lowered.indexOf(needle, 0);
+      let at = finder.indexIn(bytes, 0);
       while (at >= 0 && row < n) {
         while (row < n && (ends[row] as number) <= at) row++;
         if (row >= n) break;
-        if (at + needle.length <= (ends[row] as number)) {
+        if (at + len <= (ends[row] as number)) {
           hits[row] = ((hits[row] as number) | bit) >>> 0;
-          at = lowered.indexOf(needle, ends[row] as number);
+          at = finder.indexIn(bytes, ends[row] as number);
           row++;
-        } else at = lowered.indexOf(needle, at + 1);
+        } else at = finder.indexIn(bytes, at + 1);
       }
     }
     return hits;
+  }
+
+  /** The case-insensitive finder of needle k (k < 32). */
+  finder(k: number): CaselessFinder {
+    return (this.#finders[k] ??= new CaselessFinder(this.#lower[k] as string));
   }
 
   /** For a row whose body holds the needles in `mask`: true when every other needle is in an id or value. */
@@ -79,6 +87,11 @@ export class RowNeedles {
     return true;
   }
 
+  /** The needles used to drop rows (at most 32), lower-cased: bit k of a mask is needle k. */
+  get lowered(): readonly string[] {
+    return this.#lower.slice(0, 32);
+  }
+
   /** The mask of a row whose body holds every needle. */
   get all(): number {
     const count = Math.min(this.#lower.length, 32);
@@ -86,18 +99,13 @@ export class RowNeedles {
   }
 }
 
-/** A copy of UTF-8 bytes with A-Z lowered (multi-byte sequences never contain ASCII bytes). */
-function lowerAscii(src: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i] as number;
-    out[i] = c >= 65 && c <= 90 ? c + 32 : c;
-  }
-  return out;
+/** `text` with A-Z lowered and every other character kept (so positions and non-ASCII letters stay). */
+export function lowerAsciiText(text: string): string {
+  return /[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : text;
 }
 
 function inLower(text: string, lower: string): boolean {
-  return text.length >= lower.length && text.toLowerCase().includes(lower);
+  return text.length >= lower.length && lowerAsciiText(text).includes(lower);
 }
 
 function inValues(o: Readonly<Record<string, string>>, lower: string): boolean {

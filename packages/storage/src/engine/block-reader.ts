@@ -4,8 +4,12 @@ import type { Logger, LogRecord } from "@meshlog/core";
 import { GramBloom } from "../block/block-bloom.js";
 import { RowNeedles } from "../block/row-match.js";
 import type { SelectStats, StoredEntry } from "../contract.js";
-import { openBlock, readBlockHeader } from "../block/block-codec.js";
-import { parseBlockHeader } from "../block/block-format.js";
+import { openPlain, readBlockHeader, recordsOfPlain } from "../block/block-codec.js";
+import { ColumnView } from "../block/column-view.js";
+import { COLUMNS_VERSION } from "../block/block-columns.js";
+import { BlockCache, type CachedBlock } from "./block-cache.js";
+import type { ScanPool } from "./scan-pool.js";
+import { parseBlockHeader, type BlockHeader } from "../block/block-format.js";
 import type { DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";
 import type { BlockRef } from "../index/catalog.js";
@@ -21,34 +25,118 @@ export interface BlockReaderDeps {
   readonly onCorrupt: (tenant: string, blockId: string, message: string) => Promise<void>;
   /** Blooms kept in memory (default 4096). */
   readonly bloomCacheSize?: number;
+  /** Bytes of decrypted block plaintext kept for repeated queries (default DEFAULT_BLOCK_CACHE_BYTES; 0 disables). */
+  readonly blockCacheBytes?: number;
+  /** Worker threads for needle scans of blocks that are not cached (absent: scan on the calling thread). */
+  readonly scanPool?: ScanPool;
 }
+
+/** Default size of the decrypted-block cache: 64 MiB. */
+export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Reads blocks on behalf of select(). Never throws for a damaged block: it is reported and skipped. */
 export class BlockReader {
   readonly #d: BlockReaderDeps;
   readonly #blooms = new Map<string, GramBloom>();
   readonly #max: number;
+  readonly #cache: BlockCache;
 
   constructor(deps: BlockReaderDeps) {
     this.#d = deps;
     this.#max = deps.bloomCacheSize ?? 4096;
+    this.#cache = new BlockCache(deps.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES);
   }
 
-  async #bloom(tenant: string, ref: BlockRef): Promise<GramBloom> {
+  /** The decrypted-block cache (for stats and tests). */
+  get cache(): BlockCache {
+    return this.#cache;
+  }
+
+  /** Drops what is cached for a block (deleted, replaced or quarantined). */
+  forget(tenant: string, blockId: string): void {
+    this.#cache.forget(tenant, blockId);
+    this.#blooms.delete(`${tenant}/${blockId}`);
+  }
+
+  /**
+   * The column plaintext of a block, from the cache or read, checked against the catalog's header hash,
+   * decrypted and decompressed. The data key is unwrapped on every call, also for cached blocks, so a
+   * destroyed KEK makes a block unreadable at once (crypto-shredding).
+   */
+  async #plain(tenant: string, ref: BlockRef, stats: SelectStats | undefined, fileBytes?: Buffer): Promise<CachedBlock> {
+    const ck = BlockCache.key(tenant, ref.blockId, ref.headerHash);
+    const hit = this.#cache.get(ck);
+    if (hit !== undefined) {
+      (await this.#d.keyRing.unwrapDataKey(hit.meta.keyId, Buffer.from(hit.meta.wrappedKey, "base64"))).fill(0);
+      if (stats !== undefined) stats.blockCacheHits = (stats.blockCacheHits ?? 0) + 1;
+      return hit;
+    }
+    const bytes = fileBytes ?? (await this.#d.fs.readFile(this.#d.layout.blockFile(tenant, ref.blockId)));
+    const header = parseBlockHeader(bytes);
+    if (header.headerHash !== ref.headerHash) throw new Error("header hash differs from the catalog");
+    const key = await this.#d.keyRing.unwrapDataKey(header.meta.keyId, Buffer.from(header.meta.wrappedKey, "base64"));
+    let plain: Buffer;
+    try {
+      plain = openPlain(bytes, header, key, blockCipher);
+    } finally {
+      key.fill(0);
+    }
+    const block: CachedBlock = { meta: header.meta, plain, view: undefined };
+    this.#cache.put(ck, block, plain.length);
+    return block;
+  }
+
+  #bloomHit(tenant: string, ref: BlockRef): GramBloom | undefined {
     const key = `${tenant}/${ref.blockId}`;
     const hit = this.#blooms.get(key);
     if (hit !== undefined) {
       this.#blooms.delete(key);
       this.#blooms.set(key, hit);
-      return hit;
     }
-    const h = await readBlockHeader(this.#d.fs, this.#d.layout.blockFile(tenant, ref.blockId));
+    return hit;
+  }
+
+  #keepBloom(tenant: string, ref: BlockRef, h: BlockHeader): GramBloom {
     if (h.headerHash !== ref.headerHash)
       throw new Error(`header hash ${h.headerHash.slice(0, 16)}… differs from the catalog's ${ref.headerHash.slice(0, 16)}…`);
     const bloom = new GramBloom(h.bloom, h.meta.bloom);
-    this.#blooms.set(key, bloom);
+    this.#blooms.set(`${tenant}/${ref.blockId}`, bloom);
     if (this.#blooms.size > this.#max) this.#blooms.delete(this.#blooms.keys().next().value as string);
     return bloom;
+  }
+
+  async #bloom(tenant: string, ref: BlockRef): Promise<GramBloom> {
+    return this.#bloomHit(tenant, ref) ?? this.#keepBloom(tenant, ref, await readBlockHeader(this.#d.fs, this.#d.layout.blockFile(tenant, ref.blockId)));
+  }
+
+  /**
+   * Reads, checks and unwraps a block here, then decrypts, decompresses and scans it on a worker; caches
+   * the plaintext. Undefined when the pool could not take it (the caller scans on this thread instead).
+   */
+  async #scanInWorker(
+    tenant: string,
+    ref: BlockRef,
+    substrings: readonly string[],
+    fileBytes: Buffer | undefined,
+  ): Promise<{ records: LogRecord[]; plainBytes: number } | undefined> {
+    const pool = this.#d.scanPool;
+    if (pool === undefined) return undefined;
+    const bytes = fileBytes ?? (await this.#d.fs.readFile(this.#d.layout.blockFile(tenant, ref.blockId)));
+    const header = parseBlockHeader(bytes);
+    if (header.headerHash !== ref.headerHash) throw new Error("header hash differs from the catalog");
+    const key = await this.#d.keyRing.unwrapDataKey(header.meta.keyId, Buffer.from(header.meta.wrappedKey, "base64"));
+    const copy = Buffer.from(bytes);
+    try {
+      const { records, plain } = await pool.scan(copy, key, substrings, header.meta.labels);
+      if (plain.length !== header.meta.plainBytes) throw new Error(`plaintext is ${plain.length} bytes, header says ${header.meta.plainBytes}`);
+      this.#cache.put(BlockCache.key(tenant, ref.blockId, ref.headerHash), { meta: header.meta, plain, view: undefined }, plain.length);
+      return { records, plainBytes: plain.length };
+    } catch (e) {
+      if ((e as { workerFailed?: boolean }).workerFailed === true) return undefined;
+      throw e;
+    } finally {
+      key.fill(0);
+    }
   }
 
   /**
@@ -63,24 +151,48 @@ export class BlockReader {
     keep: (r: LogRecord) => boolean,
     stats: SelectStats | undefined,
   ): Promise<StoredEntry[]> {
-    const path = this.#d.layout.blockFile(tenant, ref.blockId);
     try {
-      if (substrings.length > 0 && !mightContainAll(await this.#bloom(tenant, ref), substrings)) {
-        if (stats !== undefined) stats.blocksPrunedByBloom++;
-        return [];
+      let fileBytes: Buffer | undefined;
+      // Blooms index 4-grams: shorter needles cannot prune, so their blocks skip the header read.
+      if (substrings.some((s) => s.length >= 4)) {
+        let bloom = this.#bloomHit(tenant, ref);
+        if (bloom === undefined && !this.#cache.has(BlockCache.key(tenant, ref.blockId, ref.headerHash))) {
+          // One read for the bloom and, when it passes, the payload.
+          fileBytes = await this.#d.fs.readFile(this.#d.layout.blockFile(tenant, ref.blockId));
+          bloom = this.#keepBloom(tenant, ref, parseBlockHeader(fileBytes));
+        }
+        bloom ??= await this.#bloom(tenant, ref);
+        if (!mightContainAll(bloom, substrings)) {
+          if (stats !== undefined) stats.blocksPrunedByBloom++;
+          return [];
+        }
       }
-      const bytes = await this.#d.fs.readFile(path);
-      const header = parseBlockHeader(bytes);
-      if (header.headerHash !== ref.headerHash) throw new Error("header hash differs from the catalog");
-      const key = await this.#d.keyRing.unwrapDataKey(header.meta.keyId, Buffer.from(header.meta.wrappedKey, "base64"));
-      const opened = openBlock(bytes, header, key, blockCipher, false, substrings.length > 0 ? new RowNeedles(substrings) : undefined);
-      key.fill(0);
+      const needles = substrings.length > 0 ? new RowNeedles(substrings) : undefined;
+      const ck = BlockCache.key(tenant, ref.blockId, ref.headerHash);
+      if (needles?.active === true && this.#d.scanPool?.available === true && !this.#cache.has(ck)) {
+        const scanned = await this.#scanInWorker(tenant, ref, substrings, fileBytes);
+        if (scanned !== undefined) {
+          if (stats !== undefined) {
+            stats.blocksScanned++;
+            stats.bytesDecompressed += scanned.plainBytes;
+          }
+          const out: StoredEntry[] = [];
+          for (const record of scanned.records) if (keep(record)) out.push({ streamId: ref.streamId, record });
+          return out;
+        }
+      }
+      const block = await this.#plain(tenant, ref, stats, fileBytes);
+      if (needles?.active === true && block.view === undefined && block.plain[0] === COLUMNS_VERSION) {
+        block.view = new ColumnView(block.plain);
+        this.#cache.put(BlockCache.key(tenant, ref.blockId, ref.headerHash), block, block.view.byteSize);
+      }
+      const records = recordsOfPlain(block.plain, block.meta, needles, block.view);
       if (stats !== undefined) {
         stats.blocksScanned++;
-        stats.bytesDecompressed += opened.plainBytes;
+        stats.bytesDecompressed += block.plain.length;
       }
       const out: StoredEntry[] = [];
-      for (const record of opened.records) if (keep(record)) out.push({ streamId: ref.streamId, record });
+      for (const record of records) if (keep(record)) out.push({ streamId: ref.streamId, record });
       return out;
     } catch (e) {
       const err = e as Error & { code?: string };

@@ -79,7 +79,9 @@ class CursorHeap {
 /**
  * Yields entries of all sources in timestamp order (ascending for forward, descending for backward),
  * in batches of `batchSize`, stopping after `limit` entries or when `signal` aborts. A source is loaded
- * only when the merge front reaches its time range, so a limited query touches few blocks.
+ * only when the merge front reaches its time range, so a limited query touches few blocks; with
+ * `prefetch` > 0 the loads of that many following sources start at the same time (for parallel block
+ * scans; at most `prefetch` loads are wasted when the query stops early). Loads must not reject.
  */
 export async function* mergeSources(
   sources: readonly EntrySource[],
@@ -87,6 +89,7 @@ export async function* mergeSources(
   limit: number | undefined,
   signal: AbortSignal | undefined,
   batchSize = 1000,
+  prefetch = 0,
 ): AsyncGenerator<readonly StoredEntry[]> {
   const ordered = sources
     .map((s, order) => ({ s, order }))
@@ -104,6 +107,7 @@ export async function* mergeSources(
             : x.order - y.order,
     );
   const heap = new CursorHeap(forward);
+  const started = new Map<number, Promise<readonly StoredEntry[]>>();
   let next = 0;
   let emitted = 0;
   let batch: StoredEntry[] = [];
@@ -115,9 +119,15 @@ export async function* mergeSources(
       const front = heap.topTs();
       const reach = forward ? cand.s.minTime : cand.s.maxTime;
       if (front !== undefined && (forward ? reach > front : reach < front)) break;
-      next++;
       if (signal?.aborted === true) return;
-      const entries = await cand.s.load();
+      // Start the loads of the next `prefetch` sources too, so that they run while this one is awaited.
+      for (let k = next; k < Math.min(ordered.length, next + 1 + prefetch); k++) {
+        const o = ordered[k] as { s: EntrySource; order: number };
+        if (!started.has(k)) started.set(k, o.s.load());
+      }
+      const entries = await (started.get(next) as Promise<readonly StoredEntry[]>);
+      started.delete(next);
+      next++;
       if (entries.length === 0) continue;
       heap.push({ entries: forward ? entries : entries.slice().reverse(), idx: 0, order: cand.order });
     }

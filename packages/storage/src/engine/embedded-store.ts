@@ -25,12 +25,27 @@ import { TenantCatalog } from "../index/catalog.js";
 import { loadCatalog, saveCatalog } from "../index/catalog-store.js";
 import { quarantineFile } from "../index/quarantine-file.js";
 import { BlockReader } from "./block-reader.js";
+import { ScanPool } from "./scan-pool.js";
+
+/** Scan workers by default (see EmbeddedStoreOptions.scanWorkers). */
+export const DEFAULT_SCAN_WORKERS = 0;
+/** Selects over fewer sources (blocks and head buffers) than this stay on the calling thread. */
+const MIN_PARALLEL_SOURCES = 4;
 import { mergeSources } from "./block-source.js";
 import { selectSources } from "./select-sources.js";
 import { EngineErrors } from "./errors.js";
 import { SealPool } from "./seal-pool.js";
 import { DEFAULT_RETENTION_CLASS, Sealer } from "./sealer.js";
 import { rewriteBlocks, type BlockReplacement } from "./block-rewrite.js";
+import {
+  compactBlocks,
+  recoverCompaction,
+  type CompactedBlock,
+  type CompactionDeps,
+  type CompactionPlan,
+  type CompactionRecovery,
+  type CompactionRequest,
+} from "./block-compact.js";
 import type { BlockRef } from "../index/catalog.js";
 import type { BlockKeyRing, BlockLedger, SecurityProvider } from "./security-ports.js";
 import { defaultSecurity } from "./default-security.js";
@@ -60,6 +75,10 @@ export interface EmbeddedStoreOptions {
   readonly sealTimer?: boolean;
   /** Retention class of each stream's blocks, decided when a head buffer is sealed (default "default"; see setRetentionClassFor). */
   readonly retentionClassFor?: (tenant: string, labels: Labels) => string;
+  /** Bytes of decrypted block plaintext kept in memory for repeated queries (default 64 MiB; 0 disables). */
+  readonly blockCacheBytes?: number;
+  /** Worker threads that decrypt, decompress and needle-scan uncached blocks in parallel (default DEFAULT_SCAN_WORKERS; 0: the calling thread). */
+  readonly scanWorkers?: number;
 }
 
 /** What open() found: WAL replay and catalog repairs. */
@@ -91,6 +110,7 @@ export class EmbeddedStore implements LogStore {
   readonly #head: Head;
   readonly #listeners = new Map<string, Set<TailListener>>();
   readonly #reader: BlockReader;
+  readonly #scanPool: ScanPool;
   #wal!: Wal;
   #sealer!: Sealer;
   #pool!: SealPool;
@@ -114,12 +134,15 @@ export class EmbeddedStore implements LogStore {
     };
     this.#head = new Head(() => this.#clock.nowMs());
     this.#retentionClassFor = opts.retentionClassFor;
+    this.#scanPool = new ScanPool(this.#logger, Math.max(0, opts.scanWorkers ?? DEFAULT_SCAN_WORKERS));
     this.#reader = new BlockReader({
+      scanPool: this.#scanPool,
       fs,
       layout: this.#layout,
       keyRing: security.keyRing,
       logger: this.#logger,
       onCorrupt: (t, id, msg) => this.#quarantineBlock(t, id, msg),
+      ...(opts.blockCacheBytes === undefined ? {} : { blockCacheBytes: opts.blockCacheBytes }),
     });
   }
 
@@ -148,7 +171,7 @@ export class EmbeddedStore implements LogStore {
       for (const q of await recoverTenant(recovery, tenant, state.catalog, state.ledger)) quarantined.push({ tenant, ...q });
       minNextSeq = Math.max(minNextSeq, state.catalog.maxSealedSeq() + 1);
     }
-    const walReplay: { tenant: string; streams: readonly WalStreamRecords[]; seq: number }[] = [];
+    const walReplay: { batch: { tenant: string; streams: readonly WalStreamRecords[]; seq: number }; sections: readonly Uint8Array[] }[] = [];
     const { wal, report } = await Wal.open(
       {
         fs: this.#fs,
@@ -159,21 +182,22 @@ export class EmbeddedStore implements LogStore {
         nowMs: () => this.#clock.nowMs(),
         ...(walSegmentBytes === undefined ? {} : { segmentMaxBytes: walSegmentBytes }),
       },
-      (b) => walReplay.push(b),
+      (batch, sections) => walReplay.push({ batch, sections }),
     );
     this.#wal = wal;
     const sealedSeqs = new Map<string, number>();
-    for (const b of walReplay) {
+    for (const { batch: b, sections } of walReplay) {
       if (!isValidTenant(b.tenant)) continue;
       const state = await this.#tenant(b.tenant);
-      for (const s of b.streams) {
+      for (let k = 0; k < b.streams.length; k++) {
+        const s = b.streams[k] as WalStreamRecords;
         const id = streamIdOf(b.tenant, s.labels);
         const key = `${b.tenant}\u0000${id}`;
         let sealed = sealedSeqs.get(key);
         if (sealed === undefined) sealedSeqs.set(key, (sealed = state.catalog.sealedSeq(id)));
         if (b.seq <= sealed) continue;
         state.catalog.ensureStream(id, s.labels);
-        this.#head.add(b.tenant, id, s.labels, s.records, b.seq);
+        this.#head.add(b.tenant, id, s.labels, s.records, b.seq, sections[k]);
       }
     }
     this.#pool = sealWorker ? new SealPool(this.#logger) : new SealPool(this.#logger, 0);
@@ -284,27 +308,38 @@ export class EmbeddedStore implements LogStore {
         details: { retryAfterSeconds: 1 },
       });
     }
+    // Receivers share one labels object per stream: compute each object's stream id once per append.
     const groups = new Map<string, { labels: Labels; records: LogRecord[] }>();
+    const byObject = new Map<Labels, { labels: Labels; records: LogRecord[] }>();
     for (const r0 of records) {
       const r = r0.tenant === tenant ? r0 : { ...r0, tenant };
-      const id = streamIdOf(tenant, r.labels);
-      let g = groups.get(id);
-      if (g === undefined) groups.set(id, (g = { labels: r.labels, records: [] }));
+      let g = byObject.get(r.labels);
+      if (g === undefined) {
+        const id = streamIdOf(tenant, r.labels);
+        g = groups.get(id);
+        if (g === undefined) groups.set(id, (g = { labels: r.labels, records: [] }));
+        byObject.set(r.labels, g);
+      }
       g.records.push(r);
     }
     const state = await this.#tenant(tenant);
     const streams = [...groups.values()];
     const ids = [...groups.keys()];
-    await this.#wal.append(tenant, streams, (seq) => {
-      const entries: StoredEntry[] = [];
+    await this.#wal.append(tenant, streams, (seq, sections) => {
       for (let i = 0; i < streams.length; i++) {
         const g = streams[i] as { labels: Labels; records: LogRecord[] };
         const id = ids[i] as string;
         state.catalog.ensureStream(id, g.labels);
-        this.#head.add(tenant, id, g.labels, g.records, seq);
-        for (const record of g.records) entries.push({ streamId: id, record });
+        this.#head.add(tenant, id, g.labels, g.records, seq, sections[i]);
       }
-      for (const l of this.#listeners.get(tenant) ?? []) {
+      const listeners = this.#listeners.get(tenant);
+      if (listeners === undefined || listeners.size === 0) return;
+      const entries: StoredEntry[] = [];
+      for (let i = 0; i < streams.length; i++) {
+        const id = ids[i] as string;
+        for (const record of (streams[i] as { records: LogRecord[] }).records) entries.push({ streamId: id, record });
+      }
+      for (const l of listeners) {
         try {
           l(entries);
         } catch (e) {
@@ -346,7 +381,7 @@ export class EmbeddedStore implements LogStore {
       let min = s.blocks.length > 0 ? s.minTime : undefined;
       let max = s.blocks.length > 0 ? s.maxTime : undefined;
       for (const b of this.#head.buffersOf(tenant, s.id)) {
-        if (b.records.length === 0) continue;
+        if (b.count === 0) continue;
         if (min === undefined || b.minTime < min) min = b.minTime;
         if (max === undefined || b.maxTime > max) max = b.maxTime;
       }
@@ -360,7 +395,9 @@ export class EmbeddedStore implements LogStore {
     const st = this.#tenants.get(req.tenant);
     if (st === undefined || req.start >= req.end) return;
     const sources = selectSources(req, st.catalog, this.#head, this.#reader, stats);
-    yield* mergeSources(sources, req.direction === "forward", req.limit, req.signal);
+    // Needle scans of many blocks keep every scan worker busy by starting the next loads early.
+    const parallel = this.#scanPool.available && (req.requiredSubstrings?.length ?? 0) > 0 && sources.length >= MIN_PARALLEL_SOURCES;
+    yield* mergeSources(sources, req.direction === "forward", req.limit, req.signal, 1000, parallel ? this.#scanPool.size + 1 : 0);
   }
 
   tail(tenant: string, listener: TailListener): () => void {
@@ -383,7 +420,7 @@ export class EmbeddedStore implements LogStore {
       records += b.rows;
       storedBytes += b.bytes;
     }
-    for (const hb of this.#head.buffers(tenant)) records += hb.records.length;
+    for (const hb of this.#head.buffers(tenant)) records += hb.count;
     return { tenant, streams: [...st.catalog.streams()].length, blocks: st.catalog.blockCount, records, storedBytes };
   }
 
@@ -412,6 +449,7 @@ export class EmbeddedStore implements LogStore {
       await this.#sealer.idle();
     } finally {
       await this.#pool.close();
+      await this.#scanPool.close();
       for (const st of this.#tenants.values()) await st.ledger.close();
     }
   }
@@ -440,7 +478,10 @@ export class EmbeddedStore implements LogStore {
         time: formatRfc3339Ns(this.#clock.nowNs()),
       });
       await st.ledger.checkpoint();
-      for (const r of refs) st.catalog.remove(r.blockId);
+      for (const r of refs) {
+        st.catalog.remove(r.blockId);
+        this.#reader.forget(tenant, r.blockId);
+      }
       await saveCatalog(this.#fs, this.#layout, st.catalog);
       for (const r of refs) await this.#fs.unlink(this.#layout.blockFile(tenant, r.blockId));
       await this.#fs.syncDir(this.#layout.blocksDir(tenant));
@@ -472,12 +513,32 @@ export class EmbeddedStore implements LogStore {
         catalog: st.catalog,
         ledger: st.ledger,
       };
-      return rewriteBlocks(deps, tenant, blockIds, newBlockIds, drop, tombstone);
+      const done = await rewriteBlocks(deps, tenant, blockIds, newBlockIds, drop, tombstone);
+      for (const r of done.replacements) if (r.newBlockId !== undefined || r.dropped > 0) this.#reader.forget(tenant, r.oldBlockId);
+      return done;
     });
+  }
+
+  /** Merges small blocks of one stream and key period into one (see compactBlocks in block-compact.ts), alone. */
+  compactBlocks(tenant: string, req: CompactionRequest): Promise<CompactedBlock> {
+    return this.#sealer.exclusive(async () => compactBlocks(this.#compactionDeps(tenant, "compact"), tenant, req));
+  }
+
+  /** Resolves a compaction a crash interrupted (see recoverCompaction in block-compact.ts), alone. */
+  recoverCompaction(tenant: string, plan: CompactionPlan): Promise<CompactionRecovery> {
+    return this.#sealer.exclusive(async () => recoverCompaction(this.#compactionDeps(tenant, "recover"), tenant, plan));
+  }
+
+  #compactionDeps(tenant: string, what: string): CompactionDeps {
+    const st = this.#tenants.get(tenant);
+    if (st === undefined) throw new MeshlogError(EngineErrors.STORAGE_BLOCK_UNKNOWN, `Cannot ${what} blocks of tenant ${tenant}: it has no data`);
+    const { fs, layout, clock, pool, reader } = { fs: this.#fs, layout: this.#layout, clock: this.#clock, pool: this.#pool, reader: this.#reader };
+    return { fs, layout, clock, pool, reader, keyRing: this.#security.keyRing, catalog: st.catalog, ledger: st.ledger, nowMs: () => this.#clock.nowMs() };
   }
 
   async #quarantineBlock(tenant: string, blockId: string, message: string): Promise<void> {
     const st = this.#tenants.get(tenant);
+    this.#reader.forget(tenant, blockId);
     if (st?.catalog.remove(blockId) === undefined) return;
     this.#logger.error("corrupt block quarantined", { tenant, block: blockId, error: message });
     try {

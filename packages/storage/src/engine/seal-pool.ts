@@ -3,9 +3,10 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Logger, LogRecord } from "@meshlog/core";
-import { sealBlock, type SealInput } from "../block/block-codec.js";
+import { sealBlock, sortByTime, type SealInput } from "../block/block-codec.js";
+import { decodeWalRecords } from "../wal/wal-record-codec.js";
 import { blockCipher } from "./block-cipher.js";
-import type { SealJob, SealReply } from "./seal-worker.js";
+import type { SealJob, SealJobBody, SealReply } from "./seal-worker.js";
 
 interface PoolWorker {
   readonly worker: Worker;
@@ -67,20 +68,35 @@ export class SealPool {
 
   /** Seals records (sorted, one stream) into block file bytes. */
   seal(records: readonly LogRecord[], input: SealInput): Promise<Buffer> {
+    return this.#post(input, { records: records as LogRecord[] }, () => sealBlock(records, input, blockCipher).bytes);
+  }
+
+  /**
+   * Seals `count` records of one stream given as their WAL encoding in arrival order (a head buffer's):
+   * the bytes are transferred to a worker (unusable here afterwards), which decodes and sorts them, so no
+   * record object is cloned. Without workers they are decoded on the calling thread.
+   */
+  sealEncoded(count: number, encoded: Uint8Array, input: SealInput): Promise<Buffer> {
+    const onCaller = () => sealBlock(sortByTime(decodeWalRecords(encoded, count, input.tenant, input.labels)), input, blockCipher).bytes;
+    return this.#post(input, { encoded, count }, onCaller);
+  }
+
+  #post(input: SealInput, body: SealJobBody, onCaller: () => Buffer): Promise<Buffer> {
     let pw: PoolWorker | undefined;
     for (const w of this.#workers) if (pw === undefined || w.pending.size < pw.pending.size) pw = w;
-    if (pw === undefined) return Promise.resolve().then(() => sealBlock(records, input, blockCipher).bytes);
+    if (pw === undefined) return Promise.resolve().then(onCaller);
     const target = pw;
     const id = this.#next++;
     const job: SealJob = {
       id,
-      records: records as LogRecord[],
+      ...body,
       input: { ...input, dataKey: new Uint8Array(input.dataKey), wrappedKey: new Uint8Array(input.wrappedKey) },
     };
     return new Promise<Buffer>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
       target.worker.ref();
-      target.worker.postMessage(job);
+      if ("encoded" in body) target.worker.postMessage(job, [body.encoded.buffer as ArrayBuffer]);
+      else target.worker.postMessage(job);
     });
   }
 

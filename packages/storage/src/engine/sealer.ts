@@ -2,7 +2,6 @@
 
 import { randomBytes } from "node:crypto";
 import type { Clock, Labels, Logger } from "@meshlog/core";
-import { sortByTime } from "../block/block-codec.js";
 import { parseBlockHeader } from "../block/block-format.js";
 import type { DataLayout } from "../file-names.js";
 import type { FileSystem } from "../io/file-system.js";
@@ -75,7 +74,7 @@ export class Sealer {
     const { head } = this.#d;
     const detached: HeadBuffer[] = [];
     for (const b of buffers) {
-      if (!head.activeBuffers().includes(b) || b.records.length === 0) continue;
+      if (!head.activeBuffers().includes(b) || b.count === 0) continue;
       if (head.detach(b.tenant, b.streamId) === b) detached.push(b);
     }
     if (detached.length === 0) return 0;
@@ -127,13 +126,12 @@ export class Sealer {
   async #prepare(b: HeadBuffer): Promise<Prepared> {
     const { clock } = this.#d;
     const { catalog } = await this.#d.tenant(b.tenant);
-    const records = sortByTime(b.records);
-    const maxTime = (records[records.length - 1] as (typeof records)[number]).timestamp;
+    const maxTime = b.maxTime;
     const retentionClass = this.#d.retentionClassOf?.(b.tenant, b.labels) ?? DEFAULT_RETENTION_CLASS;
     const key = await this.#d.keyRing.newDataKey(b.tenant, retentionClass, periodMonthOf(maxTime));
     const blockId = clock.nowMs().toString(16).padStart(12, "0") + randomBytes(6).toString("hex");
     try {
-      const bytes = await this.#d.pool.seal(records, {
+      const bytes = await this.#d.pool.sealEncoded(b.count, b.encoded(), {
         blockId,
         tenant: b.tenant,
         streamId: b.streamId,

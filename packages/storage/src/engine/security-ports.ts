@@ -29,6 +29,8 @@ export interface LedgerTombstone {
   readonly principal?: string;
   /** RFC 3339 time of the deletion. */
   readonly time: string;
+  /** Compaction (replace-with-proof): the blocks that took over every record, and how many records moved. */
+  readonly replacedBy?: { readonly blockIds: readonly string[]; readonly headerHashes: readonly string[]; readonly records: number };
 }
 
 /** A tenant ledger as the engine uses it (ledger/ledger.ts Ledger, through an adapter). */

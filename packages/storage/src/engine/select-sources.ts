@@ -28,12 +28,13 @@ export function selectSources(req: SelectRequest, catalog: TenantCatalog, head: 
       sources.push({ minTime: b.minTime, maxTime: b.maxTime, load: () => reader.load(req.tenant, b, substrings, inRange, stats) });
     }
     for (const hb of head.buffersOf(req.tenant, id)) {
-      if (hb.records.length === 0 || hb.maxTime < req.start || hb.minTime >= req.end) continue;
-      const view = hb.sortedView();
+      if (hb.count === 0 || hb.maxTime < req.start || hb.minTime >= req.end) continue;
+      const snapshot = hb.snapshot();
       sources.push({
         minTime: hb.minTime,
         maxTime: hb.maxTime,
         load: async () => {
+          const view = snapshot();
           if (stats !== undefined) stats.headRecordsScanned += view.length;
           const out: StoredEntry[] = [];
           for (const record of view) if (inRange(record)) out.push({ streamId: id, record });

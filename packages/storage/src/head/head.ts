@@ -1,21 +1,36 @@
 // In-memory head: per-stream buffers of acknowledged records, queryable until sealed into blocks.
 
 import { recordSize, type Labels, type LogRecord } from "@meshlog/core";
+import { decodeWalRecords, WalRecordWriter } from "../wal/wal-record-codec.js";
 
-/** One stream's unsealed records. Records keep arrival order; `sortedView()` gives timestamp order. */
+/** First and largest slab of a buffer's encoded records (slabs double from the first to the largest). */
+const SLAB_MIN = 4096;
+const SLAB_MAX = 1 << 20;
+
+/**
+ * One stream's unsealed records, kept in their WAL encoding (copied out of the frames) in off-heap slabs
+ * rather than as objects: the garbage collector never walks the head, its memory is close to the encoded
+ * size, and a seal hands the bytes to a worker without cloning objects. Queries decode a snapshot.
+ * Records keep arrival order; `snapshot()` gives timestamp order.
+ */
 export class HeadBuffer {
   readonly tenant: string;
   readonly streamId: string;
   readonly labels: Labels;
   readonly createdMs: number;
-  readonly records: LogRecord[] = [];
+  /** Records held. */
+  count = 0;
+  /** Sum of recordSize over the records (what seal sizes are measured in). */
   bytes = 0;
   minSeq = Number.MAX_SAFE_INTEGER;
   maxSeq = 0;
   minTime = 0n;
   maxTime = 0n;
   #inOrder = true;
-  #sorted: LogRecord[] | undefined;
+  /** Append-only slabs of encoded records in arrival order; only the last one is partly used. */
+  readonly #slabs: Buffer[] = [];
+  #slabUsed = 0;
+  #encodedBytes = 0;
 
   constructor(tenant: string, streamId: string, labels: Labels, createdMs: number) {
     this.tenant = tenant;
@@ -24,32 +39,120 @@ export class HeadBuffer {
     this.createdMs = createdMs;
   }
 
-  add(records: readonly LogRecord[], seq: number): void {
+  /** Bytes of encoded records held. */
+  get encodedBytes(): number {
+    return this.#encodedBytes;
+  }
+
+  /**
+   * Adds records acknowledged under WAL sequence `seq`. `encoded` is their WAL record section (the same
+   * records concatenated, same order); it is copied. Without it the records are encoded here.
+   */
+  add(records: readonly LogRecord[], seq: number, encoded?: Uint8Array): void {
+    if (records.length === 0) return;
+    if (encoded === undefined) {
+      const w = new WalRecordWriter(4096);
+      for (const r of records) w.record(r);
+      encoded = w.view();
+    }
+    this.#keep(encoded);
     for (const r of records) {
-      if (this.records.length === 0) this.minTime = this.maxTime = r.timestamp;
+      if (this.count === 0) this.minTime = this.maxTime = r.timestamp;
       else if (r.timestamp < this.maxTime) {
         this.#inOrder = false;
         if (r.timestamp < this.minTime) this.minTime = r.timestamp;
       } else this.maxTime = r.timestamp;
-      this.records.push(r);
+      this.count++;
       this.bytes += recordSize(r);
     }
     if (seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
-    this.#sorted = undefined;
+  }
+
+  /** Moves the records of `newer`, a later buffer of the same stream, to the end of this one. */
+  absorb(newer: HeadBuffer): void {
+    if (newer.count === 0) return;
+    this.#keep(newer.encoded());
+    if (this.count === 0) {
+      this.minTime = newer.minTime;
+      this.maxTime = newer.maxTime;
+    } else {
+      if (!newer.#inOrder || newer.minTime < this.maxTime) this.#inOrder = false;
+      if (newer.minTime < this.minTime) this.minTime = newer.minTime;
+      if (newer.maxTime > this.maxTime) this.maxTime = newer.maxTime;
+    }
+    this.count += newer.count;
+    this.bytes += newer.bytes;
+    if (newer.minSeq < this.minSeq) this.minSeq = newer.minSeq;
+    if (newer.maxSeq > this.maxSeq) this.maxSeq = newer.maxSeq;
+  }
+
+  /** The encoded records in arrival order as one fresh (transferable) array. */
+  encoded(): Uint8Array {
+    return this.#concat(this.#slabs.slice(), this.#slabUsed, this.#encodedBytes);
+  }
+
+  /** The records in arrival order (decoded now). */
+  records(): LogRecord[] {
+    return decodeWalRecords(this.encoded(), this.count, this.tenant, this.labels);
   }
 
   /**
-   * Records in timestamp order (stable for equal timestamps). The returned array must not be mutated;
-   * it is a snapshot: later appends do not change it.
+   * A snapshot of the records as of now, decoded in timestamp order (stable for equal timestamps) when
+   * the returned function is called; later appends do not change it. Each call decodes fresh objects.
    */
-  sortedView(): readonly LogRecord[] {
-    if (this.#inOrder) return this.records.slice();
-    if (this.#sorted === undefined) {
-      this.#sorted = this.records.slice().sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-    }
-    return this.#sorted;
+  snapshot(): () => LogRecord[] {
+    const slabs = this.#slabs.slice();
+    const used = this.#slabUsed;
+    const total = this.#encodedBytes;
+    const count = this.count;
+    const inOrder = this.#inOrder;
+    return () => {
+      const records = decodeWalRecords(this.#concat(slabs, used, total), count, this.tenant, this.labels);
+      return inOrder ? records : sortRecordsByTime(records);
+    };
   }
+
+  /** Records in timestamp order (stable for equal timestamps), decoded now. */
+  sortedView(): readonly LogRecord[] {
+    return this.snapshot()();
+  }
+
+  #concat(slabs: readonly Buffer[], lastUsed: number, total: number): Uint8Array {
+    const out = new Uint8Array(total);
+    let p = 0;
+    for (let i = 0; i < slabs.length && p < total; i++) {
+      const s = slabs[i] as Buffer;
+      const used = Math.min(i === slabs.length - 1 ? lastUsed : s.length, total - p);
+      out.set(used === s.length ? s : s.subarray(0, used), p);
+      p += used;
+    }
+    return out;
+  }
+
+  #keep(bytes: Uint8Array): void {
+    const slabs = this.#slabs;
+    let from = 0;
+    while (from < bytes.length) {
+      let last = slabs[slabs.length - 1];
+      if (last === undefined || this.#slabUsed === last.length) {
+        const size = last === undefined ? SLAB_MIN : Math.min(SLAB_MAX, last.length * 2);
+        last = Buffer.allocUnsafeSlow(Math.max(size, Math.min(SLAB_MAX, bytes.length - from)));
+        slabs.push(last);
+        this.#slabUsed = 0;
+      }
+      const n = Math.min(last.length - this.#slabUsed, bytes.length - from);
+      last.set(bytes.subarray(from, from + n), this.#slabUsed);
+      this.#slabUsed += n;
+      from += n;
+    }
+    this.#encodedBytes += bytes.length;
+  }
+}
+
+/** Stable sort by timestamp (a new array). */
+function sortRecordsByTime(records: readonly LogRecord[]): LogRecord[] {
+  return records.slice().sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
 }
 
 function key(tenant: string, streamId: string): string {
@@ -70,12 +173,13 @@ export class Head {
     this.#nowMs = nowMs;
   }
 
-  /** Total bytes held (active and sealing). */
+  /** Total bytes held (active and sealing), by recordSize: a bound on the encoded bytes the head keeps. */
   get bytes(): number {
     return this.#bytes;
   }
 
-  add(tenant: string, streamId: string, labels: Labels, records: readonly LogRecord[], seq: number): HeadBuffer {
+  /** Adds acknowledged records of one stream; `encoded` is their WAL record section (see HeadBuffer.add). */
+  add(tenant: string, streamId: string, labels: Labels, records: readonly LogRecord[], seq: number, encoded?: Uint8Array): HeadBuffer {
     const k = key(tenant, streamId);
     let b = this.#active.get(k);
     if (b === undefined) {
@@ -83,7 +187,7 @@ export class Head {
       this.#active.set(k, b);
     }
     const before = b.bytes;
-    b.add(records, seq);
+    b.add(records, seq, encoded);
     this.#bytes += b.bytes - before;
     return b;
   }
@@ -126,10 +230,7 @@ export class Head {
     const k = key(b.tenant, b.streamId);
     const newer = this.#active.get(k);
     this.#active.set(k, b);
-    if (newer !== undefined) {
-      b.add(newer.records, newer.minSeq);
-      if (newer.maxSeq > b.maxSeq) b.maxSeq = newer.maxSeq;
-    }
+    if (newer !== undefined) b.absorb(newer);
   }
 
   /** Active buffers that should be sealed: at least `maxBytes`, or older than `maxAgeMs`. */
@@ -148,7 +249,7 @@ export class Head {
   /** Lowest WAL sequence still only in memory, or undefined when the head is empty. */
   minUnsealedSeq(): number | undefined {
     let min: number | undefined;
-    for (const b of this.buffers()) if (b.records.length > 0 && (min === undefined || b.minSeq < min)) min = b.minSeq;
+    for (const b of this.buffers()) if (b.count > 0 && (min === undefined || b.minSeq < min)) min = b.minSeq;
     return min;
   }
 }

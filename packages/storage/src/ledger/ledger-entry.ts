@@ -46,7 +46,20 @@ export function tombstoneProblem(v: unknown): string | undefined {
   if (hashes.length !== ids.length) return `tombstone lists ${ids.length} blockIds but ${hashes.length} headerHashes`;
   const bad = hashes.findIndex((h) => !HEX64.test(h));
   if (bad >= 0) return `tombstone headerHashes[${bad}] must be 64 lower-case hex characters`;
-  return unknownKeys(v, ["reason", "policy", "blockIds", "headerHashes", "keyIds", "principal", "time"]);
+  if (t.replacedBy !== undefined) {
+    const r = t.replacedBy;
+    if (!isObj(r)) return "tombstone replacedBy must be an object when given";
+    const rIds = r.blockIds;
+    const rHashes = r.headerHashes;
+    if (!Array.isArray(rIds) || rIds.length === 0 || !rIds.every((x) => isStr(x)))
+      return "tombstone replacedBy.blockIds must be a non-empty array of non-empty strings";
+    if (!Array.isArray(rHashes) || rHashes.length !== rIds.length || !rHashes.every((h) => typeof h === "string" && HEX64.test(h)))
+      return "tombstone replacedBy.headerHashes must list one 64-hex-character hash per replacement block";
+    if (!isCount(r.records)) return "tombstone replacedBy.records must be a non-negative integer";
+    const extra = unknownKeys(r, ["blockIds", "headerHashes", "records"]);
+    if (extra !== undefined) return `tombstone replacedBy: ${extra}`;
+  }
+  return unknownKeys(v, ["reason", "policy", "blockIds", "headerHashes", "keyIds", "principal", "time", "replacedBy"]);
 }
 
 /** Problem with an event, or undefined when it is well-formed and encodable as canonical JSON. */

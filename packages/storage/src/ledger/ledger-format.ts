@@ -43,6 +43,17 @@ export interface Tombstone {
   readonly principal?: string;
   /** When the deletion was executed. */
   readonly time: string;
+  /** Replace-with-proof (compaction): the blocks now holding every record of the deleted ones. */
+  readonly replacedBy?: TombstoneReplacement;
+}
+
+/** The replacement blocks of a compaction tombstone and the number of records they took over. */
+export interface TombstoneReplacement {
+  readonly blockIds: readonly string[];
+  /** Header hashes of the replacement blocks, in the order of blockIds. */
+  readonly headerHashes: readonly string[];
+  /** Records moved: the deleted blocks' total, equal to the replacements' total. */
+  readonly records: number;
 }
 
 /** Any other fact the ledger must make tamper-evident: KEK destroyed, policy change, deletion request... */

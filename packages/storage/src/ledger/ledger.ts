@@ -224,6 +224,9 @@ export class Ledger {
       keyIds: [...t.keyIds],
       ...(t.principal === undefined ? {} : { principal: t.principal }),
       time: t.time,
+      ...(t.replacedBy === undefined
+        ? {}
+        : { replacedBy: { blockIds: [...t.replacedBy.blockIds], headerHashes: [...t.replacedBy.headerHashes], records: t.replacedBy.records } }),
     };
     const problem = tombstoneProblem(tombstone);
     if (problem !== undefined) return Promise.reject(badArgument(this.#tenant, problem));

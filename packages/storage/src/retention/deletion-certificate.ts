@@ -71,9 +71,15 @@ const nsText = (ns: string): string => {
   }
 };
 
-/** True for ledger entries that call for a certificate: tombstones and KEK destructions. */
+/** True for ledger entries that call for a certificate: tombstones and KEK destructions; not compactions, which delete no record. */
 export function isCertifiable(e: LedgerEntry): boolean {
-  return e.type === "tombstone" || (e.type === "event" && e.event.kind === KEK_DESTROYED_EVENT);
+  if (e.type === "tombstone") return !isCompactionTombstone(e.tombstone.reason);
+  return e.type === "event" && e.event.kind === KEK_DESTROYED_EVENT;
+}
+
+/** Tombstone reasons of compaction ("compaction", and "compaction-rollback" for a withdrawn merged block). */
+export function isCompactionTombstone(reason: string): boolean {
+  return reason === "compaction" || reason === "compaction-rollback";
 }
 
 /**

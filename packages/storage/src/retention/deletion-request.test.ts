@@ -119,3 +119,80 @@ test("a request interrupted after its replacement was written is rolled back and
   await again.store.close();
   assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs: w.fs })).problems, []);
 });
+
+/** Test line-filter compiler: `{...} |= "x"` keeps lines containing x (enough for storage tests; the server uses LogQL). */
+const containsFilter = (query: string): ((line: string) => boolean) => {
+  const m = /^\{[^}]*\}\s*\|=\s*"([^"]*)"$/.exec(query.trim());
+  if (m === null) throw new Error(`unsupported query ${JSON.stringify(query)}`);
+  const needle = m[1] as string;
+  return (line) => line.includes(needle);
+};
+
+test("a request with a line filter removes only the matching lines of the matching streams", async () => {
+  const w = await seeded();
+  const dr = new DeletionRequests({
+    fs: w.fs,
+    dataDir: "/data",
+    target: w.store,
+    holds: w.holds,
+    compile: testSelector,
+    clock: w.clock,
+    compileQuery: containsFilter,
+  });
+  const r = await dr.execute({
+    tenant: "t1",
+    selector: '{service="api"}',
+    query: '{service="api"} |= "t"',
+    start: T0,
+    end: T0 * 2n,
+    reason: "secret",
+    principal: "admin",
+  });
+  assert.equal(r.droppedRecords, 2);
+  assert.deepEqual(await bodies(w), ["api one", "web two"]);
+  await assert.rejects(dr.execute({ tenant: "t1", selector: '{service="api"}', query: "nonsense", start: T0, end: T0 + 1n, reason: "r", principal: "p" }), {
+    code: "RETENTION_REQUEST_INVALID",
+  });
+  await assert.rejects(
+    requests(w).execute({ tenant: "t1", selector: '{service="api"}', query: '{service="api"} |= "t"', start: T0, end: T0 + 1n, reason: "r", principal: "p" }),
+    {
+      code: "RETENTION_REQUEST_INVALID",
+    },
+  );
+  await w.store.close();
+  assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs: w.fs })).problems, []);
+});
+
+test("queued requests run once due, can be cancelled before, and wait while a legal hold covers their data", async () => {
+  const w = await seeded();
+  const dr = new DeletionRequests({
+    fs: w.fs,
+    dataDir: "/data",
+    target: w.store,
+    holds: w.holds,
+    compile: testSelector,
+    clock: w.clock,
+    compileQuery: containsFilter,
+  });
+  const spec = { tenant: "t1", selector: '{service="api"}', start: T0, end: T0 * 2n, reason: "loki delete", principal: "admin" };
+  const a = await dr.submit({ ...spec, query: '{service="api"} |= "one"' }, 1000n);
+  const b = await dr.submit({ ...spec, query: '{service="api"} |= "two"' }, 1000n);
+  assert.equal(a.state, "received");
+  assert.deepEqual(await dr.processDue(), [], "nothing is due yet");
+  assert.equal((await dr.cancel(b.id, "admin")).state, "cancelled");
+  await assert.rejects(dr.cancel(b.id, "admin"), { code: "RETENTION_DELETE_PROCESSED" });
+  await assert.rejects(dr.cancel("dr-0000000000000000", "admin"), { code: "RETENTION_DELETE_UNKNOWN" });
+  await assert.rejects(dr.cancel(a.id, "admin", "other-tenant"), { code: "RETENTION_DELETE_UNKNOWN" });
+  const hold = await w.holds.place({ tenant: "t1", selector: '{service="api"}', reason: "case", principal: "admin" });
+  w.clock.advance(2000n);
+  assert.deepEqual(await dr.processDue(), [], "held data waits");
+  await w.holds.release(hold.id, "admin");
+  const done = await dr.processDue();
+  assert.deepEqual(
+    done.map((r) => [r.id, r.state, r.droppedRecords]),
+    [[a.id, "done", 1]],
+  );
+  await assert.rejects(dr.cancel(a.id, "admin"), { code: "RETENTION_DELETE_PROCESSED" });
+  assert.deepEqual(await bodies(w), ["api three", "api two", "web two"]);
+  await w.store.close();
+});

@@ -11,6 +11,9 @@ import type { RetentionTarget } from "./retention-enforcer.js";
 import { readJsonFile, retentionPaths, writeJsonFile } from "./retention-files.js";
 import type { SelectorCompiler } from "./retention-policy.js";
 
+/** Compiles the line filters of a LogQL query into a predicate over a line; throws naming the problem. */
+export type LineFilterCompiler = (query: string) => (line: string) => boolean;
+
 /** What deletion requests need from the engine (EmbeddedStore satisfies it). */
 export interface RewriteTarget extends RetentionTarget {
   flush(): Promise<void>;
@@ -26,6 +29,8 @@ export interface RewriteTarget extends RetentionTarget {
 export interface DeletionRequestSpec {
   readonly tenant: string;
   readonly selector: string;
+  /** LogQL query with line filters (`{app="x"} |= "secret"`): only lines it matches are removed (needs compileQuery). */
+  readonly query?: string;
   /** Nanoseconds, inclusive. */
   readonly start: bigint;
   /** Nanoseconds, exclusive. */
@@ -43,10 +48,20 @@ export interface DeletionRequestRecord {
   readonly reason: string;
   readonly principal: string;
   readonly createdAt: string;
-  state: "planned" | "done";
+  /** LogQL query with line filters, when the request removes only the lines it matches. */
+  readonly query?: string;
+  /**
+   * received: queued (Loki delete API), processed once processAfter has passed, cancellable until then;
+   * planned: blocks chosen and journalled, rewrite in progress; done; cancelled.
+   */
+  state: "received" | "planned" | "done" | "cancelled";
+  /** RFC 3339: when a received request becomes due. */
+  readonly processAfter?: string;
+  cancelledAt?: string;
+  cancelledBy?: string;
   /** Blocks to rewrite and the ids planned for their replacements (same order). */
-  readonly blocks: readonly string[];
-  readonly newBlockIds: readonly string[];
+  blocks: readonly string[];
+  newBlockIds: readonly string[];
   /** Set when done. */
   tombstoneIndex?: number;
   droppedRecords?: number;
@@ -67,15 +82,32 @@ export class DeletionRequests {
   readonly #target: RewriteTarget;
   readonly #holds: HoldStore;
   readonly #compile: SelectorCompiler;
+  readonly #compileQuery: LineFilterCompiler | undefined;
   readonly #clock: Clock;
 
-  constructor(o: { fs: FileSystem; dataDir: string; target: RewriteTarget; holds: HoldStore; compile: SelectorCompiler; clock: Clock }) {
+  constructor(o: {
+    fs: FileSystem;
+    dataDir: string;
+    target: RewriteTarget;
+    holds: HoldStore;
+    compile: SelectorCompiler;
+    clock: Clock;
+    /** Compiles the line filters of a request's `query` (the server's LogQL parser; storage has none). */
+    compileQuery?: LineFilterCompiler;
+  }) {
     this.#fs = o.fs;
     this.#dir = o.fs.join(retentionPaths(o.fs, o.dataDir).dir, "requests");
     this.#target = o.target;
     this.#holds = o.holds;
     this.#compile = o.compile;
+    this.#compileQuery = o.compileQuery;
     this.#clock = o.clock;
+  }
+
+  /** The request with this id, or undefined. */
+  async get(id: string): Promise<DeletionRequestRecord | undefined> {
+    if (!ID.test(id)) return undefined;
+    return (await readJsonFile(this.#fs, this.#fs.join(this.#dir, `${id}.json`))) as DeletionRequestRecord | undefined;
   }
 
   async list(): Promise<DeletionRequestRecord[]> {
@@ -87,51 +119,128 @@ export class DeletionRequests {
     return out;
   }
 
-  /** Validates and executes a request; throws RETENTION_POLICY_INVALID-style errors naming the field. */
+  /** Validates and executes a request now; throws RETENTION_REQUEST_INVALID naming the field. */
   async execute(spec: DeletionRequestSpec): Promise<DeletionRequestRecord> {
+    this.#validate(spec);
+    const rec = this.#record(spec, "planned");
+    await this.#plan(rec);
+    return this.#run(rec);
+  }
+
+  /**
+   * Queues a request (Loki delete API): it is executed by processDue() once `delayNs` has passed, and can be
+   * cancelled until then. Resolves once it is durable.
+   */
+  async submit(spec: DeletionRequestSpec, delayNs: bigint): Promise<DeletionRequestRecord> {
+    this.#validate(spec);
+    const rec = this.#record(spec, "received", formatRfc3339Ns(this.#clock.nowNs() + (delayNs > 0n ? delayNs : 0n)));
+    await this.#save(rec);
+    return rec;
+  }
+
+  /** Cancels a queued request; RETENTION_DELETE_UNKNOWN or RETENTION_DELETE_PROCESSED (already processed or cancelled). */
+  async cancel(id: string, principal: string, tenant?: string): Promise<DeletionRequestRecord> {
+    const rec = await this.get(id);
+    if (rec === undefined || (tenant !== undefined && rec.tenant !== tenant))
+      throw new MeshlogError(RetentionErrors.RETENTION_DELETE_UNKNOWN, `No deletion request has request_id ${JSON.stringify(id.slice(0, 100))}`);
+    if (rec.state !== "received")
+      throw new MeshlogError(
+        RetentionErrors.RETENTION_DELETE_PROCESSED,
+        `Deletion request ${id} is ${rec.state === "cancelled" ? "already cancelled" : "already processed"}; it cannot be cancelled`,
+      );
+    rec.state = "cancelled";
+    rec.cancelledAt = formatRfc3339Ns(this.#clock.nowNs());
+    rec.cancelledBy = principal;
+    await this.#save(rec);
+    return rec;
+  }
+
+  /**
+   * Executes the queued requests that are due. A request covering a stream under an active legal hold stays
+   * queued (it is retried at the next call). Resolves with the requests executed.
+   */
+  async processDue(): Promise<DeletionRequestRecord[]> {
+    const now = this.#clock.nowNs();
+    const out: DeletionRequestRecord[] = [];
+    for (const rec of await this.list()) {
+      if (rec.state !== "received" || rec.processAfter === undefined || parseTimestampNs(rec.processAfter, "processAfter") > now) continue;
+      try {
+        await this.#plan(rec);
+      } catch (e) {
+        if ((e as { code?: string }).code === RetentionErrors.RETENTION_HELD) continue;
+        throw e;
+      }
+      rec.state = "planned";
+      await this.#save(rec);
+      out.push(await this.#run(rec));
+    }
+    return out;
+  }
+
+  #validate(spec: DeletionRequestSpec): void {
     const bad = (field: string, msg: string): never => {
       throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, `Deletion request ${field}: ${msg}`, { details: { field } });
     };
     if (!isValidTenant(spec.tenant)) bad("tenant", `${JSON.stringify(spec.tenant)} is not a valid tenant`);
     if (typeof spec.reason !== "string" || spec.reason.trim() === "" || spec.reason.length > 2048) bad("reason", "is required (at most 2048 characters)");
     if (spec.start >= spec.end) bad("start", "must be before end");
-    let sel;
     try {
-      sel = this.#compile(spec.selector);
+      this.#compile(spec.selector);
     } catch (e) {
-      return bad("selector", (e as Error).message);
+      bad("selector", (e as Error).message);
     }
-    const held = this.#holds.list(spec.tenant).filter((h) => this.#holds.isActive(h));
-    await this.#target.flush();
-    const cat = this.#target.catalog(spec.tenant);
-    const blocks: BlockRef[] = [];
-    for (const ref of cat?.blocks() ?? []) {
-      const labels = cat?.stream(ref.streamId)?.labels ?? {};
-      if (!sel.matches(labels) || ref.maxTime < spec.start || ref.minTime >= spec.end) continue;
-      const h = held.find((x) => this.#holds.holdsOn(spec.tenant, labels).includes(x));
-      if (h !== undefined)
-        throw new MeshlogError(
-          RetentionErrors.RETENTION_HELD,
-          `Deletion request refused: stream ${JSON.stringify(labels)} of tenant ${spec.tenant} is under legal hold ${h.id} (${h.reason}); release the hold first`,
-        );
-      blocks.push(ref);
+    if (spec.query !== undefined) {
+      if (this.#compileQuery === undefined) bad("query", "line filters are not supported here");
+      try {
+        this.#compileQuery?.(spec.query);
+      } catch (e) {
+        bad("query", (e as Error).message);
+      }
     }
-    const nowMs = this.#clock.nowMs();
-    const rec: DeletionRequestRecord = {
+  }
+
+  #record(spec: DeletionRequestSpec, state: "received" | "planned", processAfter?: string): DeletionRequestRecord {
+    return {
       id: `dr-${randomBytes(8).toString("hex")}`,
       tenant: spec.tenant,
       selector: spec.selector,
+      ...(spec.query === undefined ? {} : { query: spec.query }),
       start: formatRfc3339Ns(spec.start),
       end: formatRfc3339Ns(spec.end),
       reason: spec.reason,
       principal: spec.principal,
       createdAt: formatRfc3339Ns(this.#clock.nowNs()),
-      state: "planned",
-      blocks: blocks.map((b) => b.blockId),
-      newBlockIds: blocks.map(() => nowMs.toString(16).padStart(12, "0") + randomBytes(6).toString("hex")),
+      state,
+      ...(processAfter === undefined ? {} : { processAfter }),
+      blocks: [],
+      newBlockIds: [],
     };
+  }
+
+  /** Flushes the head, chooses the blocks to rewrite and journals them with their replacement ids. */
+  async #plan(rec: DeletionRequestRecord): Promise<void> {
+    const sel = this.#compile(rec.selector);
+    const start = parseTimestampNs(rec.start, "start");
+    const end = parseTimestampNs(rec.end, "end");
+    const held = this.#holds.list(rec.tenant).filter((h) => this.#holds.isActive(h));
+    await this.#target.flush();
+    const cat = this.#target.catalog(rec.tenant);
+    const blocks: BlockRef[] = [];
+    for (const ref of cat?.blocks() ?? []) {
+      const labels = cat?.stream(ref.streamId)?.labels ?? {};
+      if (!sel.matches(labels) || ref.maxTime < start || ref.minTime >= end) continue;
+      const h = held.find((x) => this.#holds.holdsOn(rec.tenant, labels).includes(x));
+      if (h !== undefined)
+        throw new MeshlogError(
+          RetentionErrors.RETENTION_HELD,
+          `Deletion request refused: stream ${JSON.stringify(labels)} of tenant ${rec.tenant} is under legal hold ${h.id} (${h.reason}); release the hold first`,
+        );
+      blocks.push(ref);
+    }
+    const nowMs = this.#clock.nowMs();
+    rec.blocks = blocks.map((b) => b.blockId);
+    rec.newBlockIds = blocks.map(() => nowMs.toString(16).padStart(12, "0") + randomBytes(6).toString("hex"));
     await this.#save(rec);
-    return this.#run(rec);
   }
 
   /** Finishes requests interrupted by a crash (see the class comment). Resolves with the ids handled. */
@@ -171,8 +280,10 @@ export class DeletionRequests {
     const cat = this.#target.catalog(rec.tenant);
     const present = rec.blocks.filter((id) => cat !== undefined && [...cat.blocks()].some((b) => b.blockId === id));
     const ids = rec.blocks.map((id, i) => ({ id, newId: rec.newBlockIds[i] as string })).filter((x) => present.includes(x.id));
+    const line = rec.query === undefined ? undefined : this.#compileQuery?.(rec.query);
+    if (rec.query !== undefined && line === undefined) throw new Error(`BUG: deletion request ${rec.id} has a query but no line-filter compiler is configured`);
     const drop = (r: LogRecord, ref: BlockRef): boolean =>
-      r.timestamp >= start && r.timestamp < end && sel.matches(cat?.stream(ref.streamId)?.labels ?? r.labels);
+      r.timestamp >= start && r.timestamp < end && sel.matches(cat?.stream(ref.streamId)?.labels ?? r.labels) && (line === undefined || line(r.body));
     const result = await this.#target.rewriteBlocks(
       rec.tenant,
       ids.map((x) => x.id),
@@ -187,7 +298,7 @@ export class DeletionRequests {
         return {
           reason: `deletion-request:${rec.id}`,
           policy:
-            `deletion request ${rec.id}: lines of ${rec.selector} from ${rec.start} to ${rec.end}; reason: ${rec.reason}; ${dropped} records removed; replacement blocks: ${repl || "none"}`.slice(
+            `deletion request ${rec.id}: lines of ${rec.query ?? rec.selector} from ${rec.start} to ${rec.end}; reason: ${rec.reason}; ${dropped} records removed; replacement blocks: ${repl || "none"}`.slice(
               0,
               4096,
             ),

@@ -7,6 +7,8 @@ import { RetentionErrors } from "./errors.js";
 
 export const POLICIES_FILE = "policies.json";
 export const HOLDS_FILE = "holds.json";
+/** DATA/retention/compaction/<id>.json: merges journalled before they start (removed when done). */
+export const COMPACTION_JOURNAL_DIR = "compaction";
 
 export interface RetentionPaths {
   readonly dir: string;

@@ -13,6 +13,7 @@ export class MemoryStore implements LogStore {
   readonly #listeners = new Map<string, Set<TailListener>>();
 
   async append(tenant: string, records: readonly LogRecord[]): Promise<void> {
+    if (records.length === 0) return;
     let byId = this.#streams.get(tenant);
     if (byId === undefined) this.#streams.set(tenant, (byId = new Map()));
     const entries: StoredEntry[] = [];

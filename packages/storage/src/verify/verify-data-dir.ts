@@ -16,9 +16,10 @@ import { checkCertificates } from "../retention/certificate-store.js";
 import { verifyLedger } from "../ledger/verify-ledger.js";
 import { scanSegment } from "../wal/wal-format.js";
 import { readWitness, writeWitness } from "./witness-file.js";
+import { checkCompactions } from "./check-compactions.js";
 
 export interface VerifyProblem {
-  /** Stable kind: ledger, block-corrupt, block-misplaced, block-not-in-ledger, block-header-mismatch, block-ciphertext-mismatch, block-content-mismatch, block-key-unavailable, block-chain-broken, block-missing, wal-corrupt, wal-torn-tail, keyring, witness, certificate. */
+  /** Stable kind: ledger, block-corrupt, block-misplaced, block-not-in-ledger, block-header-mismatch, block-ciphertext-mismatch, block-content-mismatch, block-key-unavailable, block-chain-broken, block-missing, compaction-replacement-missing, compaction-count-mismatch, wal-corrupt, wal-torn-tail, keyring, witness, certificate. */
   readonly kind: string;
   readonly tenant?: string;
   readonly block?: string;
@@ -165,6 +166,13 @@ export async function verifyDataDir(opts: VerifyOptions): Promise<VerifyReport> 
       }
     }
     checkChains(headers, inLedger, tenant, layout, problems);
+    for (const p of checkCompactions(tenant, lv.entries))
+      problems.push({
+        kind: p.kind,
+        tenant,
+        ...(p.block === undefined ? {} : { block: p.block, file: layout.blockFile(tenant, p.block) }),
+        message: p.message,
+      });
   }
   for (const p of await checkCertificates(fs, opts.dataDir, ledgerEntries)) problems.push({ kind: "certificate", ...p });
   await checkWal(fs, layout, problems);

@@ -3,8 +3,8 @@
 import { crc32 } from "node:zlib";
 import type { Labels, LogRecord } from "@meshlog/core";
 import { ByteReader } from "../block/byte-reader.js";
-import { ByteWriter } from "../block/byte-writer.js";
 import { WAL_FORMAT_VERSION, WAL_MAGIC } from "../file-names.js";
+import { readStringMap, readWalRecords, WalRecordWriter } from "./wal-record-codec.js";
 
 /** Segment header: 8-byte magic, u16 format version, u16 flags (0). */
 export const WAL_HEADER_SIZE = 12;
@@ -45,92 +45,77 @@ export function checkWalHeader(b: Uint8Array): string | undefined {
   return undefined;
 }
 
-function putRecord(w: ByteWriter, r: LogRecord): void {
-  w.i64(r.timestamp);
-  w.bigSvarint(r.observedTimestamp - r.timestamp);
-  w.u8(r.severityNumber & 0xff);
-  w.str(r.severityText);
-  w.str(r.body);
-  const ak = Object.keys(r.attributes);
-  w.uvarint(ak.length);
-  for (const k of ak) {
-    w.str(k);
-    w.str(r.attributes[k] as string);
-  }
-  const rk = Object.keys(r.resource);
-  w.uvarint(rk.length);
-  for (const k of rk) {
-    w.str(k);
-    w.str(r.resource[k] as string);
-  }
-  w.str(r.traceId);
-  w.str(r.spanId);
+/** A frame with, per stream, where its record section lies (to keep those bytes without re-encoding). */
+export interface EncodedWalFrame {
+  readonly frame: Buffer;
+  /** Per stream of the batch: [start, end) of its records inside `frame`. */
+  readonly sections: readonly (readonly [number, number])[];
 }
 
 /** Encodes a batch as one complete frame (header + payload). */
 export function encodeWalFrame(batch: WalBatch): Buffer {
-  const w = new ByteWriter(1024);
+  return encodeWalFrameSections(batch).frame;
+}
+
+/**
+ * Encodes a batch as one frame and reports where each stream's records are in it. With `scratch` (a writer
+ * reused between calls) the frame is encoded there and copied out at its exact size, so no buffer is
+ * regrown per batch.
+ */
+export function encodeWalFrameSections(batch: WalBatch, scratch?: WalRecordWriter): EncodedWalFrame {
+  let w = scratch;
+  if (w === undefined) {
+    let guess = 256;
+    for (const s of batch.streams) for (const r of s.records) guess += r.body.length + 128;
+    w = new WalRecordWriter(guess);
+  } else w.reset();
   w.u32(FRAME_MARKER);
   w.u32(0);
   w.u32(0);
   w.i64(BigInt(batch.seq));
   w.str(batch.tenant);
   w.uvarint(batch.streams.length);
+  const sections: [number, number][] = [];
   for (const s of batch.streams) {
-    const names = Object.keys(s.labels);
-    w.uvarint(names.length);
-    for (const n of names) {
-      w.str(n);
-      w.str(s.labels[n] as string);
-    }
+    w.map(s.labels);
     w.uvarint(s.records.length);
-    for (const r of s.records) putRecord(w, r);
+    const start = w.length;
+    for (const r of s.records) w.record(r);
+    sections.push([start, w.length]);
   }
-  const frame = w.finish();
+  const frame = scratch === undefined ? w.view() : Buffer.from(w.view());
   const payloadLen = frame.length - FRAME_HEADER_SIZE;
   frame.writeUInt32LE(payloadLen, 4);
   frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_SIZE), crc32(frame.subarray(4, 8))), 8);
-  return Buffer.from(frame);
-}
-
-function readMap(r: ByteReader): Record<string, string> {
-  const n = r.uvarint();
-  const out: Record<string, string> = {};
-  for (let i = 0; i < n; i++) {
-    const k = r.str();
-    out[k] = r.str();
-  }
-  return out;
+  return { frame, sections };
 }
 
 /** Decodes a frame payload (CRC already checked). Throws on malformed content. */
 export function decodeWalPayload(payload: Uint8Array): WalBatch {
+  return decodeWalPayloadSections(payload).batch;
+}
+
+/**
+ * Decodes a frame payload and reports each stream's record section, as views of `payload` (CRC already
+ * checked). Throws on malformed content.
+ */
+export function decodeWalPayloadSections(payload: Uint8Array): { batch: WalBatch; sections: Uint8Array[] } {
   const r = new ByteReader(payload);
   const seq = Number(r.i64());
   const tenant = r.str();
   const nStreams = r.uvarint();
   const streams: WalStreamRecords[] = [];
+  const sections: Uint8Array[] = [];
   for (let s = 0; s < nStreams; s++) {
-    const labels = readMap(r);
+    const labels = readStringMap(r);
     const n = r.uvarint();
-    if (n > r.remaining) throw new Error(`record count ${n} exceeds the payload`);
-    const records: LogRecord[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const timestamp = r.i64();
-      const observedTimestamp = timestamp + r.bigSvarint();
-      const severityNumber = r.u8();
-      const severityText = r.str();
-      const body = r.str();
-      const attributes = readMap(r);
-      const resource = readMap(r);
-      const traceId = r.str();
-      const spanId = r.str();
-      records[i] = { timestamp, observedTimestamp, severityNumber, severityText, body, attributes, resource, traceId, spanId, tenant, labels };
-    }
+    const start = r.position;
+    const records = readWalRecords(r, n, tenant, labels);
+    sections.push(payload.subarray(start, r.position));
     streams.push({ labels, records });
   }
   if (r.remaining !== 0) throw new Error(`${r.remaining} unexpected trailing bytes`);
-  return { seq, tenant, streams };
+  return { batch: { seq, tenant, streams }, sections };
 }
 
 /** A frame found in a segment. */
@@ -138,6 +123,8 @@ export interface ScannedFrame {
   readonly offset: number;
   readonly length: number;
   readonly batch: WalBatch;
+  /** Per stream of the batch, its encoded records (views of the scanned buffer). */
+  readonly sections: Uint8Array[];
 }
 
 /** A problem found while scanning a segment, with the byte offset where it starts. */
@@ -196,8 +183,8 @@ export function scanSegment(buf: Buffer): SegmentScan {
     const f = frameAt(buf, pos);
     if (f.ok) {
       try {
-        const batch = decodeWalPayload(buf.subarray(pos + FRAME_HEADER_SIZE, f.end));
-        frames.push({ offset: pos, length: f.end - pos, batch });
+        const { batch, sections } = decodeWalPayloadSections(buf.subarray(pos + FRAME_HEADER_SIZE, f.end));
+        frames.push({ offset: pos, length: f.end - pos, batch, sections });
         validEnd = pos = f.end;
         continue;
       } catch (e) {

@@ -4,7 +4,8 @@ import { MeshlogError, silentLogger, type Logger } from "@meshlog/core";
 import { EngineErrors } from "../engine/errors.js";
 import { parseWalSegmentName, quarantineName, walSegmentName } from "../file-names.js";
 import type { FileHandle, FileSystem } from "../io/file-system.js";
-import { encodeWalFrame, encodeWalHeader, scanSegment, WAL_HEADER_SIZE, type WalBatch, type WalProblem, type WalStreamRecords } from "./wal-format.js";
+import { WalRecordWriter } from "./wal-record-codec.js";
+import { encodeWalFrameSections, encodeWalHeader, scanSegment, WAL_HEADER_SIZE, type WalBatch, type WalProblem, type WalStreamRecords } from "./wal-format.js";
 
 export interface WalOptions {
   readonly fs: FileSystem;
@@ -30,7 +31,8 @@ export interface WalReplayReport {
 interface Pending {
   readonly frame: Buffer;
   readonly seq: number;
-  readonly onDurable: ((seq: number) => void) | undefined;
+  readonly sections: readonly (readonly [number, number])[];
+  readonly onDurable: ((seq: number, sections: readonly Uint8Array[]) => void) | undefined;
   readonly resolve: (seq: number) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -58,6 +60,8 @@ export class Wal {
   #flushing: Promise<void> | undefined;
   #failed: Error | undefined;
   #closed = false;
+  /** Reused encoding buffer: each frame is copied out of it at its exact size. */
+  readonly #scratch = new WalRecordWriter(1 << 20);
 
   private constructor(opts: WalOptions, nextSeq: number) {
     this.#fs = opts.fs;
@@ -74,7 +78,7 @@ export class Wal {
    * reported; a segment with corruption in the middle is copied to quarantine and rewritten with its valid
    * frames), then starts a fresh segment for new appends.
    */
-  static async open(opts: WalOptions, onBatch: (batch: WalBatch) => void): Promise<{ wal: Wal; report: WalReplayReport }> {
+  static async open(opts: WalOptions, onBatch: (batch: WalBatch, sections: readonly Uint8Array[]) => void): Promise<{ wal: Wal; report: WalReplayReport }> {
     const { fs, dir } = opts;
     const logger = opts.logger ?? silentLogger;
     await fs.mkdirp(dir);
@@ -98,7 +102,7 @@ export class Wal {
       }
       let maxSeq = 0;
       for (const f of scan.frames) {
-        onBatch(f.batch);
+        onBatch(f.batch, f.sections);
         report.batches++;
         for (const s of f.batch.streams) report.records += s.records.length;
         if (f.batch.seq > maxSeq) maxSeq = f.batch.seq;
@@ -169,9 +173,10 @@ export class Wal {
 
   /**
    * Appends one batch. Resolves with its sequence number after it is fsynced. Rejects with
-   * WAL_WRITE_FAILED when the write or fsync failed (the batch is then not in the log).
+   * WAL_WRITE_FAILED when the write or fsync failed (the batch is then not in the log). `onDurable` also gets
+   * each stream's encoded records (views valid only during the call: copy what is kept).
    */
-  append(tenant: string, streams: readonly WalStreamRecords[], onDurable?: (seq: number) => void): Promise<number> {
+  append(tenant: string, streams: readonly WalStreamRecords[], onDurable?: (seq: number, sections: readonly Uint8Array[]) => void): Promise<number> {
     if (this.#closed) return Promise.reject(new MeshlogError("STORAGE_CLOSED", "Cannot append to the WAL: it is closed"));
     if (this.#failed !== undefined) {
       return Promise.reject(
@@ -183,9 +188,9 @@ export class Wal {
       );
     }
     const seq = this.#nextSeq++;
-    const frame = encodeWalFrame({ seq, tenant, streams });
+    const { frame, sections } = encodeWalFrameSections({ seq, tenant, streams }, this.#scratch);
     return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ frame, seq, onDurable, resolve, reject });
+      this.#queue.push({ frame, sections, seq, onDurable, resolve, reject });
       this.#queuedBytes += frame.length;
       if (this.#flushing === undefined) this.#flushing = this.#flushLoop();
     });
@@ -225,7 +230,7 @@ export class Wal {
         if (last > (this.#segments.get(this.#active) ?? 0)) this.#segments.set(this.#active, last);
         for (const p of group) {
           try {
-            p.onDurable?.(p.seq);
+            if (p.onDurable !== undefined) p.onDurable(p.seq, p.sections.map(([a, b]) => p.frame.subarray(a, b)));
           } catch (e) {
             this.#logger.error("WAL onDurable callback failed", { seq: p.seq, error: e as Error });
           }

@@ -71,6 +71,7 @@ export const READ_CASES: readonly ReadCase[] = [
   { route: "/api/v1/session", method: "GET", path: "/api/v1/session", showsOwnData: false },
   { route: "/api/v1/compliance/ledger", method: "GET", path: "/api/v1/compliance/ledger", showsOwnData: false },
   { route: "/api/v1/compliance/keys", method: "GET", path: "/api/v1/compliance/keys", showsOwnData: false },
+  { route: "/api/v1/reports/soc2", method: "GET", path: "/api/v1/reports/soc2?verify=latest", showsOwnData: false },
   { route: "/api/v1/retention/policies", method: "GET", path: "/api/v1/retention/policies", showsOwnData: false },
   { route: "/api/v1/holds", method: "GET", path: "/api/v1/holds", showsOwnData: false },
   { route: "/api/v1/deletions", method: "GET", path: "/api/v1/deletions", showsOwnData: false },
@@ -80,6 +81,14 @@ export const READ_CASES: readonly ReadCase[] = [
   { route: "/api/v1/principals", method: "GET", path: "/api/v1/principals", showsOwnData: false },
   { route: "/api/v1/whoami", method: "GET", path: "/api/v1/whoami", showsOwnData: false },
   { route: "/metrics", method: "GET", path: "/metrics", showsOwnData: false },
+  { route: "/loki/api/v1/rules", method: "GET", path: "/loki/api/v1/rules", showsOwnData: false },
+  { route: "/loki/api/v1/rules/:namespace", method: "GET", path: "/loki/api/v1/rules/ops", showsOwnData: false },
+  { route: "/loki/api/v1/rules/:namespace/:group", method: "GET", path: "/loki/api/v1/rules/ops/errors", showsOwnData: false },
+  { route: "/prometheus/api/v1/rules", method: "GET", path: "/prometheus/api/v1/rules", showsOwnData: false },
+  { route: "/prometheus/api/v1/alerts", method: "GET", path: "/prometheus/api/v1/alerts", showsOwnData: false },
+  { route: "/api/v1/alerting/receivers", method: "GET", path: "/api/v1/alerting/receivers", showsOwnData: false },
+  { route: "/api/v1/alerting/incidents", method: "GET", path: "/api/v1/alerting/incidents", showsOwnData: false },
+  { route: "/api/v1/alerting/incidents/:id", method: "GET", path: "/api/v1/alerting/incidents/x", showsOwnData: false },
 ];
 
 const nowNs = (): string => (BigInt(Date.now()) * 1_000_000n).toString();
@@ -117,6 +126,14 @@ export const WRITE_CASES: readonly WriteCase[] = [
     route: "/v1/logs",
     method: "POST",
     path: "/v1/logs",
+    contentType: "application/json",
+    body: (m) =>
+      JSON.stringify({ resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [{ timeUnixNano: nowNs(), body: { stringValue: m } }] }] }] }),
+  },
+  {
+    route: "/otlp/v1/logs",
+    method: "POST",
+    path: "/otlp/v1/logs",
     contentType: "application/json",
     body: (m) =>
       JSON.stringify({ resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [{ timeUnixNano: nowNs(), body: { stringValue: m } }] }] }] }),

@@ -29,7 +29,7 @@ export async function startTestServer(overrides: Record<string, unknown> = {}, o
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "meshlog-sec-")));
   const adminToken = "admin-test-token";
   const logs: string[] = [];
-  const config = serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken, ...overrides });
+  const config = serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", otlpGrpc: { enabled: false }, adminToken, ...overrides });
   let server: RunningServer;
   try {
     server = await startServer(config, { print: () => {}, logWrite: (l) => void logs.push(l) });

@@ -13,10 +13,13 @@ const ENVOY_503 =
 
 test("native ingest of an Envoy line without severity is queryable as detected_level error", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "meshlog-normalize-"));
-  const server = await startServer(serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "normalize-test-token" }), {
-    print: () => {},
-    logWrite: () => {},
-  });
+  const server = await startServer(
+    serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", otlpGrpc: { enabled: false }, adminToken: "normalize-test-token" }),
+    {
+      print: () => {},
+      logWrite: () => {},
+    },
+  );
   try {
     const base = String(server.ctx.services.get("http.address"));
     const now = BigInt(Date.now()) * 1_000_000n;

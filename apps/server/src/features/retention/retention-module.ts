@@ -1,4 +1,4 @@
-// Server module "retention": policies + holds service, the periodic retention job and the free-disk-space ingest guard.
+// Server module "retention": policies, holds, deletions, the periodic retention + compaction job and the free-disk-space ingest guard.
 
 import { NodeFileSystem } from "@meshlog/storage";
 import type { ServerModule } from "../../modules.js";
@@ -28,7 +28,16 @@ export const retentionModule: ServerModule = {
     let service: RetentionService | undefined;
     let running: Promise<unknown> | undefined;
     if (store !== undefined) {
-      service = await RetentionService.open({ store, dataDir: ctx.dataDir, config: cfg, clock: ctx.clock, log: ctx.log, audit: ctx.audit, fs });
+      service = await RetentionService.open({
+        store,
+        dataDir: ctx.dataDir,
+        config: cfg,
+        clock: ctx.clock,
+        log: ctx.log,
+        audit: ctx.audit,
+        fs,
+        targetBlockBytes: ctx.config.storage.sealMaxBytes,
+      });
       ctx.services.set(RETENTION_SERVICE, service);
       if (cfg.enabled) {
         const tick = (): void => {

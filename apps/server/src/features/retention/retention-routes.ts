@@ -1,4 +1,4 @@
-// Admin API of retention: policies, legal holds, deletion certificates and an on-demand retention run.
+// Admin API of retention: policies, legal holds, deletions (also Loki's delete API), certificates, on-demand retention and compaction runs.
 
 import { isValidTenant, MeshlogError, parseTimestampNs } from "@meshlog/core";
 import type { FastifyRequest } from "fastify";
@@ -12,6 +12,8 @@ import { visibleTenantsOf } from "../auth/tenant-access.js";
 import { RetentionErrors } from "@meshlog/storage";
 import { RetentionServerErrors } from "./errors.js";
 import { RETENTION_SERVICE, type RetentionService } from "./retention-service.js";
+import { registerLokiDeleteRoutes } from "./loki-delete-routes.js";
+import { parseDeleteQuery } from "./delete-query.js";
 
 const policyBody = z
   .object({
@@ -33,7 +35,9 @@ const holdBody = z
 const deletionBody = z
   .object({
     tenant: z.string().optional(),
-    selector: z.string().max(4096),
+    selector: z.string().max(4096).optional(),
+    /** LogQL selector with line filters (`{app="x"} |= "secret"`): only matching lines are removed. */
+    query: z.string().max(4096).optional(),
     start: z.string().max(64),
     end: z.string().max(64),
     reason: z.string().max(2048),
@@ -74,6 +78,7 @@ export const retentionRoutes: RouteModule = {
   name: "retention",
   body: "json",
   register(app, ctx) {
+    registerLokiDeleteRoutes(app, ctx);
     app.get("/api/v1/retention/policies", { config: { audit: "retention.policy.read" } }, async (request) => {
       const caller = requireRole(request, "admin", "auditor");
       const s = serviceOf(ctx);
@@ -98,6 +103,23 @@ export const retentionRoutes: RouteModule = {
       request.auditRows = report.deletedBlocks;
       request.auditDetails = { deletedBlocks: report.deletedBlocks, destroyedKeks: report.destroyedKeks.length, certificates: report.certificates.length };
       return report;
+    });
+
+    app.post("/api/v1/compaction/run", { config: { audit: "compaction.run" } }, async (request) => {
+      requireRole(request, "admin");
+      const r = await serviceOf(ctx).compact();
+      request.auditRows = r.sourceBlocks;
+      request.auditDetails = { tenants: r.tenants, merged: r.merged, sourceBlocks: r.sourceBlocks, newBlocks: r.newBlocks };
+      return {
+        tenants: r.tenants,
+        merged: r.merged,
+        sourceBlocks: r.sourceBlocks,
+        newBlocks: r.newBlocks,
+        records: r.records,
+        bytesBefore: r.bytesBefore,
+        bytesAfter: r.bytesAfter,
+        heldBlocks: r.heldBlocks,
+      };
     });
 
     app.post("/api/v1/holds", { config: { audit: "hold.create" } }, async (request, reply) => {
@@ -160,9 +182,28 @@ export const retentionRoutes: RouteModule = {
           });
         }
       };
+      let selector = body.selector;
+      let query: string | undefined;
+      if (body.query !== undefined) {
+        try {
+          const parsed = parseDeleteQuery(body.query);
+          if (selector !== undefined) throw new Error("give either selector or query, not both");
+          selector = parsed.selector;
+          query = parsed.query;
+        } catch (e) {
+          throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, `Invalid deletion request: query: ${(e as Error).message}`, {
+            details: { field: "query" },
+          });
+        }
+      }
+      if (selector === undefined)
+        throw new MeshlogError(RetentionErrors.RETENTION_REQUEST_INVALID, "Invalid deletion request: selector (or query) is required", {
+          details: { field: "selector" },
+        });
       const out = await serviceOf(ctx).deletionRequest({
         tenant,
-        selector: body.selector,
+        selector,
+        ...(query === undefined ? {} : { query }),
         start: time("start", body.start),
         end: time("end", body.end),
         reason: body.reason,
@@ -172,7 +213,7 @@ export const retentionRoutes: RouteModule = {
       request.auditDetails = {
         request: out.request.id,
         tenant,
-        selector: body.selector.slice(0, 200),
+        selector: (body.query ?? selector).slice(0, 200),
         ...(out.certificate === undefined ? {} : { certificate: out.certificate.id }),
       };
       return reply.status(200).send(out);

@@ -3,6 +3,7 @@
 import { formatRfc3339Ns, MeshlogError, type Clock, type Labels, type Logger } from "@meshlog/core";
 import {
   CertificateStore,
+  Compactor,
   DeletionRequests,
   eventLedgerOf,
   formatRetentionDays,
@@ -18,6 +19,8 @@ import {
   type NewHold,
   type RetentionRunReport,
   type RewriteTarget,
+  type CompactionReport,
+  type CompactionTarget,
   type DeletionCertificate,
   type DeletionRequestRecord,
   type DeletionRequestSpec,
@@ -28,12 +31,15 @@ import type { ServerConfig } from "../../config/server-config.js";
 import type { AuditSink } from "../audit/audit-sink.js";
 import { RetentionServerErrors } from "./errors.js";
 import { compileSelector } from "./selector-compiler.js";
+import { compileDeleteQuery } from "./delete-query.js";
 
 /** ctx.services key of the RetentionService. */
 export const RETENTION_SERVICE = "retention";
 
 /** A store retention can manage: the embedded engine (retention classes, catalog, tombstoned deletes, key ring). */
-export type ManagedStore = LogStore & RewriteTarget & { setRetentionClassFor(fn: ((tenant: string, labels: Labels) => string) | undefined): void };
+export type ManagedStore = LogStore &
+  RewriteTarget &
+  CompactionTarget & { setRetentionClassFor(fn: ((tenant: string, labels: Labels) => string) | undefined): void };
 
 export function managedStoreOf(store: LogStore): ManagedStore | undefined {
   const s = store as Partial<ManagedStore>;
@@ -42,7 +48,10 @@ export function managedStoreOf(store: LogStore): ManagedStore | undefined {
     typeof s.catalog === "function" &&
     typeof s.runExclusive === "function" &&
     typeof s.keyRing === "function" &&
-    typeof s.rewriteBlocks === "function"
+    typeof s.rewriteBlocks === "function" &&
+    typeof s.compactBlocks === "function" &&
+    typeof s.recoverCompaction === "function" &&
+    typeof s.layout === "function"
     ? (store as ManagedStore)
     : undefined;
 }
@@ -55,7 +64,14 @@ export interface RetentionServiceOptions {
   readonly log: Logger;
   readonly audit: AuditSink;
   readonly fs?: FileSystem;
+  /** Size compaction fills merged blocks to, uncompressed (storage.sealMaxBytes). */
+  readonly targetBlockBytes: number;
+  /** Delay before compacted source files are removed, for queries still reading them (default 30 s). */
+  readonly compactionUnlinkDelayMs?: number;
 }
+
+/** What one run of the retention job did: retention, queued deletion requests that became due, compaction. */
+export type RetentionJobReport = RetentionRunReport & { deletionRequests: string[]; compaction?: CompactionReport };
 
 /**
  * Owns the retention state of a data folder. Policies come from config, then DATA/retention/policies.json
@@ -68,9 +84,10 @@ export class RetentionService {
   readonly certificates: CertificateStore;
   readonly enforcer: RetentionEnforcer;
   readonly requests: DeletionRequests;
+  readonly compactor: Compactor;
   readonly #o: RetentionServiceOptions;
   readonly #policyStore: PolicyStore;
-  #lastRun: RetentionRunReport | undefined;
+  #lastRun: RetentionJobReport | undefined;
   /** Retention runs and deletion requests run one at a time. */
   #serial: Promise<unknown> = Promise.resolve();
 
@@ -88,7 +105,29 @@ export class RetentionService {
     this.holds = holds;
     this.certificates = certificates;
     this.enforcer = new RetentionEnforcer({ target: o.store, policies, holds, certificates, clock: o.clock, logger: o.log, batchSize: o.config.batchSize });
-    this.requests = new DeletionRequests({ fs, dataDir: o.dataDir, target: o.store, holds, compile: compileSelector, clock: o.clock });
+    this.requests = new DeletionRequests({
+      fs,
+      dataDir: o.dataDir,
+      target: o.store,
+      holds,
+      compile: compileSelector,
+      compileQuery: compileDeleteQuery,
+      clock: o.clock,
+    });
+    const c = o.config.compaction;
+    this.compactor = new Compactor({
+      fs,
+      dataDir: o.dataDir,
+      target: o.store,
+      holds,
+      clock: o.clock,
+      logger: o.log,
+      targetBlockBytes: o.targetBlockBytes,
+      minBlockFillRatio: c.minBlockFillRatio,
+      maxBlocksPerRun: c.maxBlocksPerRun,
+      maxSpanMs: c.maxSpanHours * 3_600_000,
+      unlinkDelayMs: o.compactionUnlinkDelayMs ?? 30_000,
+    });
   }
 
   static async open(o: RetentionServiceOptions): Promise<RetentionService> {
@@ -115,61 +154,94 @@ export class RetentionService {
     // Finish deletion requests a crash interrupted, before the API serves queries.
     const resumed = await s.requests.resume();
     if (resumed.length > 0) o.log.warn("finished interrupted deletion requests", { requests: resumed.join(",") });
+    for (const r of await s.compactor.resume()) o.log.warn("resolved an interrupted compaction", { tenant: r.tenant, merge: r.id, outcome: r.outcome });
     for (const r of await s.requests.list()) if (r.state === "done") await s.enforcer.certifyTenant(r.tenant);
     return s;
   }
 
-  get lastRun(): RetentionRunReport | undefined {
+  get lastRun(): RetentionJobReport | undefined {
     return this.#lastRun;
   }
 
-  /** Runs retention now (the background job and POST /api/v1/retention/run); audits each deletion. */
-  run(): Promise<RetentionRunReport> {
-    return this.#exclusive(() => this.#run());
+  /**
+   * Runs the retention job now (the background job and POST /api/v1/retention/run): retention, then queued
+   * deletion requests that are due, then compaction when retention.compaction.enabled. Audits each deletion.
+   */
+  run(): Promise<RetentionJobReport> {
+    return this.#exclusive(async () => {
+      const retention = await this.enforcer.run();
+      for (const id of retention.certificates) await this.#auditCertificate(id);
+      const executed = await this.requests.processDue();
+      for (const r of executed) await this.#certifyRequest(r);
+      const report: RetentionJobReport = { ...retention, deletionRequests: executed.map((r) => r.id) };
+      if (this.#o.config.compaction.enabled) report.compaction = await this.compactor.run();
+      this.#lastRun = report;
+      return report;
+    });
   }
 
-  async #run(): Promise<RetentionRunReport> {
-    const r = await this.enforcer.run();
-    this.#lastRun = r;
-    for (const id of r.certificates) {
+  /** Runs compaction now (POST /api/v1/compaction/run), between retention runs and deletions. */
+  compact(): Promise<CompactionReport> {
+    return this.#exclusive(() => this.compactor.run());
+  }
+
+  /** Queues a deletion request (Loki delete API); it runs after retention.deleteCancelSeconds unless cancelled. */
+  submitDeletion(spec: DeletionRequestSpec): Promise<DeletionRequestRecord> {
+    return this.#exclusive(async () => {
+      const rec = await this.requests.submit(spec, BigInt(Math.round(this.#o.config.deleteCancelSeconds * 1e9)));
+      if (this.#o.config.deleteCancelSeconds === 0)
+        void this.#exclusive(async () => {
+          for (const r of await this.requests.processDue()) await this.#certifyRequest(r);
+        }).catch((e: unknown) => this.#o.log.error("deletion request failed", { request: rec.id, error: e as Error }));
+      return rec;
+    });
+  }
+
+  /** Cancels a queued deletion request of `tenant` (RETENTION_DELETE_UNKNOWN / RETENTION_DELETE_PROCESSED). */
+  cancelDeletion(id: string, principal: string, tenant: string): Promise<DeletionRequestRecord> {
+    return this.#exclusive(() => this.requests.cancel(id, principal, tenant));
+  }
+
+  async #auditCertificate(id: string): Promise<void> {
+    const c = await this.certificates.get(id);
+    this.#o.audit.record({
+      action: c.kind === "kek-destroyed" ? "retention.kek.destroy" : "retention.delete",
+      principal: c.by,
+      tenant: c.tenant,
+      result: "ok",
+      details: {
+        certificate: c.id,
+        blocks: c.what.blocks.length,
+        records: c.what.records,
+        keys: c.what.keyIds.join(",").slice(0, 512),
+        reason: c.why.reason,
+      },
+    });
+  }
+
+  /** Certifies an executed request's tombstone and audits it (deletion.execute). */
+  async #certifyRequest(request: DeletionRequestRecord): Promise<DeletionCertificate | undefined> {
+    const ids = await this.enforcer.certifyTenant(request.tenant);
+    for (const id of ids) {
       const c = await this.certificates.get(id);
       this.#o.audit.record({
-        action: c.kind === "kek-destroyed" ? "retention.kek.destroy" : "retention.delete",
+        action: "deletion.execute",
         principal: c.by,
         tenant: c.tenant,
         result: "ok",
-        details: {
-          certificate: c.id,
-          blocks: c.what.blocks.length,
-          records: c.what.records,
-          keys: c.what.keyIds.join(",").slice(0, 512),
-          reason: c.why.reason,
-        },
+        details: { certificate: c.id, request: request.id, records: request.droppedRecords ?? 0, blocks: c.what.blocks.length },
       });
     }
-    return r;
+    return request.tombstoneIndex !== undefined && request.tombstoneIndex >= 0
+      ? await this.certificates.get(`${request.tenant}.${request.tombstoneIndex}`)
+      : undefined;
   }
 
   /** Executes a deletion request (rewrite without the matching lines) and certifies it. */
   deletionRequest(spec: DeletionRequestSpec): Promise<{ request: DeletionRequestRecord; certificate: DeletionCertificate | undefined }> {
     return this.#exclusive(async () => {
       const request = await this.requests.execute(spec);
-      const ids = await this.enforcer.certifyTenant(spec.tenant);
-      const certificate =
-        request.tombstoneIndex !== undefined && request.tombstoneIndex >= 0
-          ? await this.certificates.get(`${spec.tenant}.${request.tombstoneIndex}`)
-          : undefined;
-      for (const id of ids) {
-        const c = await this.certificates.get(id);
-        this.#o.audit.record({
-          action: "deletion.execute",
-          principal: c.by,
-          tenant: c.tenant,
-          result: "ok",
-          details: { certificate: c.id, request: request.id, records: request.droppedRecords ?? 0, blocks: c.what.blocks.length },
-        });
-      }
-      return { request, certificate };
+      return { request, certificate: await this.#certifyRequest(request) };
     });
   }
 

@@ -1,4 +1,4 @@
-// OTLP/HTTP receiver: POST /v1/logs and /v1/traces, protobuf or JSON (gzip), answered in the request's encoding.
+// OTLP/HTTP receiver: POST /v1/logs (also Loki's /otlp/v1/logs) and /v1/traces, protobuf or JSON (gzip), answered in the request's encoding.
 
 import { MeshlogError } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -105,6 +105,8 @@ export const otlpRoutes: RouteModule = {
   register(app, ctx) {
     instrumentReceiver(app, ctx, "otlp");
     app.post("/v1/logs", { config: { audit: "ingest" } }, (request, reply) => handleExport(ctx, "logs", request, reply));
+    // Loki's OTLP ingestion path, for senders configured against a Loki endpoint.
+    app.post("/otlp/v1/logs", { config: { audit: "ingest" } }, (request, reply) => handleExport(ctx, "logs", request, reply));
     app.post("/v1/traces", { config: { audit: "ingest" } }, (request, reply) => handleExport(ctx, "traces", request, reply));
   },
 };

@@ -27,6 +27,7 @@ export async function startTestServer(overrides: Record<string, unknown>): Promi
     http: "127.0.0.1:0",
     syslog: "",
     forward: "",
+    otlpGrpc: { enabled: false },
     adminToken: "t",
     logLevel: "debug",
     ...overrides,

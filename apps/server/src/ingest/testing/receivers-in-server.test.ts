@@ -18,7 +18,14 @@ describe("HTTP receivers in the complete server", () => {
   let base: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "meshlog-recv-full-"));
-    const config = serverConfigSchema.parse({ dataDir: join(dir, "data"), http: "127.0.0.1:0", syslog: "", forward: "", adminToken: "full-admin" });
+    const config = serverConfigSchema.parse({
+      dataDir: join(dir, "data"),
+      http: "127.0.0.1:0",
+      syslog: "",
+      forward: "",
+      otlpGrpc: { enabled: false },
+      adminToken: "full-admin",
+    });
     server = await startServer(config, { print: () => {}, logWrite: () => {} });
     base = server.ctx.services.get("http.address") as string;
   });

@@ -79,6 +79,16 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
         <h1>Compliance</h1>
         <span className="grow" />
         {canVerify && (
+          // A same-origin navigation (session cookie); the server answers with a download (docs/soc2-report.md).
+          <button
+            onClick={() => window.location.assign("/api/v1/reports/soc2?format=html")}
+            title="Signed SOC 2 evidence report of the last 90 days (HTML)"
+            data-testid="soc2-report"
+          >
+            SOC 2 report
+          </button>
+        )}
+        {canVerify && (
           <button className="primary" onClick={() => void verify()} disabled={verifying} data-testid="run-verify">
             {verifying ? "Verifying…" : "Run verification"}
           </button>

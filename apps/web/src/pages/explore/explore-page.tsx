@@ -1,4 +1,4 @@
-// Explore: LogQL editor, time range, volume histogram, virtualized log list, metric charts.
+// Explore: LogQL editor, time range, volume histogram, virtualized log list or patterns tab, metric charts.
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText } from "../../api.js";
@@ -10,6 +10,7 @@ import { VolumeHistogram, type VolumeSeries } from "../../components/volume-hist
 import { addLabelMatcher, addLineFilter } from "../../logql-tokens.js";
 import { resolveRange, stepFor, toNs, type TimeRange } from "../../time.js";
 import { isMetricQuery, toEntries, toSeries, toVolume, volumeQuery } from "./query-results.js";
+import { PatternsPanel } from "./patterns-panel.js";
 
 const initialQuery = (): string => new URLSearchParams(location.hash.split("?")[1] ?? "").get("q") ?? "";
 
@@ -23,6 +24,9 @@ export function ExplorePage() {
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(false);
   const [took, setTook] = useState<number>();
+  const [view, setView] = useState<"logs" | "patterns">("logs");
+  /** The log query and range of the last run (what the Patterns tab mines). */
+  const [ran, setRan] = useState<{ query: string; fromMs: number; toMs: number }>();
   const abort = useRef<AbortController | undefined>(undefined);
 
   const run = useCallback(
@@ -52,6 +56,7 @@ export function ExplorePage() {
             api.queryRange({ query: volumeQuery(q, step.text), start: toNs(fromMs), end: toNs(toMs), step: step.text }, ac.signal).catch(() => undefined),
           ]);
           setEntries(toEntries(logs));
+          setRan({ query: q, fromMs, toMs });
           setSeries(undefined);
           setVolume(vol ? { series: toVolume(vol), fromMs, toMs, stepMs: step.ms } : undefined);
         }
@@ -139,8 +144,28 @@ export function ExplorePage() {
             <TimeSeriesChart series={series} />
           </div>
         )}
-        {entries && entries.length === 0 && <div className="empty">No lines match in this time range. Widen the range, or remove a filter.</div>}
-        {entries && entries.length > 0 && (
+        {entries && (
+          <div className="tabs" role="tablist">
+            {(["logs", "patterns"] as const).map((v) => (
+              <button key={v} role="tab" aria-selected={view === v} className={view === v ? "active" : ""} onClick={() => setView(v)}>
+                {v === "logs" ? "Logs" : "Patterns"}
+              </button>
+            ))}
+          </div>
+        )}
+        {entries && view === "patterns" && ran && (
+          <PatternsPanel
+            {...ran}
+            onFilter={(q) => {
+              setView("logs");
+              refine(q);
+            }}
+          />
+        )}
+        {entries && view === "logs" && entries.length === 0 && (
+          <div className="empty">No lines match in this time range. Widen the range, or remove a filter.</div>
+        )}
+        {entries && view === "logs" && entries.length > 0 && (
           <LogList
             entries={entries}
             onFilter={(k, v, neg) => refine(addLabelMatcher(query, k, v, neg))}

@@ -237,9 +237,11 @@ if (ONLY !== "stages") {
     let peakRss = rss0;
     let peakHeap = 0;
     let peakExternal = 0;
+    let ticks = 0;
     const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      if (ticks++ % 10 !== 0) return;
       const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
       peakHeap = Math.max(peakHeap, m.heapUsed);
       peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
     }, 100);

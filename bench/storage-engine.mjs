@@ -145,6 +145,9 @@ try {
       substringScanWarmToIndexOf: +(indexOfSec / substringWarm.seconds).toFixed(4),
     }),
   );
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }

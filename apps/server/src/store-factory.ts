@@ -12,6 +12,8 @@ export async function openStore(config: ServerConfig, dataDir: string, log: Logg
     sealMaxBytes: config.storage.sealMaxBytes,
     sealMaxAgeMs: config.storage.sealMaxAgeSeconds * 1000,
     maxHeadBytes: config.storage.maxHeadBytes,
+    blockCacheBytes: config.storage.blockCacheBytes,
+    scanWorkers: config.storage.scanWorkers,
     ...(masterKeyText !== undefined && masterKeyText !== "" ? { masterKey: parseMasterKey(masterKeyText) } : {}),
     ...extra,
   });

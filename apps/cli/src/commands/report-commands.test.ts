@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCliTestServer, type CliTestServer } from "../testing/cli-test-server.js";
+import { verifyReportOffline } from "./report.js";
 
 describe("report CLI commands", () => {
   let s: CliTestServer;
@@ -53,10 +54,47 @@ describe("report CLI commands", () => {
       assert.match(bad.out, /FAIL signature/);
       assert.match(bad.out, /FAIL anchor/);
     }
-    // Offline verification works with the server stopped (the data folder alone).
+    // Offline verification works with the server stopped (the data folder alone), and any changed leaf fails it.
     await s.stop();
     const cold = await s.run(["report", "verify", file, "--data", s.dataDir]);
     assert.equal(cold.code, 0, cold.out + cold.err);
+    const original = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+    const leaves: (string | number)[][] = [];
+    const walk = (v: unknown, path: (string | number)[]): void => {
+      if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
+      else leaves.push(path);
+    };
+    walk(original, []);
+    for (const path of leaves) {
+      const copy = JSON.parse(JSON.stringify(original)) as Record<string, unknown>;
+      let parent = copy as Record<string | number, unknown>;
+      for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+      const last = path[path.length - 1] as string | number;
+      const old = parent[last];
+      parent[last] = typeof old === "string" ? old + "x" : typeof old === "number" ? old + 1 : typeof old === "boolean" ? !old : "changed";
+      const checks = await verifyReportOffline(copy, s.dataDir, undefined);
+      assert.ok(
+        checks.some((c) => !c.ok),
+        `changing ${path.join(".")} must fail offline verification`,
+      );
+    }
+    const truncated = join(dir, "truncated.json");
+    await writeFile(truncated, (await readFile(file, "utf8")).slice(0, 500));
+    const cut = await s.run(["report", "verify", truncated, "--data", s.dataDir]);
+    assert.equal(cut.code, 1);
+    assert.match(cut.err, /cannot read .* as a JSON report/);
+    for (const body of [
+      "[]",
+      "42",
+      '{"kind":"meshlog.soc2-evidence"}',
+      '{"signature":{"publicKey":"x"},"anchor":{"checkpoint":{}, "inclusionProof":[]}}',
+      '{"signature":{"publicKey":"x"},"anchor":{"checkpoint":{"rootHash":7}, "inclusionProof":[1], "contentHash": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}}',
+    ]) {
+      await writeFile(truncated, body);
+      const r = await s.run(["report", "verify", truncated, "--data", s.dataDir]);
+      assert.equal(r.code, 1, body);
+      assert.match(r.out, /FAIL/);
+    }
   });
 });
 

@@ -33,7 +33,7 @@ const USAGE =
 
 const AUDIT_TENANT = "_audit";
 
-interface Check {
+export interface ReportCheck {
   name: "format" | "signature" | "anchor";
   ok: boolean;
   message: string;
@@ -96,7 +96,7 @@ const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v =
 const sha256Hex = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
 /** Offline verification against DATA: the same checks as POST /api/v1/reports/verify, reading the audit ledger from disk. */
-async function verifyOffline(r: Record<string, any>, dataDir: string, trustedFiles: readonly string[] | undefined): Promise<Check[]> {
+export async function verifyReportOffline(r: Record<string, any>, dataDir: string, trustedFiles: readonly string[] | undefined): Promise<ReportCheck[]> {
   const fs = new NodeFileSystem();
   const layout = dataLayout(dataDir, (...x) => fs.join(...x));
   const keys = trustedFiles !== undefined ? trustedFiles.map((f) => readFileSync(f, "utf8")) : await trustedPublicKeysIn(fs, layout.keysDir);
@@ -111,7 +111,7 @@ async function verifyOffline(r: Record<string, any>, dataDir: string, trustedFil
     return [{ name: "format", ok: false, message: "not a meshlog report: signature or anchor missing" }];
   const { signature, ...unsigned } = r;
   const { anchor, ...content } = unsigned;
-  const checks: Check[] = [];
+  const checks: ReportCheck[] = [];
   let keyId = "";
   try {
     keyId = signingKeyIdOf(signature.publicKey as string);
@@ -143,7 +143,7 @@ async function verifyOffline(r: Record<string, any>, dataDir: string, trustedFil
   });
   const a = anchor as Record<string, any>;
   const cp = a.checkpoint as Checkpoint;
-  const fail = (message: string): Check[] => [...checks, { name: "anchor", ok: false, message }];
+  const fail = (message: string): ReportCheck[] => [...checks, { name: "anchor", ok: false, message }];
   const contentHash = sha256Hex(canonicalJsonBytes(content));
   if (contentHash !== a.contentHash) return fail(`the report content hashes to ${contentHash}, not the anchored ${String(a.contentHash)}`);
   const { signature: cpSig, ...cpBody } = cp;
@@ -191,15 +191,18 @@ async function verify(p: ParsedArgs, io: CliIo): Promise<number> {
     throw new Error(`cannot read ${file} as a JSON report (verify the JSON form, not the HTML page): ${(e as Error).message}`);
   }
   const data = flag(p, "data");
-  let checks: Check[];
+  let checks: ReportCheck[];
   if (p.bools.has("offline") && data === undefined) throw new Error("--offline needs --data DIR (the server's data folder)");
   // Offline when asked, or when a data folder is given without a server address.
   if (data !== undefined && (p.bools.has("offline") || flag(p, "addr") === undefined)) {
+    const format = (message: string): ReportCheck[] => [{ name: "format", ok: false, message }];
     checks = isObj(report)
-      ? await verifyOffline(report, resolve(data), p.flags.get("trusted-key"))
-      : [{ name: "format", ok: false, message: "the report must be a JSON object" }];
+      ? await verifyReportOffline(report, resolve(data), p.flags.get("trusted-key")).catch((e: unknown) =>
+          format(`the report has malformed fields: ${(e as Error).message.slice(0, 200)}`),
+        )
+      : format("the report must be a JSON object");
   } else {
-    const res = await clientFor(p, io).request<{ checks: Check[] }>("POST", "/api/v1/reports/verify", { body: report });
+    const res = await clientFor(p, io).request<{ checks: ReportCheck[] }>("POST", "/api/v1/reports/verify", { body: report });
     checks = res.checks;
   }
   const ok = checks.every((c) => c.ok);

@@ -191,3 +191,28 @@ test("room() waits while queued bytes exceed the bound", async () => {
   await waiting;
   assert.equal(w.queuedBytes, 0);
 });
+
+test("a redelivery queued behind its first delivery is committed once, and both deliveries are acknowledged", async () => {
+  const committed: string[] = [];
+  let release: (() => void) | undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let calls = 0;
+  const w = new BusWriter({
+    log: silentLogger,
+    subjectOf,
+    commit: async (_t, rs) => {
+      if (calls++ === 0) await gate;
+      committed.push(...rs.map((r) => r.body));
+    },
+  });
+  w.push(msg(1, "a", ["blocker"]));
+  const first = msg(2, "a", ["payload"]);
+  const again = msg(2, "a", ["payload"], { redelivered: true });
+  w.push(first);
+  w.push(again);
+  release?.();
+  await w.idle();
+  assert.deepEqual(committed, ["blocker", "payload"]);
+  assert.equal(first.acked, 1);
+  assert.equal(again.acked, 1);
+});

@@ -44,6 +44,8 @@ const TRANSIENT = new Set(["STORAGE_BACKPRESSURE", "STORAGE_DISK_FULL", "STORAGE
 interface Pending {
   readonly msg: BusMessage;
   readonly batch: BusBatch;
+  /** Redeliveries of the same message that arrived in the same round: settled with it, never committed twice. */
+  readonly copies: BusMessage[];
 }
 
 /**
@@ -115,7 +117,15 @@ export class BusWriter {
 
   async #commitRound(round: readonly BusMessage[]): Promise<void> {
     const byTenant = new Map<string, Pending[]>();
+    const inRound = new Map<number, Pending>();
     for (const msg of round) {
+      // A redelivery can arrive while the first delivery still waits in the queue: both may share a round.
+      const first = inRound.get(msg.seq);
+      if (first !== undefined) {
+        this.#o.onEvent?.("duplicate", 1);
+        first.copies.push(msg);
+        continue;
+      }
       if (msg.redelivered && this.#committed.has(msg.seq)) {
         this.#o.onEvent?.("duplicate", 1);
         void this.#ack(msg);
@@ -131,9 +141,11 @@ export class BusWriter {
         msg.term((err as Error).message);
         continue;
       }
+      const pending: Pending = { msg, batch, copies: [] };
+      inRound.set(msg.seq, pending);
       let list = byTenant.get(batch.tenant);
       if (list === undefined) byTenant.set(batch.tenant, (list = []));
-      list.push({ msg, batch });
+      list.push(pending);
     }
     await Promise.all([...byTenant].map(([tenant, list]) => this.#commitTenant(tenant, list)));
   }
@@ -156,7 +168,7 @@ export class BusWriter {
             error: (err as Error).message,
           });
           this.#o.onEvent?.("terminated", list.length);
-          for (const p of list) p.msg.term(`store refused the batch: ${(err as Error).message}`);
+          for (const p of list) for (const m of [p.msg, ...p.copies]) m.term(`store refused the batch: ${(err as Error).message}`);
           return;
         }
         if (this.#stopped) return; // not acknowledged: redelivered later
@@ -178,7 +190,7 @@ export class BusWriter {
     }
     for (const p of list) this.#remember(p.msg.seq);
     this.#o.onEvent?.("committed", list.length);
-    await Promise.all(list.map((p) => this.#ack(p.msg)));
+    await Promise.all(list.flatMap((p) => [p.msg, ...p.copies].map((m) => this.#ack(m))));
   }
 
   #remember(seq: number): void {

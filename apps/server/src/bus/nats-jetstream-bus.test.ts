@@ -34,7 +34,7 @@ async function ship(
   batches: number,
   perBatch: number,
   onAck: (batch: number, attempts: number) => void,
-  counters: { status503: number },
+  counters: { status503: number; last503: string },
 ): Promise<void> {
   const base = 1_700_000_000_000_000_000n;
   for (let b = 0; b < batches; b++) {
@@ -58,6 +58,7 @@ async function ship(
         assert.ok(status === 503, `${client}: unexpected status ${status}: ${r.text}`);
         assert.ok(r.headers.get("retry-after") !== null, "a 503 carries Retry-After");
         counters.status503++;
+        counters.last503 = r.text;
       } catch (err) {
         if (status !== 0) throw err;
         // Request timed out (the server waited on the bus): retried like a 503.
@@ -85,7 +86,7 @@ test(
       const batches = 30;
       const perBatch = 40;
       const acked = new Map<string, { batch: number; attempts: number; afterKill: boolean }[]>(clients.map((c) => [c, []]));
-      const counters = { status503: 0 };
+      const counters = { status503: 0, last503: "" };
       let killed = false;
       let ackedTotal = 0;
       const killAt = (clients.length * batches) / 3;

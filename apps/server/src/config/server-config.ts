@@ -227,9 +227,22 @@ export const serverConfigSchema = z
           .positive()
           .default(256 * 1024 * 1024)
           .describe("Memory the head may use before ingest gets backpressure."),
+        blockCacheBytes: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(64 * 1024 * 1024)
+          .describe("Memory for decrypted, decompressed blocks kept for repeated queries (least recently used out first; 0 disables)."),
+        scanWorkers: z
+          .number()
+          .int()
+          .min(0)
+          .max(16)
+          .default(0)
+          .describe("Worker threads that decrypt and search uncached blocks in parallel for line-filter queries (0: on the query's thread; see BENCHMARKS.md)."),
       })
       .strict()
-      .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024 }),
+      .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024, blockCacheBytes: 64 * 1024 * 1024, scanWorkers: 0 }),
     alerting: alertingConfigSchema,
     retention: z
       .object({

@@ -70,7 +70,24 @@ export function recordLeafHashes(salt: Uint8Array, records: readonly LogRecord[]
   return out;
 }
 
-/** RFC 6962 Merkle tree hash over leaf hashes (the ledger's implementation). */
+/**
+ * RFC 6962 Merkle tree hash over leaf hashes: the same value as the ledger's merkleRoot, with each interior
+ * node hashed one-shot from a reused 65-byte buffer (no Hash object per node).
+ */
 export function merkleRootOf(leaves: readonly Buffer[]): Buffer {
-  return merkleRoot(leaves);
+  if (oneShot === undefined || leaves.length < 2 || leaves.some((l) => l.length !== 32)) return merkleRoot(leaves);
+  const node = Buffer.allocUnsafe(65);
+  node[0] = 1;
+  const mth = (lo: number, hi: number): Buffer => {
+    const n = hi - lo;
+    if (n === 1) return leaves[lo] as Buffer;
+    let k = 1;
+    while (k * 2 < n) k *= 2;
+    const left = mth(lo, lo + k);
+    const right = mth(lo + k, hi);
+    left.copy(node, 1);
+    right.copy(node, 33);
+    return oneShotSha256(node);
+  };
+  return mth(0, leaves.length);
 }

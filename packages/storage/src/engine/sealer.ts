@@ -40,15 +40,32 @@ export function periodMonthOf(ns: bigint): string {
 export class Sealer {
   readonly #d: SealerDeps;
   #chain: Promise<unknown> = Promise.resolve();
+  /** Buffers of the background batch that has not started yet. */
+  #waiting: Set<HeadBuffer> | undefined;
 
   constructor(deps: SealerDeps) {
     this.#d = deps;
   }
 
-  /** Queues a seal of these buffers in the background (errors are logged). */
+  /**
+   * Queues a seal of these buffers in the background (errors are logged). Buffers scheduled while an
+   * earlier background batch still waits for its turn join that batch, so many streams filling at once
+   * share one checkpoint, one catalog write and one WAL cleanup.
+   */
   schedule(buffers: readonly HeadBuffer[]): void {
     if (buffers.length === 0) return;
-    this.seal(buffers).catch((e: unknown) => this.#d.logger.error("background seal failed", { error: e as Error }));
+    if (this.#waiting !== undefined) {
+      for (const b of buffers) this.#waiting.add(b);
+      return;
+    }
+    const waiting = new Set(buffers);
+    this.#waiting = waiting;
+    const run = this.#chain.then(() => {
+      if (this.#waiting === waiting) this.#waiting = undefined;
+      return this.#run([...waiting]);
+    });
+    this.#chain = run.catch(() => undefined);
+    run.catch((e: unknown) => this.#d.logger.error("background seal failed", { error: e as Error }));
   }
 
   /** Seals the buffers that are still active when their turn comes. Resolves with the blocks written. */

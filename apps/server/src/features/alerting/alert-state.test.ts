@@ -58,7 +58,14 @@ test("for 0 reports pending and firing together; a vanished pending alert is can
 test("series that collide after the rule's labels are applied are an error and change nothing", () => {
   const sm = new AlertStateMachine();
   const flat = { ...rule, labels: { service: "x" } };
-  assert.throws(() => sm.apply(flat, 1n, [{ labels: { service: "a" }, value: 1 }, { labels: { service: "b" }, value: 2 }]), /same label set/);
+  assert.throws(
+    () =>
+      sm.apply(flat, 1n, [
+        { labels: { service: "a" }, value: 1 },
+        { labels: { service: "b" }, value: 2 },
+      ]),
+    /same label set/,
+  );
   assert.equal(sm.all().length, 0);
 });
 
@@ -72,7 +79,7 @@ test("fingerprints depend on tenant and label set, not on label order; __name__ 
 
 test("templates expand labels and value and leave other text alone", () => {
   assert.equal(expandTemplate("{{$labels.a}}/{{ .Value }}/{{ $value }}", { a: "x" }, 2.5), "x/2.5/2.5");
-  assert.equal(expandTemplate("{{ printf \"%s\" $labels.a }}", { a: "x" }, 1), '{{ printf "%s" $labels.a }}');
+  assert.equal(expandTemplate('{{ printf "%s" $labels.a }}', { a: "x" }, 1), '{{ printf "%s" $labels.a }}');
   assert.equal(expandTemplate("plain", {}, 1), "plain");
 });
 

@@ -52,7 +52,11 @@ export interface Transition {
 /** Alertmanager-style fingerprint: hash of the tenant and the sorted label set (16 hex chars). */
 export function fingerprintOf(tenant: string, labels: Readonly<Record<string, string>>): string {
   const h = createHash("sha256").update(tenant).update("\0");
-  for (const k of Object.keys(labels).sort()) h.update(k).update("\0").update(labels[k] ?? "").update("\0");
+  for (const k of Object.keys(labels).sort())
+    h.update(k)
+      .update("\0")
+      .update(labels[k] ?? "")
+      .update("\0");
   return h.digest("hex").slice(0, 16);
 }
 

@@ -31,7 +31,9 @@ const A = { "x-scope-orgid": "a" };
 async function call(method: string, path: string, o: { token?: string | undefined; yaml?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   return s.call(method, path, {
     token: o.token ?? s.adminToken,
-    ...(o.yaml !== undefined ? { raw: o.yaml, headers: { "content-type": "application/yaml", ...A, ...(o.headers ?? {}) } } : { headers: { ...A, ...(o.headers ?? {}) } }),
+    ...(o.yaml !== undefined
+      ? { raw: o.yaml, headers: { "content-type": "application/yaml", ...A, ...(o.headers ?? {}) } }
+      : { headers: { ...A, ...(o.headers ?? {}) } }),
     ...(o.body !== undefined ? { body: o.body } : {}),
   });
 }
@@ -51,7 +53,9 @@ describe("alerting API", () => {
   });
 
   test("ruler API: POST a YAML group, read it back as YAML in every form, replace it; roles and tenants are enforced", async () => {
+    assert.equal(s.server.ctx.services.get("alerting.incidents"), undefined, "no rules: the report says no alerting is configured");
     const post = await call("POST", "/loki/api/v1/rules/ops", { yaml: GROUP });
+    assert.equal(typeof (s.server.ctx.services.get("alerting.incidents") as { incidents?: unknown }).incidents, "function");
     assert.equal(post.status, 202, post.text);
     assert.deepEqual(post.json(), { status: "success", data: null, errorType: "", error: "" });
     const one = await call("GET", "/loki/api/v1/rules/ops/errors", { token: tok.analystA });
@@ -112,7 +116,9 @@ describe("alerting API", () => {
     const secretUrl = `${hook.url}/hook/T0K3N-in-the-path?key=qs-secret`;
     const created = await call("POST", "/api/v1/alerting/receivers", { body: { tenant: "a", name: "hook", kind: "webhook", url: secretUrl, default: true } });
     assert.equal(created.status, 201, created.text);
-    const pd = await call("POST", "/api/v1/alerting/receivers", { body: { name: "pager", kind: "pagerduty", routingKey: "PD-R0UT1NG-KEY", url: `${hook.url}/pd` } });
+    const pd = await call("POST", "/api/v1/alerting/receivers", {
+      body: { name: "pager", kind: "pagerduty", routingKey: "PD-R0UT1NG-KEY", url: `${hook.url}/pd` },
+    });
     assert.equal(pd.status, 201, pd.text);
     const list = await call("GET", "/api/v1/alerting/receivers");
     assert.equal(list.status, 200);
@@ -126,7 +132,10 @@ describe("alerting API", () => {
       ],
     );
     assert.equal((await call("GET", "/api/v1/alerting/receivers", { token: tok.analystA })).status, 403);
-    assert.equal((await call("POST", "/api/v1/alerting/receivers", { token: tok.adminB, body: { tenant: "a", name: "x", kind: "slack", url: "http://x" } })).status, 403);
+    assert.equal(
+      (await call("POST", "/api/v1/alerting/receivers", { token: tok.adminB, body: { tenant: "a", name: "x", kind: "slack", url: "http://x" } })).status,
+      403,
+    );
     const listedByB = await call("GET", "/api/v1/alerting/receivers", { token: tok.adminB, headers: { "x-scope-orgid": "" } });
     assert.deepEqual((listedByB.json() as { receivers: unknown[] }).receivers, []);
     for (const [body, field] of [
@@ -175,12 +184,17 @@ describe("alerting API", () => {
     assert.equal(alert.value, "2.0000000000e+00");
     assert.match(String(alert.activeAt), /^\d{4}-\d\d-\d\dT/);
     const filtered = await call("GET", "/prometheus/api/v1/rules?rule_name[]=BoomLater&type=alert", { token: tok.analystA });
-    assert.deepEqual(((filtered.json() as { data: { groups: { rules: { name: string }[] }[] } }).data.groups[0]?.rules ?? []).map((r) => r.name), ["BoomLater"]);
+    assert.deepEqual(
+      ((filtered.json() as { data: { groups: { rules: { name: string }[] }[] } }).data.groups[0]?.rules ?? []).map((r) => r.name),
+      ["BoomLater"],
+    );
     assert.deepEqual((await call("GET", "/prometheus/api/v1/rules?type=record", { token: tok.analystA })).json(), { status: "success", data: { groups: [] } });
 
     const alerts = (await call("GET", "/prometheus/api/v1/alerts", { token: tok.auditorA })).json() as { data: { alerts: { state: string }[] } };
     assert.deepEqual(alerts.data.alerts.map((a) => a.state).sort(), ["firing", "pending"]);
-    const bAlerts = (await call("GET", "/prometheus/api/v1/alerts", { token: tok.analystB, headers: { "x-scope-orgid": "" } })).json() as { data: { alerts: unknown[] } };
+    const bAlerts = (await call("GET", "/prometheus/api/v1/alerts", { token: tok.analystB, headers: { "x-scope-orgid": "" } })).json() as {
+      data: { alerts: unknown[] };
+    };
     assert.deepEqual(bAlerts.data.alerts, [], "tenant b's rules never see tenant a's lines");
 
     // The default receiver got the firing notification.
@@ -244,7 +258,11 @@ test("rules and receivers from the config file are served read-only; a bad confi
     const got = await srv.call("GET", "/loki/api/v1/rules/base/cfg", { token: srv.adminToken, headers });
     assert.equal(got.status, 200);
     assert.equal((parseYaml(got.text) as { rules: { alert: string }[] }).rules[0]?.alert, "FromConfig");
-    const change = await srv.call("POST", "/loki/api/v1/rules/base", { token: srv.adminToken, raw: "name: x\nrules:\n  - alert: A\n    expr: vector(1)", headers });
+    const change = await srv.call("POST", "/loki/api/v1/rules/base", {
+      token: srv.adminToken,
+      raw: "name: x\nrules:\n  - alert: A\n    expr: vector(1)",
+      headers,
+    });
     assert.equal(change.status, 409);
     assert.match(change.text, /alerting\.rules/);
     assert.equal((await srv.call("DELETE", "/loki/api/v1/rules/base", { token: srv.adminToken, headers })).status, 409);

@@ -25,8 +25,15 @@ export const alertingModule: ServerModule = {
       metrics: ctx.metrics,
     });
     ctx.services.set(ALERTING_SERVICE, service);
-    // The SOC 2 report reads incidents through this service-map entry (docs/soc2-report.md, "Alerting").
-    ctx.services.set(REPORT_INCIDENTS_SERVICE, { incidents: (q: Parameters<AlertingService["reportIncidents"]>[0]) => service.reportIncidents(q) });
+    // The SOC 2 report reads incidents through this service-map entry (docs/soc2-report.md, "Alerting"); it is
+    // present while at least one rule or incident exists, so a server without any reports "no alerting configured".
+    const provider = { incidents: (q: Parameters<AlertingService["reportIncidents"]>[0]) => service.reportIncidents(q) };
+    const syncReportSeam = (): void => {
+      if (service.rules.list().length > 0 || service.incidents.list(undefined, { limit: 1 }).length > 0) ctx.services.set(REPORT_INCIDENTS_SERVICE, provider);
+      else ctx.services.delete(REPORT_INCIDENTS_SERVICE);
+    };
+    service.rules.onChange(syncReportSeam);
+    syncReportSeam();
     let busy = false;
     const timer = ctx.config.alerting.enabled
       ? setInterval(() => {

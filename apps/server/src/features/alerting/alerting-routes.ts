@@ -89,7 +89,8 @@ export const alertingRoutes: RouteModule = {
       if (status !== undefined && status !== "firing" && status !== "resolved")
         throw new MeshlogError(ServerErrors.REQUEST_INVALID, `status: must be firing or resolved, got ${JSON.stringify(String(status).slice(0, 32))}`);
       const limit = q.limit === undefined ? 1000 : Number(q.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new MeshlogError(ServerErrors.REQUEST_INVALID, "limit: must be an integer from 1 to 100000");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
+        throw new MeshlogError(ServerErrors.REQUEST_INVALID, "limit: must be an integer from 1 to 100000");
       const incidents = alertingOf(ctx).incidents.list(incidentTenants(request, caller), { limit, ...(typeof status === "string" ? { status } : {}) });
       request.auditRows = incidents.length;
       return { incidents };
@@ -110,7 +111,11 @@ export const alertingRoutes: RouteModule = {
       const caller = requireRole(request, "analyst");
       const id = (request.params as { id: string }).id;
       const body = ackBody.safeParse(request.body ?? {});
-      if (!body.success) throw new MeshlogError(ServerErrors.REQUEST_INVALID, `invalid acknowledgement: ${body.error.issues[0]?.path.join(".") || "body"}: ${body.error.issues[0]?.message ?? ""}`);
+      if (!body.success)
+        throw new MeshlogError(
+          ServerErrors.REQUEST_INVALID,
+          `invalid acknowledgement: ${body.error.issues[0]?.path.join(".") || "body"}: ${body.error.issues[0]?.message ?? ""}`,
+        );
       const { incident, changed } = alertingOf(ctx).acknowledge(id, visibleTenantsOf(caller), caller.id, body.data.comment);
       request.auditDetails = { incident: incident.id, tenant: incident.tenant, rule: incident.rule, changed };
       return incident;

@@ -87,7 +87,10 @@ test("a rule goes pending, fires after `for`, notifies, resolves when the errors
     f.svc.rules.set("a", "ops", group());
     // Tenant b has the same rule but none of the errors: it must stay inactive (a's data is never visible to it).
     f.svc.rules.set("b", "ops", group());
-    await store.append("a", [1, 2, 3, 4, 5].map((i) => record("a", T0 - 30_000_000_000n + BigInt(i), `error ${i}`)));
+    await store.append(
+      "a",
+      [1, 2, 3, 4, 5].map((i) => record("a", T0 - 30_000_000_000n + BigInt(i), `error ${i}`)),
+    );
     await store.append("a", [record("a", T0 - 1_000_000_000n, "all fine")]);
 
     await f.svc.runDue();
@@ -112,7 +115,13 @@ test("a rule goes pending, fires after `for`, notifies, resolves when the errors
     assert.equal(hook.requests.length, 1);
     const firing = hook.requests[0]!;
     assert.equal(firing.path, "/hook?token=s3cret-hook-token");
-    const body = firing.json() as { status: string; alerts: Record<string, unknown>[]; groupLabels: unknown; commonLabels: Record<string, string>; externalURL: string };
+    const body = firing.json() as {
+      status: string;
+      alerts: Record<string, unknown>[];
+      groupLabels: unknown;
+      commonLabels: Record<string, string>;
+      externalURL: string;
+    };
     assert.equal(body.status, "firing");
     assert.deepEqual(body.groupLabels, { alertname: "ManyErrors" });
     assert.deepEqual(body.commonLabels, { alertname: "ManyErrors", severity: "page" });

@@ -109,7 +109,10 @@ export class AlertingService {
       onResult: (r) => this.#onDelivery(r),
     });
     this.#evaluations = deps.metrics.counter("meshlog_alerting_rule_evaluations_total", "Alert rule evaluations, by tenant.");
-    this.#failures = deps.metrics.counter("meshlog_alerting_rule_evaluation_failures_total", "Alert rule evaluations that failed (query error or timeout), by tenant.");
+    this.#failures = deps.metrics.counter(
+      "meshlog_alerting_rule_evaluation_failures_total",
+      "Alert rule evaluations that failed (query error or timeout), by tenant.",
+    );
     const active = deps.metrics.gauge("meshlog_alerting_alerts", "Active alerts, by tenant and state (pending, firing).");
     deps.metrics.onCollect(() => {
       const counts = new Map<string, number>();
@@ -264,7 +267,15 @@ export class AlertingService {
       const { receivers, unknown } = this.receivers.route(a.tenant, a.labels.receiver);
       const time = now;
       for (const name of unknown)
-        this.#event(a.incidentId, { time, type: "notified", receiver: name, notification: status, status: "failed", attempts: 0, error: `no receiver named ${name}` });
+        this.#event(a.incidentId, {
+          time,
+          type: "notified",
+          receiver: name,
+          notification: status,
+          status: "failed",
+          attempts: 0,
+          error: `no receiver named ${name}`,
+        });
       if (receivers.length === 0 && unknown.length === 0)
         this.#event(a.incidentId, {
           time,
@@ -316,7 +327,13 @@ export class AlertingService {
   #event(incidentId: string, e: IncidentEvent): void {
     const inc = this.incidents.addEvent(incidentId, e);
     if (inc === undefined) return;
-    const details: Record<string, string | number | boolean> = { incident: inc.id, rule: inc.rule, namespace: inc.namespace, group: inc.group, fingerprint: inc.fingerprint };
+    const details: Record<string, string | number | boolean> = {
+      incident: inc.id,
+      rule: inc.rule,
+      namespace: inc.namespace,
+      group: inc.group,
+      fingerprint: inc.fingerprint,
+    };
     for (const k of ["receiver", "kind", "notification", "status", "httpStatus", "attempts", "error", "value", "reason", "comment"] as const) {
       const v = e[k];
       if (v !== undefined) details[k] = v;

@@ -32,8 +32,7 @@ export class RuleStore {
   readonly #file: string;
   readonly #api: Map<string, Map<string, RuleGroup[]>>;
   readonly #config: Map<string, Map<string, RuleGroup[]>>;
-  /** Bumped on every change, so the evaluator can tell when to reconcile. */
-  #version = 0;
+  readonly #listeners: (() => void)[] = [];
 
   private constructor(file: string, api: Map<string, Map<string, RuleGroup[]>>, config: Map<string, Map<string, RuleGroup[]>>) {
     this.#file = file;
@@ -72,8 +71,9 @@ export class RuleStore {
     return new RuleStore(file, api, config);
   }
 
-  get version(): number {
-    return this.#version;
+  /** Calls `fn` after every change (set or delete). */
+  onChange(fn: () => void): void {
+    this.#listeners.push(fn);
   }
 
   /** Every group of one tenant (or of all tenants), config groups first, ordered by namespace then as stored. */
@@ -138,9 +138,9 @@ export class RuleStore {
   }
 
   #save(): void {
-    this.#version++;
     const tenants: RulesFile["tenants"] = {};
     for (const [t, byNs] of this.#api) if (byNs.size > 0) tenants[t] = Object.fromEntries(byNs);
     writePrivateJson(this.#file, { version: 1, tenants } satisfies RulesFile);
+    for (const fn of this.#listeners) fn();
   }
 }

@@ -76,6 +76,7 @@ export const READ_CASES: readonly ReadCase[] = [
   { route: "/api/v1/holds", method: "GET", path: "/api/v1/holds", showsOwnData: false },
   { route: "/api/v1/deletions", method: "GET", path: "/api/v1/deletions", showsOwnData: false },
   { route: "/api/v1/deletions/:id", method: "GET", path: "/api/v1/deletions/x", showsOwnData: false },
+  { route: "/loki/api/v1/delete", method: "GET", path: "/loki/api/v1/delete", showsOwnData: false },
   { route: "/api/v1/audit", method: "GET", path: "/api/v1/audit?since=1h", showsOwnData: false },
   { route: "/api/v1/tokens", method: "GET", path: "/api/v1/tokens", showsOwnData: false },
   { route: "/api/v1/principals", method: "GET", path: "/api/v1/principals", showsOwnData: false },

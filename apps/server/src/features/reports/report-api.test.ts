@@ -12,6 +12,7 @@ import { EmbeddedStore, NodeFileSystem, trustedPublicKeysIn, type Ledger } from 
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'&`;
 const WEBHOOK = "https://hooks.example.invalid/services/T000/SECRET-WEBHOOK-PATH";
+const HEADER_SECRET = "webhook-header-secret-7f3a";
 
 async function ingest(s: TestServer, tenant: string, lines: { labels: Record<string, string>; body: string }[]): Promise<void> {
   const now = Date.now();
@@ -62,6 +63,12 @@ async function fixture(): Promise<Fixture> {
     body: { tenant: "a", selector: '{service="tmp"}', start: new Date(Date.now() - 3_600_000).toISOString(), end: new Date().toISOString(), reason: "DSAR 7" },
   });
   assert.equal(del.status, 200, del.text);
+  // A webhook receiver of the alerting feature: its URL and headers are secrets the report must never show.
+  const receiver = await s.call("POST", "/api/v1/alerting/receivers", {
+    token: s.adminToken,
+    body: { tenant: "a", name: "ops", kind: "webhook", url: WEBHOOK, headers: { Authorization: `Bearer ${HEADER_SECRET}` } },
+  });
+  assert.equal(receiver.status, 201, receiver.text);
   for (let i = 0; i < 12; i++) assert.equal((await s.call("GET", "/api/v1/tokens", { token: analyst.token })).status, 403);
   assert.equal((await s.call("GET", "/api/v1/tokens", { token: "mlg_not-a-real-token" })).status, 401);
   const mk = readFileSync(join(s.dataDir, "keys", "master.key")).subarray(12);
@@ -76,6 +83,8 @@ async function fixture(): Promise<Fixture> {
     mk.toString("base64url"),
     signingKey,
     WEBHOOK,
+    "SECRET-WEBHOOK-PATH",
+    HEADER_SECRET,
   ];
   return { s, auditor, analyst, secrets, holdId: (hold.json() as { id: string }).id };
 }
@@ -181,7 +190,7 @@ test("an admin's report shows every section with the evidence and status the dat
     );
 
     const changes = (sectionOf(r, "changes").data.changes as { action: string }[]).map((c) => c.action);
-    for (const a of ["token.create", "retention.policy.update", "hold.create", "deletion.request"]) assert.ok(changes.includes(a), `${a} in change history`);
+    for (const a of ["token.create", "retention.policy.update", "hold.create", "deletion.request", "alert.receiver.update"]) assert.ok(changes.includes(a), `${a} in change history`);
 
     // Anchored: the audit ledger holds the report's hash; the signature verifies; the action is audited.
     assert.equal(r.anchor.tenant, "_audit");

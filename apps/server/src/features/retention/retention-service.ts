@@ -151,10 +151,11 @@ export class RetentionService {
     const holds = await HoldStore.open(fs, o.dataDir, o.clock, compileSelector);
     const s = new RetentionService(o, fs, policies, policyStore, holds, new CertificateStore(fs, o.dataDir));
     o.store.setRetentionClassFor((tenant, labels) => policies.classFor(tenant, labels));
-    // Finish deletion requests a crash interrupted, before the API serves queries.
+    // Resolve compactions and finish deletion requests a crash interrupted, before the API serves queries (and
+    // before any seal: a merged block the ledger never recorded must not become a stream's chain tail).
+    for (const r of await s.compactor.resume()) o.log.warn("resolved an interrupted compaction", { tenant: r.tenant, merge: r.id, outcome: r.outcome });
     const resumed = await s.requests.resume();
     if (resumed.length > 0) o.log.warn("finished interrupted deletion requests", { requests: resumed.join(",") });
-    for (const r of await s.compactor.resume()) o.log.warn("resolved an interrupted compaction", { tenant: r.tenant, merge: r.id, outcome: r.outcome });
     for (const r of await s.requests.list()) if (r.state === "done") await s.enforcer.certifyTenant(r.tenant);
     return s;
   }

@@ -13,6 +13,7 @@ import { holdsCommand } from "./commands/holds.js";
 import { verifyCommand } from "./commands/verify.js";
 import { reportCommand } from "./commands/report.js";
 import { alertsCommand } from "./commands/alerts.js";
+import { anomaliesCommand } from "./commands/anomalies.js";
 
 export const commands: readonly Command[] = [
   tokenCommand,
@@ -27,4 +28,5 @@ export const commands: readonly Command[] = [
   verifyCommand,
   reportCommand,
   alertsCommand,
+  anomaliesCommand,
 ];

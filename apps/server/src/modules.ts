@@ -9,6 +9,7 @@ import { securityModule } from "./features/auth/security-module.js";
 import { limitsModule } from "./features/limits/limits-module.js";
 import { retentionModule } from "./features/retention/retention-module.js";
 import { alertingModule } from "./features/alerting/alerting-module.js";
+import { anomaliesModule } from "./features/anomalies/anomalies-module.js";
 import { busModule } from "./bus/bus-module.js";
 
 export interface Stoppable {
@@ -28,6 +29,7 @@ export const serverModules: readonly ServerModule[] = [
   limitsModule,
   retentionModule,
   alertingModule,
+  anomaliesModule,
   httpModule,
   forwardModule,
   syslogModule,

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { WhoAmI } from "@meshlog/api";
 import { currentUser, errorText, signOut } from "./api.js";
 import { AdminPage } from "./pages/admin/admin-page.js";
+import { AlertsPage } from "./pages/alerts/alerts-page.js";
 import { AuditPage } from "./pages/audit/audit-page.js";
 import { CompliancePage } from "./pages/compliance/compliance-page.js";
 import { ExplorePage } from "./pages/explore/explore-page.js";
@@ -11,12 +12,13 @@ import { SignInPage } from "./pages/sign-in/sign-in-page.js";
 import { SourcesPage } from "./pages/sources/sources-page.js";
 import { TailPage } from "./pages/tail/tail-page.js";
 
-const PAGES = ["explore", "tail", "sources", "compliance", "audit", "admin"] as const;
+const PAGES = ["explore", "tail", "sources", "alerts", "compliance", "audit", "admin"] as const;
 type Page = (typeof PAGES)[number];
 const TITLES: Record<Page, string> = {
   explore: "Explore",
   tail: "Live tail",
   sources: "Sources",
+  alerts: "Alerts",
   compliance: "Compliance",
   audit: "Audit trail",
   admin: "Admin",
@@ -53,11 +55,13 @@ export function App() {
   const visible = PAGES.filter((p) =>
     p === "admin"
       ? isAdmin
-      : p === "audit" || p === "compliance"
-        ? isAdmin || roles.includes("auditor")
-        : p === "sources"
-          ? true
-          : isAdmin || roles.includes("analyst"),
+      : p === "alerts"
+        ? isAdmin || roles.includes("analyst") || roles.includes("auditor")
+        : p === "audit" || p === "compliance"
+          ? isAdmin || roles.includes("auditor")
+          : p === "sources"
+            ? true
+            : isAdmin || roles.includes("analyst"),
   );
   return (
     <div className="app">
@@ -85,6 +89,7 @@ export function App() {
         {page === "explore" && <ExplorePage />}
         {page === "tail" && <TailPage />}
         {page === "sources" && <SourcesPage canCreateTokens={isAdmin} />}
+        {page === "alerts" && <AlertsPage canAck={isAdmin || roles.includes("analyst")} />}
         {page === "compliance" && <CompliancePage canVerify={isAdmin || roles.includes("auditor")} />}
         {page === "audit" && <AuditPage />}
         {page === "admin" && <AdminPage />}

@@ -30,7 +30,11 @@ describe("meshlog alerts", () => {
   before(async () => {
     srv = await startCliTestServer("meshlog-cli-alerts-");
     token = (await readFile(join(srv.dataDir, "admin.token"), "utf8")).trim();
-    await post("/api/v1/ingest", ["boom a", "boom b", "fine"].map((b) => JSON.stringify({ body: b, labels: { service: "cli" } })).join("\n"), "application/x-ndjson");
+    await post(
+      "/api/v1/ingest",
+      ["boom a", "boom b", "fine"].map((b) => JSON.stringify({ body: b, labels: { service: "cli" } })).join("\n"),
+      "application/x-ndjson",
+    );
     await post("/loki/api/v1/rules/ops", RULE, "application/yaml");
   });
   after(async () => {
@@ -73,7 +77,10 @@ describe("meshlog alerts", () => {
     const ack = await srv.run(["alerts", "ack", id, "--comment", "on it", ...data]);
     assert.equal(ack.code, 0, ack.err);
     assert.match(ack.out, new RegExp(`incident ${id} \\(default CliBoom, firing\\) acknowledged by bootstrap-admin at \\d{4}-`));
-    const after = JSON.parse((await srv.run(["alerts", "incidents", "--output", "json", ...data])).out) as { acknowledgedBy?: string; events: { type: string }[] }[];
+    const after = JSON.parse((await srv.run(["alerts", "incidents", "--output", "json", ...data])).out) as {
+      acknowledgedBy?: string;
+      events: { type: string }[];
+    }[];
     assert.equal(after[0]?.acknowledgedBy, "bootstrap-admin");
     assert.equal(after[0]?.events.at(-1)?.type, "acknowledged");
 

@@ -12,7 +12,7 @@ export const busModule: ServerModule = {
     const { NatsJetStreamBus } = await import("./nats-jetstream-bus.js");
     const events = ctx.metrics.counter(
       "meshlog_bus_events_total",
-      "Ingest bus events: published, publish_failed, committed, duplicate, corrupt, retry, terminated.",
+      "Ingest bus events: published, publish_failed, committed, redelivered (committed after a redelivery), duplicate, corrupt, retry, terminated.",
     );
     const bus = await NatsJetStreamBus.connect(config, { log: ctx.log, count: (event, n) => events.inc({ event }, n) });
     try {

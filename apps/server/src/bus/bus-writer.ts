@@ -35,7 +35,7 @@ export interface BusWriterOptions {
   /** First retry delay, doubled up to 2 s (default 100 ms). */
   readonly retryDelayMs?: number;
   /** Counters (metrics). */
-  readonly onEvent?: (event: "committed" | "duplicate" | "corrupt" | "retry" | "terminated", n: number) => void;
+  readonly onEvent?: (event: "committed" | "redelivered" | "duplicate" | "corrupt" | "retry" | "terminated", n: number) => void;
 }
 
 /** Store conditions that pass: retried without limit. */
@@ -190,6 +190,8 @@ export class BusWriter {
     }
     for (const p of list) this.#remember(p.msg.seq);
     this.#o.onEvent?.("committed", list.length);
+    const late = list.filter((p) => p.msg.redelivered).length;
+    if (late > 0) this.#o.onEvent?.("redelivered", late);
     await Promise.all(list.flatMap((p) => [p.msg, ...p.copies].map((m) => this.#ack(m))));
   }
 

@@ -16,7 +16,8 @@ export type BusCommitter = (tenant: string, records: LogRecord[]) => Promise<voi
  * (for JetStream: the stream's quorum acknowledged it), so the receiver may acknowledge its client; a batch
  * is removed from the bus only after a committer resolved for it. Duplicates are suppressed where it is cheap
  * (redeliveries of batches this process already committed); docs/scale-out.md lists when one can still occur.
- * Per stream, batches are committed in the order the bus holds them.
+ * Per stream, batches are committed in the order the bus holds them (except a delivery lost in flight when a
+ * bus node dies, which comes back after the redelivery timeout; see docs/scale-out.md).
  */
 export interface IngestBus {
   /** Implementation name, e.g. "nats". */

@@ -3,10 +3,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MeshlogError, silentLogger, type LogRecord } from "@meshlog/core";
+import { httpStatusOf, MeshlogError, silentLogger, type LogRecord } from "@meshlog/core";
 import { MemoryStore } from "@meshlog/storage";
 import { MetricsRegistry } from "../features/metrics/metrics-registry.js";
 import { IngestWriter } from "../ingest/ingest-writer.js";
+import { isRejection, isRetryable } from "../ingest/socket/batch-writer.js";
+import { BusErrors } from "./errors.js";
 
 function rec(body: string): LogRecord {
   const ts = 1_700_000_000_000_000_000n;
@@ -53,4 +55,11 @@ test("a bus failure reaches the receiver, and unrouting restores direct writes",
   w.routeTo(undefined);
   await w.write("native", "t", [rec("y")]);
   assert.equal((await store.stats("t")).records, 1);
+});
+
+test("socket receivers treat an unavailable bus as retry (no ack) and an oversized record as a rejection", () => {
+  assert.equal(isRetryable(new MeshlogError(BusErrors.BUS_UNAVAILABLE, "down")), true);
+  assert.equal(isRejection(new MeshlogError(BusErrors.BUS_UNAVAILABLE, "down")), false);
+  assert.equal(isRejection(new MeshlogError(BusErrors.BUS_RECORD_TOO_LARGE, "big")), true);
+  assert.equal(httpStatusOf(new MeshlogError(BusErrors.BUS_UNAVAILABLE, "down")), 503);
 });

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "nats";
-import { silentLogger, type LogRecord } from "@meshlog/core";
+import { MeshlogError, silentLogger, type LogRecord } from "@meshlog/core";
 import type { StoredEntry } from "@meshlog/storage";
 import { startTestServer, type TestServer } from "../features/auth/test-server.js";
 import { busConfigSchema, type BusConfig } from "./bus-config.js";
@@ -17,8 +17,8 @@ function busConfig(cluster: NatsTestCluster, extra: Partial<BusConfig> = {}): Bu
   return busConfigSchema.parse({ kind: "nats", servers: cluster.urls, publishTimeoutMs: 4000, ackWaitSeconds: 5, ...extra });
 }
 
-async function streamLeader(cluster: NatsTestCluster, stream: string): Promise<{ leader: string; replicas: number }> {
-  const nc = await connect({ servers: cluster.urls, timeout: 5000 });
+async function streamLeader(cluster: NatsTestCluster, stream: string, token?: string): Promise<{ leader: string; replicas: number }> {
+  const nc = await connect({ servers: cluster.urls, timeout: 5000, ...(token !== undefined ? { token } : {}) });
   try {
     const info = await (await nc.jetstreamManager()).streams.info(stream);
     return { leader: info.cluster?.leader ?? "", replicas: info.config.num_replicas };
@@ -119,6 +119,7 @@ test(
       off();
       t.diagnostic(`all lines committed ${Date.now() - shippedAt} ms after the shippers finished`);
 
+      const late = (s.server.ctx.services.get("bus") as NatsJetStreamBus).events().get("redelivered") ?? 0;
       // Every acknowledged line is in the store; lines acknowledged at the first attempt exactly once.
       const count = new Map<string, number>();
       for (const e of arrived) count.set(e.record.body, (count.get(e.record.body) ?? 0) + 1);
@@ -142,11 +143,15 @@ test(
           firsts.push(Number(e.record.body.slice(`${c} line `.length)));
         }
         assert.equal(firsts.length, batches * perBatch);
-        for (let i = 1; i < firsts.length; i++)
-          assert.ok((firsts[i] as number) > (firsts[i - 1] as number), `${c}: line ${firsts[i]} arrived after ${firsts[i - 1]}`);
+        let inversions = 0;
+        for (let i = 1; i < firsts.length; i++) if ((firsts[i] as number) < (firsts[i - 1] as number)) inversions++;
+        // A delivery lost in flight with the killed node comes back after ackWait, behind later batches: the one
+        // case where arrival order may differ (docs/scale-out.md). Without such a late redelivery, order is exact.
+        if (late === 0) assert.equal(inversions, 0, `${c}: lines reached the store out of order`);
+        else t.diagnostic(`${c}: ${inversions} order inversions after ${late} late redeliveries`);
       }
       t.diagnostic(
-        `stored ${arrived.length} entries for ${total} lines; 503 answers during failover: ${counters.status503}; duplicates from client retries: ${duplicates}`,
+        `stored ${arrived.length} entries for ${total} lines; 503 answers during failover: ${counters.status503}; duplicates from client retries: ${duplicates}; last 503: ${counters.last503}`,
       );
 
       // The data is readable through the query API too.
@@ -211,6 +216,44 @@ test("batches published while no writer runs stay in the stream and are committe
     );
   } finally {
     await server?.close();
+    await cluster.dispose();
+  }
+});
+
+test("bus.token authenticates to a server that requires it; a wrong token fails start-up naming the setting", { timeout: 60_000 }, async () => {
+  const cluster = await NatsTestCluster.start(1, { token: "s3cret-bus-token" });
+  try {
+    await assert.rejects(
+      NatsJetStreamBus.connect(busConfig(cluster, { token: "wrong" }), { log: silentLogger }, 5000),
+      (e: unknown) => e instanceof MeshlogError && e.code === "BUS_SETUP_FAILED" && /bus\.servers/.test(e.message),
+    );
+    const bus = await NatsJetStreamBus.connect(busConfig(cluster, { token: "s3cret-bus-token" }), { log: silentLogger });
+    try {
+      const { replicas } = await streamLeader(cluster, "meshlog-ingest", "s3cret-bus-token");
+      assert.equal(replicas, 1, "a single server gets a single-replica stream");
+      const got: string[] = [];
+      await bus.start(async (_t, rs) => void got.push(...rs.map((r) => r.body)));
+      await bus.publish("acme", [
+        {
+          timestamp: 1n,
+          observedTimestamp: 1n,
+          severityNumber: 9,
+          severityText: "INFO",
+          body: "authenticated",
+          attributes: {},
+          resource: {},
+          traceId: "",
+          spanId: "",
+          tenant: "acme",
+          labels: { service: "s" },
+        },
+      ]);
+      for (let i = 0; i < 200 && got.length === 0; i++) await sleep(25);
+      assert.deepEqual(got, ["authenticated"]);
+    } finally {
+      await bus.close();
+    }
+  } finally {
     await cluster.dispose();
   }
 });

@@ -69,11 +69,15 @@ function connectOptions(c: BusConfig): ConnectionOptions {
   return o;
 }
 
-function unavailable(what: string, err: unknown, servers: readonly string[]): MeshlogError {
+/** The error receivers turn into 503 + Retry-After; it goes to clients, so it names no internal address. */
+function unavailable(what: string, err: unknown): MeshlogError {
   return new MeshlogError(
     BusErrors.BUS_UNAVAILABLE,
-    `Ingest bus unavailable: ${what} (bus.servers ${servers.join(",")})${err === undefined ? "" : `: ${(err as Error).message}`}; retry shortly`,
-    { details: { retryAfterSeconds: 1 }, ...(err === undefined ? {} : { cause: err }) },
+    `Ingest bus unavailable: ${what}${err === undefined ? "" : ` (${(err as Error).message})`}; retry shortly`,
+    {
+      details: { retryAfterSeconds: 1 },
+      ...(err === undefined ? {} : { cause: err }),
+    },
   );
 }
 
@@ -91,6 +95,7 @@ export class NatsJetStreamBus implements IngestBus {
   #writer: BusWriter | undefined;
   #messages: ConsumerMessages | undefined;
   #consuming: Promise<void> | undefined;
+  readonly #events = new Map<string, number>();
 
   private constructor(c: BusConfig, deps: NatsBusDeps, nc: NatsConnection) {
     this.#c = c;
@@ -194,6 +199,16 @@ export class NatsJetStreamBus implements IngestBus {
     }
   }
 
+  #count(event: string, n: number): void {
+    this.#events.set(event, (this.#events.get(event) ?? 0) + n);
+    this.#deps.count?.(event, n);
+  }
+
+  /** Event counts since start (published, publish_failed, committed, redelivered, duplicate, corrupt, retry, terminated). */
+  events(): ReadonlyMap<string, number> {
+    return this.#events;
+  }
+
   connected(): boolean {
     return this.#connected && !this.#closed && !this.#nc.isClosed();
   }
@@ -204,13 +219,18 @@ export class NatsJetStreamBus implements IngestBus {
 
   async publish(tenant: string, records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
-    if (this.#closed) throw unavailable("the bus is closed (server shutting down)", undefined, this.#c.servers);
-    if (!this.connected()) throw unavailable("not connected to any NATS server", undefined, this.#c.servers);
+    if (this.#closed) throw unavailable("the bus is closed (server shutting down)", undefined);
+    if (!this.connected()) {
+      // A reconnect to another node takes a fraction of a second; with every node down, answer 503 within 1 s.
+      const until = Date.now() + Math.min(1000, this.#c.publishTimeoutMs);
+      while (!this.connected() && !this.#closed && Date.now() < until) await sleep(25);
+      if (!this.connected()) throw unavailable("not connected to any NATS server", undefined);
+    }
     const limit = Math.min(this.#c.maxBatchBytes, (this.#nc.info?.max_payload ?? this.#c.maxBatchBytes + MESSAGE_OVERHEAD) - MESSAGE_OVERHEAD);
     const frames = encodeBusBatches(tenant, records, limit);
     const subject = this.subjectOf(tenant);
     for (const frame of frames) await this.#publishOne(subject, frame);
-    this.#deps.count?.("published", frames.length);
+    this.#count("published", frames.length);
   }
 
   /** Publishes one frame, retrying with the same message id (JetStream drops the duplicates) until publishTimeoutMs. */
@@ -226,8 +246,14 @@ export class NatsJetStreamBus implements IngestBus {
         // A disconnect mid-publish is retried too: the client reconnects to another node within the deadline,
         // and the same msgID makes JetStream answer "duplicate" if the first attempt was stored after all.
         if (this.#closed || deadline - Date.now() < 100) {
-          this.#deps.count?.("publish_failed", 1);
-          throw unavailable(`JetStream did not confirm a publish to ${subject} after ${attempt} attempt(s)`, err, this.#c.servers);
+          this.#count("publish_failed", 1);
+          this.#deps.log.warn("ingest bus publish not confirmed; answering 503", {
+            subject,
+            attempts: attempt,
+            servers: this.#c.servers,
+            error: (err as Error).message,
+          });
+          throw unavailable(`JetStream did not confirm the batch after ${attempt} attempt(s)`, err);
         }
         await sleep(Math.min(100 * attempt, 500, Math.max(0, deadline - Date.now() - 50)));
       }
@@ -240,7 +266,7 @@ export class NatsJetStreamBus implements IngestBus {
       commit,
       log: this.#deps.log,
       subjectOf: (t) => this.subjectOf(t),
-      onEvent: (e, n) => this.#deps.count?.(e, n),
+      onEvent: (e, n) => this.#count(e, n),
     });
     this.#writer = writer;
     const consumer = await this.#js.consumers.get(this.#c.stream, this.#c.consumer);

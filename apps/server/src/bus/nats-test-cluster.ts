@@ -68,8 +68,8 @@ export class NatsTestCluster {
     this.#nodes = nodes;
   }
 
-  /** Writes the configs and starts `size` nodes (JetStream on, file storage under the temp folder). */
-  static async start(size = 3): Promise<NatsTestCluster> {
+  /** Writes the configs and starts `size` nodes (JetStream on, file storage under the temp folder; optional client token). */
+  static async start(size = 3, opts: { token?: string } = {}): Promise<NatsTestCluster> {
     const bin = requireNatsServer();
     const dir = await mkdtemp(join(tmpdir(), "meshlog-nats-"));
     const ports: { port: number; clusterPort: number }[] = [];
@@ -83,6 +83,7 @@ export class NatsTestCluster {
       const text = [
         `server_name: ${name}`,
         `listen: 127.0.0.1:${p.port}`,
+        ...(opts.token !== undefined ? [`authorization { token: ${JSON.stringify(opts.token)} }`] : []),
         `jetstream {`,
         `  store_dir: ${JSON.stringify(join(dir, name))}`,
         `  max_memory_store: 67108864`,

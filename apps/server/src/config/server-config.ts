@@ -6,6 +6,7 @@ import { z } from "zod";
 import { CoreErrors, MeshlogError } from "@meshlog/core";
 import { redactionConfigSchema } from "@meshlog/pipeline";
 import { alertingConfigSchema } from "../features/alerting/alerting-config.js";
+import { anomaliesConfigSchema } from "../features/anomalies/anomalies-config.js";
 import { busConfigSchema } from "../bus/bus-config.js";
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]*):\d{1,5}$|^$/, "must be HOST:PORT (empty disables)");
@@ -244,6 +245,7 @@ export const serverConfigSchema = z
       .strict()
       .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024, blockCacheBytes: 64 * 1024 * 1024, scanWorkers: 0 }),
     alerting: alertingConfigSchema,
+    anomalies: anomaliesConfigSchema,
     retention: z
       .object({
         enabled: z.boolean().default(true).describe("Run the retention job (deletes expired blocks, shreds emptied keys). Env MESHLOG_RETENTION_ENABLED."),
@@ -438,6 +440,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_ALERTING_NOTIFY_TIMEOUT: "alerting.notifyTimeoutSeconds",
   MESHLOG_ALERTING_NOTIFY_RETRIES: "alerting.notifyRetries",
   MESHLOG_ALERTING_NOTIFY_BACKOFF_MS: "alerting.notifyBackoffMs",
+  MESHLOG_ANOMALIES_ENABLED: "anomalies.enabled",
+  MESHLOG_ANOMALIES_INTERVAL: "anomalies.intervalSeconds",
+  MESHLOG_ANOMALIES_SILENCE_MINUTES: "anomalies.silence.minutes",
 };
 
 const FLAG_KEYS: Readonly<Record<string, string>> = {

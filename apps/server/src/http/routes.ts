@@ -19,6 +19,7 @@ import { queryApiRoutes } from "../query-api/query-routes.js";
 import { rulerRoutes } from "../features/alerting/ruler-routes.js";
 import { alertingRoutes } from "../features/alerting/alerting-routes.js";
 import { reportRoutes } from "../features/reports/report-routes.js";
+import { anomaliesRoutes } from "../features/anomalies/anomalies-routes.js";
 
 export const routeModules: readonly RouteModule[] = [
   queryApiRoutes,
@@ -39,4 +40,5 @@ export const routeModules: readonly RouteModule[] = [
   rulerRoutes,
   alertingRoutes,
   reportRoutes,
+  anomaliesRoutes,
 ];

@@ -96,7 +96,9 @@ export function scanView(view: ColumnView, needles: RowNeedles, tenant: string, 
   let restMay = 0;
   for (let k = 0; k < lowered.length; k++) {
     const l = lowered[k] as string;
-    const may = JSON_ESCAPED.test(l) || (HEX_ONLY.test(l) && view.hasRawHexIds()) || needles.finder(k).indexIn(view.restBytes()) >= 0;
+    const f = needles.finder(k);
+    // The tail (values, then the rest) is searched first: when it lacks the needle, the rest does too.
+    const may = JSON_ESCAPED.test(l) || (HEX_ONLY.test(l) && view.hasRawHexIds()) || (f.indexIn(view.tailBytes()) >= 0 && f.indexIn(view.restBytes()) >= 0);
     if (may) restMay = (restMay | (1 << k)) >>> 0;
   }
   const n = view.rows;

@@ -88,8 +88,7 @@ export class ColumnView {
   readonly templates: readonly ViewTemplate[];
   /** Template index of each row. */
   readonly rowTpl: Uint32Array;
-  /** Start of the trace id column: bytes [restStart, end) hold ids, resources and attributes. */
-  readonly restStart: number;
+  #restStart: number | undefined;
   readonly #buf: Buffer;
   readonly #tsStart: number;
   readonly #bodyValues: number;
@@ -183,8 +182,7 @@ export class ColumnView {
     this.#colKinds = Uint8Array.from(colKinds);
     this.#colSizes = Uint32Array.from(sizes);
     this.#bodyValues = r.position;
-    this.restStart = this.#skipValues(null);
-    if (values === 0 && this.restStart !== this.#bodyValues) throw new Error("BUG: value columns without values");
+    if (values === 0) this.#restStart = this.#bodyValues;
   }
 
   /** Walks the value columns from their start; fills `offsets` (value starts, column after column) when given. Returns the end. */
@@ -347,6 +345,17 @@ export class ColumnView {
   lowerLits(): readonly Buffer[] {
     this.#lowerLits ??= this.#parsed.map((t) => (t.lower ??= lowerAscii(t.lit)));
     return this.#lowerLits;
+  }
+
+  /** Start of the trace id column: bytes [restStart, end) hold ids, resources and attributes (found by walking the body values once). */
+  get restStart(): number {
+    this.#restStart ??= this.#skipValues(null);
+    return this.#restStart;
+  }
+
+  /** The body value columns and everything after them (a superset of restBytes, found without walking). */
+  tailBytes(): Buffer {
+    return this.#buf.subarray(this.#bodyValues);
   }
 
   /** The id, resource and attribute bytes (searched as text: string values are stored as UTF-8). */

@@ -26,6 +26,8 @@ export interface CompactionRequest {
   readonly principal?: string;
   /** Delay before the source files are removed, so queries that snapshotted them still read them (default 0). */
   readonly unlinkDelayMs?: number;
+  /** Takes the removal of the source files instead (the caller runs it later; precedes unlinkDelayMs). */
+  readonly deferUnlink?: (unlink: () => Promise<void>) => void;
   /** Called after each durable step (tests stop or kill the process there). */
   readonly onStep?: (step: CompactionStep) => void | Promise<void>;
 }
@@ -135,7 +137,7 @@ export async function compactBlocks(d: CompactionDeps, tenant: string, req: Comp
   swap(d, refs, blockRefOf(header, bytes.length), labels);
   await saveCatalog(d.fs, d.layout, d.catalog);
   await req.onStep?.("swapped");
-  await removeFiles(d, tenant, refs, req.unlinkDelayMs ?? 0);
+  await removeFiles(d, tenant, refs, req.unlinkDelayMs ?? 0, req.deferUnlink);
   return {
     newBlockId: req.newBlockId,
     headerHash: header.headerHash,
@@ -175,7 +177,13 @@ function swap(d: CompactionDeps, sources: readonly BlockRef[], merged: BlockRef 
   if (merged !== undefined && d.catalog.block(merged.blockId) === undefined) d.catalog.add(merged, labels);
 }
 
-async function removeFiles(d: CompactionDeps, tenant: string, refs: readonly BlockRef[], delayMs: number): Promise<void> {
+async function removeFiles(
+  d: CompactionDeps,
+  tenant: string,
+  refs: readonly BlockRef[],
+  delayMs: number,
+  defer?: (unlink: () => Promise<void>) => void,
+): Promise<void> {
   const unlink = async (): Promise<void> => {
     for (const r of refs) {
       d.reader.forget(tenant, r.blockId);
@@ -184,8 +192,9 @@ async function removeFiles(d: CompactionDeps, tenant: string, refs: readonly Blo
     }
     await d.fs.syncDir(d.layout.blocksDir(tenant));
   };
+  // The sources are tombstoned: if the process stops before they are removed, the next open removes them (tenant recovery).
+  if (defer !== undefined) return defer(unlink);
   if (delayMs <= 0) return unlink();
-  // The sources are tombstoned: if the process stops first, the next open removes them (tenant recovery).
   const t = setTimeout(() => void unlink().catch(() => undefined), delayMs);
   t.unref();
 }
@@ -214,7 +223,7 @@ export async function recoverCompaction(d: CompactionDeps, tenant: string, plan:
   const tombstoned = d.ledger.tombstonedBlockIds();
   const ledgered = header !== undefined && d.ledger.blockHeaderHashes().has(header.headerHash);
   const sources = plan.sourceIds.map((id) => d.catalog.block(id)).filter((r): r is BlockRef => r !== undefined);
-  if (plan.sourceIds.some((id) => tombstoned.has(id)) && !tombstoned.has(plan.newBlockId)) {
+  if (compactionTombstoned(d.ledger.raw, plan, tombstoned) && !tombstoned.has(plan.newBlockId)) {
     // The tombstone is durable: the merged block is authoritative.
     if (header !== undefined) swap(d, sources, blockRefOf(header, (await d.fs.stat(file))?.size ?? 0), header.meta.labels);
     else swap(d, sources, undefined, {});
@@ -263,15 +272,50 @@ export async function recoverCompaction(d: CompactionDeps, tenant: string, plan:
   return "not-started";
 }
 
+/**
+ * Sets each stream's chain tail (the hash its next block chains to) to its last block in the ledger, where
+ * they differ: a block file written but never ledgered (a seal or rewrite interrupted between the two) is
+ * quarantined at open, but a catalog rebuilt from block headers may have taken it as the tail. Verify checks
+ * exactly this link. Resolves with the number of streams re-anchored (the catalog is saved when any).
+ */
+export async function alignChainTails(d: Pick<CompactionDeps, "fs" | "layout" | "catalog" | "ledger">): Promise<number> {
+  const last = new Map<string, string>();
+  for (const b of ledgerBlocksOf(d.ledger.raw)) last.set(b.streamId, b.headerHash);
+  let fixed = 0;
+  for (const s of [...d.catalog.streams()]) {
+    const want = last.get(s.id);
+    if (want !== undefined && want !== d.catalog.lastHeaderHash(s.id)) {
+      d.catalog.setTailHash(s.id, want);
+      fixed++;
+    }
+  }
+  if (fixed > 0) await saveCatalog(d.fs, d.layout, d.catalog);
+  return fixed;
+}
+
 /** Header hash of the last block entry of a stream in a ledger (ledger/ledger.ts Ledger or a test MemoryLedger). */
 function lastLedgerHashOf(raw: unknown, streamId: string): string | undefined {
+  let last: string | undefined;
+  for (const b of ledgerBlocksOf(raw)) if (b.streamId === streamId) last = b.headerHash;
+  return last;
+}
+
+/** True when the ledger holds the plan's compaction tombstone (its sources replaced by its merged block). */
+function compactionTombstoned(raw: unknown, plan: CompactionPlan, tombstoned: ReadonlySet<string>): boolean {
   const r = raw as { entries?: unknown };
-  let list: { streamId: string; headerHash: string }[] = [];
+  if (typeof r.entries !== "function") return plan.sourceIds.some((id) => tombstoned.has(id)); // test ledgers keep no tombstone bodies
+  const all = (r.entries as () => { type: string; tombstone?: { reason: string; replacedBy?: { blockIds: readonly string[] } } }[]).call(raw);
+  return all.some(
+    (e) => e.type === "tombstone" && e.tombstone?.reason === COMPACTION_REASON && e.tombstone.replacedBy?.blockIds.includes(plan.newBlockId) === true,
+  );
+}
+
+/** Block entries of a ledger in leaf order. */
+function ledgerBlocksOf(raw: unknown): { streamId: string; headerHash: string }[] {
+  const r = raw as { entries?: unknown };
   if (typeof r.entries === "function") {
     const all = (r.entries as () => { type: string; block?: { streamId: string; headerHash: string } }[]).call(raw);
-    list = all.flatMap((e) => (e.type === "block" && e.block !== undefined ? [e.block] : []));
-  } else if (Array.isArray(r.entries)) list = r.entries as { streamId: string; headerHash: string }[];
-  let last: string | undefined;
-  for (const b of list) if (b.streamId === streamId) last = b.headerHash;
-  return last;
+    return all.flatMap((e) => (e.type === "block" && e.block !== undefined ? [e.block] : []));
+  }
+  return Array.isArray(r.entries) ? (r.entries as { streamId: string; headerHash: string }[]) : [];
 }

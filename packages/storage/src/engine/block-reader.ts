@@ -31,6 +31,9 @@ export interface BlockReaderDeps {
   readonly scanPool?: ScanPool;
 }
 
+/** Bytes read first to reach a block's bloom (the header: meta JSON and a bloom of at most 64 KiB, usually far less). */
+const HEADER_READ = 32 * 1024;
+
 /** Default size of the decrypted-block cache: 64 MiB. */
 export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -105,6 +108,30 @@ export class BlockReader {
     return bloom;
   }
 
+  /** Reads a block's header, keeps its bloom, and reads the whole file only when the bloom may hold every needle. */
+  async #readIfBloomPasses(tenant: string, ref: BlockRef, substrings: readonly string[]): Promise<Buffer | undefined> {
+    const h = await this.#d.fs.open(this.#d.layout.blockFile(tenant, ref.blockId), "r");
+    try {
+      const first = await h.read(HEADER_READ, 0);
+      let whole: Buffer | undefined = first.length < HEADER_READ ? first : undefined;
+      let header: BlockHeader;
+      try {
+        header = parseBlockHeader(first);
+      } catch (e) {
+        if (whole !== undefined) throw e;
+        // A header larger than the first read (a big bloom): read it all.
+        whole = await h.read(await h.size(), 0);
+        header = parseBlockHeader(whole);
+      }
+      if (!mightContainAll(this.#keepBloom(tenant, ref, header), substrings)) return undefined;
+      if (whole !== undefined) return whole;
+      const size = await h.size();
+      return size <= first.length ? first : Buffer.concat([first, await h.read(size - first.length, first.length)]);
+    } finally {
+      await h.close();
+    }
+  }
+
   async #bloom(tenant: string, ref: BlockRef): Promise<GramBloom> {
     return this.#bloomHit(tenant, ref) ?? this.#keepBloom(tenant, ref, await readBlockHeader(this.#d.fs, this.#d.layout.blockFile(tenant, ref.blockId)));
   }
@@ -155,14 +182,15 @@ export class BlockReader {
       let fileBytes: Buffer | undefined;
       // Blooms index 4-grams: shorter needles cannot prune, so their blocks skip the header read.
       if (substrings.some((s) => s.length >= 4)) {
-        let bloom = this.#bloomHit(tenant, ref);
+        const bloom = this.#bloomHit(tenant, ref);
+        let pass: boolean;
         if (bloom === undefined && !this.#cache.has(BlockCache.key(tenant, ref.blockId, ref.headerHash))) {
-          // One read for the bloom and, when it passes, the payload.
-          fileBytes = await this.#d.fs.readFile(this.#d.layout.blockFile(tenant, ref.blockId));
-          bloom = this.#keepBloom(tenant, ref, parseBlockHeader(fileBytes));
-        }
-        bloom ??= await this.#bloom(tenant, ref);
-        if (!mightContainAll(bloom, substrings)) {
+          // One open: the header first, the rest of the file only when the bloom passes.
+          const read = await this.#readIfBloomPasses(tenant, ref, substrings);
+          pass = read !== undefined;
+          fileBytes = read;
+        } else pass = mightContainAll(bloom ?? (await this.#bloom(tenant, ref)), substrings);
+        if (!pass) {
           if (stats !== undefined) stats.blocksPrunedByBloom++;
           return [];
         }

@@ -38,6 +38,7 @@ import { SealPool } from "./seal-pool.js";
 import { DEFAULT_RETENTION_CLASS, Sealer } from "./sealer.js";
 import { rewriteBlocks, type BlockReplacement } from "./block-rewrite.js";
 import {
+  alignChainTails,
   compactBlocks,
   recoverCompaction,
   type CompactedBlock,
@@ -527,6 +528,11 @@ export class EmbeddedStore implements LogStore {
   /** Resolves a compaction a crash interrupted (see recoverCompaction in block-compact.ts), alone. */
   recoverCompaction(tenant: string, plan: CompactionPlan): Promise<CompactionRecovery> {
     return this.#sealer.exclusive(async () => recoverCompaction(this.#compactionDeps(tenant, "recover"), tenant, plan));
+  }
+
+  /** Re-anchors each stream's chain tail on its last ledgered block (see alignChainTails in block-compact.ts), alone. */
+  alignChainTails(tenant: string): Promise<number> {
+    return this.#sealer.exclusive(async () => alignChainTails(this.#compactionDeps(tenant, "align")));
   }
 
   #compactionDeps(tenant: string, what: string): CompactionDeps {

@@ -32,7 +32,10 @@ test("records added with or without their encoding come back equal, in arrival o
   assert.equal(b.count, 2000);
   assert.ok(b.encodedBytes > 256 * 1024, "enough bytes to span several slabs");
   assert.deepEqual(b.records(), all);
-  assert.equal(b.bytes, all.reduce((n, r) => n + recordSize(r), 0));
+  assert.equal(
+    b.bytes,
+    all.reduce((n, r) => n + recordSize(r), 0),
+  );
   assert.equal(b.minSeq, 1);
   assert.equal(b.maxSeq, 40);
   assert.deepEqual(b.sortedView(), all);
@@ -46,7 +49,10 @@ test("snapshots are sorted stably by time and do not see later appends", () => {
   assert.equal(b.minTime, T0 + 1n);
   assert.equal(b.maxTime, T0 + 5n);
   const snap = b.snapshot();
-  b.add(records(3, 9, () => T0), 2);
+  b.add(
+    records(3, 9, () => T0),
+    2,
+  );
   assert.deepEqual(
     snap().map((r) => r.body),
     ["r3", "r1", "r4", "r0", "r2"],
@@ -55,12 +61,20 @@ test("snapshots are sorted stably by time and do not see later appends", () => {
   assert.equal(b.sortedView().length, 8);
 });
 
-test("decoded records are copies: changing one never changes the head", () => {
+test("repeated reads of a growing buffer reuse decoded records and never see records past their snapshot", () => {
   const b = new HeadBuffer("t1", "s1", labels, 0);
-  b.add(records(3, 1), 1);
-  const first = b.sortedView()[0] as LogRecord;
-  (first.attributes as Record<string, string>).injected = "x";
-  assert.equal((b.sortedView()[0] as LogRecord).attributes.injected, undefined);
+  const first = records(30, 1);
+  b.add(first, 1, encoded(first));
+  const early = b.snapshot();
+  const a = b.sortedView();
+  const more = records(10, 2, (i) => T0 + 1_000_000n + BigInt(i));
+  b.add(more, 2, encoded(more));
+  const later = b.sortedView();
+  assert.equal(later.length, 40);
+  assert.equal(later[0], a[0], "the first records were decoded once and are shared");
+  assert.deepEqual(later.slice(30), more);
+  assert.equal(early().length, 30, "an older snapshot still ends where it was taken");
+  assert.deepEqual(b.records(), [...first, ...more]);
 });
 
 test("a restored buffer absorbs the newer one: records, order flag, times, sequences and head bytes", () => {

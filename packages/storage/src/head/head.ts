@@ -31,6 +31,8 @@ export class HeadBuffer {
   readonly #slabs: Buffer[] = [];
   #slabUsed = 0;
   #encodedBytes = 0;
+  /** Decoded records (a prefix of the buffer), kept only until the garbage collector wants the memory. */
+  #cache: WeakRef<DecodedCache> | undefined;
 
   constructor(tenant: string, streamId: string, labels: Labels, createdMs: number) {
     this.tenant = tenant;
@@ -89,43 +91,75 @@ export class HeadBuffer {
 
   /** The encoded records in arrival order as one fresh (transferable) array. */
   encoded(): Uint8Array {
-    return this.#concat(this.#slabs.slice(), this.#slabUsed, this.#encodedBytes);
+    return this.#bytesOf(this.#slabs.slice(), this.#slabUsed, 0, this.#encodedBytes);
   }
 
-  /** The records in arrival order (decoded now). */
+  /** The records in arrival order. The objects may be shared with other readers: do not mutate them. */
   records(): LogRecord[] {
-    return decodeWalRecords(this.encoded(), this.count, this.tenant, this.labels);
+    return this.#decoded(this.#slabs.slice(), this.#slabUsed, this.count, this.#encodedBytes).slice();
   }
 
   /**
-   * A snapshot of the records as of now, decoded in timestamp order (stable for equal timestamps) when
-   * the returned function is called; later appends do not change it. Each call decodes fresh objects.
+   * A snapshot of the records as of now, in timestamp order (stable for equal timestamps), decoded when
+   * the returned function is called; later appends do not change it. Decoded records are cached weakly
+   * (until the next full garbage collection) and extended incrementally, so repeated queries of a growing
+   * buffer decode each record about once. The objects may be shared: do not mutate them.
    */
-  snapshot(): () => LogRecord[] {
+  snapshot(): () => readonly LogRecord[] {
     const slabs = this.#slabs.slice();
     const used = this.#slabUsed;
     const total = this.#encodedBytes;
     const count = this.count;
     const inOrder = this.#inOrder;
     return () => {
-      const records = decodeWalRecords(this.#concat(slabs, used, total), count, this.tenant, this.labels);
-      return inOrder ? records : sortRecordsByTime(records);
+      const records = this.#decoded(slabs, used, count, total);
+      if (inOrder) return records.length === count ? records.slice() : records.slice(0, count);
+      const cache = this.#cache?.deref();
+      if (cache !== undefined && cache.sorted !== undefined && cache.sortedCount === count) return cache.sorted;
+      const sorted = sortRecordsByTime(records.length === count ? records : records.slice(0, count));
+      if (cache !== undefined) {
+        cache.sorted = sorted;
+        cache.sortedCount = count;
+      }
+      return sorted;
     };
   }
 
-  /** Records in timestamp order (stable for equal timestamps), decoded now. */
+  /** Records in timestamp order (stable for equal timestamps). The array must not be mutated. */
   sortedView(): readonly LogRecord[] {
     return this.snapshot()();
   }
 
-  #concat(slabs: readonly Buffer[], lastUsed: number, total: number): Uint8Array {
-    const out = new Uint8Array(total);
+  /** The cached decoded records, extended to at least `count` (the first `total` encoded bytes). */
+  #decoded(slabs: readonly Buffer[], lastUsed: number, count: number, total: number): LogRecord[] {
+    let cache = this.#cache?.deref();
+    if (cache === undefined) {
+      cache = { records: [], bytes: 0, sorted: undefined, sortedCount: 0 };
+      this.#cache = new WeakRef(cache);
+    }
+    if (cache.records.length < count) {
+      const more = decodeWalRecords(this.#bytesOf(slabs, lastUsed, cache.bytes, total), count - cache.records.length, this.tenant, this.labels);
+      for (let i = 0; i < more.length; i++) cache.records.push(more[i] as LogRecord);
+      cache.bytes = total;
+    }
+    return cache.records;
+  }
+
+  /** Bytes [from, to) of the encoded records held in `slabs` (the last one filled up to `lastUsed`), copied. */
+  #bytesOf(slabs: readonly Buffer[], lastUsed: number, from: number, to: number): Uint8Array {
+    const out = new Uint8Array(to - from);
+    let base = 0;
     let p = 0;
-    for (let i = 0; i < slabs.length && p < total; i++) {
+    for (let i = 0; i < slabs.length && base < to; i++) {
       const s = slabs[i] as Buffer;
-      const used = Math.min(i === slabs.length - 1 ? lastUsed : s.length, total - p);
-      out.set(used === s.length ? s : s.subarray(0, used), p);
-      p += used;
+      const len = i === slabs.length - 1 ? lastUsed : s.length;
+      const a = Math.max(from, base);
+      const b = Math.min(to, base + len);
+      if (b > a) {
+        out.set(s.subarray(a - base, b - base), p);
+        p += b - a;
+      }
+      base += len;
     }
     return out;
   }
@@ -148,6 +182,14 @@ export class HeadBuffer {
     }
     this.#encodedBytes += bytes.length;
   }
+}
+
+/** Records decoded from a buffer's first `bytes` encoded bytes, and their sorted order for `sortedCount` of them. */
+interface DecodedCache {
+  readonly records: LogRecord[];
+  bytes: number;
+  sorted: LogRecord[] | undefined;
+  sortedCount: number;
 }
 
 /** Stable sort by timestamp (a new array). */

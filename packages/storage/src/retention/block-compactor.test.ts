@@ -141,6 +141,10 @@ test("a query sees every record exactly once before, during and after each step 
   assert.deepEqual(late.sort(), expected, "a query started before the merge");
   for (const step of ["written", "ledgered", "tombstoned", "swapped"]) assert.deepEqual(seen[step], expected, `a query after step ${step}`);
   assert.deepEqual(await all(w.store), expected);
+  const files = (): string[] => w.fs.files().filter((f) => f.endsWith(".blk"));
+  assert.equal(files().length, 6, "the source files wait for queries that listed them");
+  await c.flushPendingUnlinks();
+  assert.equal(files().length, 1);
   await w.store.close();
 });
 
@@ -229,3 +233,33 @@ for (const step of ["written", "ledgered", "tombstoned", "swapped"] as const) {
     assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs: w.fs })).problems, []);
   });
 }
+
+test("resume re-anchors a stream's chain on its last ledgered block after an unjournalled block was written but never ledgered", async () => {
+  const w = await retentionWorld();
+  for (let i = 0; i < 2; i++) await block(w, API, T0 + BigInt(i), `a${i}`);
+  const ids = blocksOf(w.store, API).map((b) => b.blockId);
+  let reached: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => (reached = r));
+  // An engine-level merge (no journal) whose process dies right after writing the merged file.
+  void w.store.compactBlocks("t1", {
+    sourceIds: ids,
+    newBlockId: "0000000000000000000000ff",
+    onStep: async (step) => {
+      if (step !== "written") return;
+      w.fs.crash();
+      reached();
+      await new Promise<never>(() => undefined);
+    },
+  });
+  await stopped;
+  const store = await EmbeddedStore.open({ dataDir: "/data", fs: w.fs, clock: w.clock, sealTimer: false, sealWorker: false });
+  const holds = await HoldStore.open(w.fs, "/data", w.clock, testSelector);
+  const c = new Compactor({ fs: w.fs, dataDir: "/data", target: store, holds, clock: w.clock, targetBlockBytes: 8000 });
+  assert.deepEqual(await c.resume(), []);
+  assert.equal(await store.alignChainTails("t1"), 0, "resume already re-anchored the chain");
+  await store.append("t1", [rec("t1", API, T0 + 50n, "after")]);
+  await store.flush();
+  assert.deepEqual(await all(store), ["a0", "a0+", "a1", "a1+", "after"]);
+  await store.close();
+  assert.deepEqual((await verifyDataDir({ dataDir: "/data", fs: w.fs })).problems, []);
+});

@@ -19,6 +19,8 @@ export interface CompactionTarget {
   layout(): DataLayout;
   compactBlocks(tenant: string, req: CompactionRequest): Promise<CompactedBlock>;
   recoverCompaction(tenant: string, plan: CompactionPlan): Promise<CompactionRecovery>;
+  /** Re-anchors streams' chain tails on their last ledgered blocks; resolves with the number fixed. */
+  alignChainTails(tenant: string): Promise<number>;
 }
 
 export interface CompactorOptions {
@@ -82,6 +84,8 @@ export class Compactor {
   readonly #dir: string;
   /** Uncompressed bytes per block (headers read once: blocks never change). */
   readonly #plain = new Map<string, number>();
+  /** Source-file removals waiting for unlinkDelayMs (flushPendingUnlinks runs them at once). */
+  readonly #pending = new Set<{ timer: NodeJS.Timeout; unlink: () => Promise<void> }>();
   #running = false;
 
   constructor(o: CompactorOptions) {
@@ -92,6 +96,28 @@ export class Compactor {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /** Removes now the source files still waiting for unlinkDelayMs (before the store closes). */
+  async flushPendingUnlinks(): Promise<void> {
+    const all = [...this.#pending];
+    this.#pending.clear();
+    for (const p of all) {
+      clearTimeout(p.timer);
+      await p.unlink().catch((e: unknown) => this.#log.warn("cannot remove compacted block files; removed at the next start", { error: e as Error }));
+    }
+  }
+
+  #defer(unlink: () => Promise<void>): void {
+    const p = {
+      timer: setTimeout(() => {
+        this.#pending.delete(p);
+        void unlink().catch((e: unknown) => this.#log.warn("cannot remove compacted block files; removed at the next start", { error: e as Error }));
+      }, this.#o.unlinkDelayMs ?? 0),
+      unlink,
+    };
+    p.timer.unref();
+    this.#pending.add(p);
   }
 
   /** Blocks below this many uncompressed bytes are small. */
@@ -226,7 +252,7 @@ export class Compactor {
       const onStep = this.#o.onStep;
       const done = await this.#o.target.compactBlocks(tenant, {
         ...plan,
-        ...(this.#o.unlinkDelayMs === undefined ? {} : { unlinkDelayMs: this.#o.unlinkDelayMs }),
+        ...((this.#o.unlinkDelayMs ?? 0) > 0 ? { deferUnlink: (unlink: () => Promise<void>) => this.#defer(unlink) } : {}),
         ...(onStep === undefined ? {} : { onStep: (step: CompactionStep) => onStep(tenant, step) }),
       });
       await this.#forget(entry.id);
@@ -243,7 +269,10 @@ export class Compactor {
     }
   }
 
-  /** Resolves merges a crash interrupted (run at start, before queries). Resolves with what was done per merge. */
+  /**
+   * Resolves merges a crash interrupted, then re-anchors every stream's chain tail on the ledger (run at start,
+   * before queries and seals). Resolves with what was done per merge.
+   */
   async resume(): Promise<{ id: string; tenant: string; outcome: CompactionRecovery }[]> {
     const out: { id: string; tenant: string; outcome: CompactionRecovery }[] = [];
     for (const name of (await this.#o.fs.readdir(this.#dir)).sort()) {
@@ -253,6 +282,11 @@ export class Compactor {
       const outcome = this.#o.target.catalog(entry.tenant) === undefined ? "not-started" : await this.#o.target.recoverCompaction(entry.tenant, entry.plan);
       await this.#forget(entry.id);
       out.push({ id: entry.id, tenant: entry.tenant, outcome });
+    }
+    // Any interrupted seal or rewrite may have left a stream's tail on a block the ledger never recorded.
+    for (const tenant of await this.#o.target.tenants()) {
+      const fixed = await this.#o.target.alignChainTails(tenant);
+      if (fixed > 0) this.#log.warn("stream chains re-anchored on their last ledgered block", { tenant, streams: fixed });
     }
     return out;
   }

@@ -59,7 +59,21 @@ const encode = (records: readonly LogRecord[]): Buffer => {
 };
 
 test("strings of every length class and script encode exactly as the reference layout and decode back", () => {
-  const bodies = ["", "a", "x".repeat(127), "x".repeat(128), "é", "é".repeat(42), "é".repeat(43), "ü".repeat(64), "日本語のログ", "😀 emoji", "y".repeat(16383), "y".repeat(16384), "z".repeat(70_000)];
+  const bodies = [
+    "",
+    "a",
+    "x".repeat(127),
+    "x".repeat(128),
+    "é",
+    "é".repeat(42),
+    "é".repeat(43),
+    "ü".repeat(64),
+    "日本語のログ",
+    "😀 emoji",
+    "y".repeat(16383),
+    "y".repeat(16384),
+    "z".repeat(70_000),
+  ];
   const records = bodies.map((b, i) => record(b, { attributes: { [`k${i}`]: b.slice(0, 200), "é-key": "ö" } }));
   assert.deepEqual(encode(records), reference(records));
   assert.deepEqual(decodeWalRecords(encode(records), records.length, "t1", labels), records);
@@ -106,7 +120,17 @@ test("frame sections point at each stream's records, on encode and on decode", (
   const a = [record("one"), record("two")];
   const b = [record("three", { labels: { service: "db", source: "native" } })];
   const scratch = new WalRecordWriter(16);
-  const { frame, sections } = encodeWalFrameSections({ seq: 7, tenant: "t1", streams: [{ labels, records: a }, { labels: b[0]?.labels ?? {}, records: b }] }, scratch);
+  const { frame, sections } = encodeWalFrameSections(
+    {
+      seq: 7,
+      tenant: "t1",
+      streams: [
+        { labels, records: a },
+        { labels: b[0]?.labels ?? {}, records: b },
+      ],
+    },
+    scratch,
+  );
   assert.equal(sections.length, 2);
   const [s0, s1] = sections as [readonly [number, number], readonly [number, number]];
   assert.deepEqual(decodeWalRecords(frame.subarray(s0[0], s0[1]), 2, "t1", labels), a);

@@ -230,7 +230,11 @@ export class Wal {
         if (last > (this.#segments.get(this.#active) ?? 0)) this.#segments.set(this.#active, last);
         for (const p of group) {
           try {
-            if (p.onDurable !== undefined) p.onDurable(p.seq, p.sections.map(([a, b]) => p.frame.subarray(a, b)));
+            if (p.onDurable !== undefined)
+              p.onDurable(
+                p.seq,
+                p.sections.map(([a, b]) => p.frame.subarray(a, b)),
+              );
           } catch (e) {
             this.#logger.error("WAL onDurable callback failed", { seq: p.seq, error: e as Error });
           }

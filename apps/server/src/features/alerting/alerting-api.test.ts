@@ -74,6 +74,10 @@ describe("alerting API", () => {
     const all = await call("GET", "/loki/api/v1/rules", { token: tok.auditorA });
     assert.equal(all.status, 200);
     assert.deepEqual(parseYaml(all.text), { ops: [parseYaml(GROUP)] });
+    // Grafana's alerting UI uses the legacy prefix for Loki data sources.
+    const legacy = await call("GET", "/api/prom/rules/ops/errors", { token: tok.analystA });
+    assert.equal(legacy.status, 200);
+    assert.equal(legacy.text, one.text);
     const ns = await call("GET", "/loki/api/v1/rules/ops", { token: tok.analystA });
     assert.deepEqual(parseYaml(ns.text), { ops: [parseYaml(GROUP)] });
     // Posting a group of the same name replaces it.
@@ -110,6 +114,18 @@ describe("alerting API", () => {
       assert.equal(body.code, "ALERT_RULE_INVALID");
       assert.ok(body.error.includes(`${field}:`), `${body.error} names ${field}`);
     }
+  });
+
+  test("oversized and binary rule bodies are refused", async () => {
+    const big = await call("POST", "/loki/api/v1/rules/ops", { yaml: "name: g\n# " + "x".repeat(2 * 1024 * 1024) });
+    assert.equal(big.status, 413, big.text);
+    const binary = await s.call("POST", "/loki/api/v1/rules/ops", {
+      token: s.adminToken,
+      raw: Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80]),
+      headers: { "content-type": "application/octet-stream", ...A },
+    });
+    assert.equal(binary.status, 400, binary.text);
+    assert.equal((binary.json() as { code: string }).code, "ALERT_RULE_INVALID");
   });
 
   test("receivers: admin-only, secrets redacted in answers and never logged; bad definitions name the field", async () => {
@@ -221,6 +237,21 @@ describe("alerting API", () => {
     assert.equal((await call("GET", `/api/v1/alerting/incidents/${id}`, { token: tok.auditorA })).status, 200);
     assert.equal((await call("GET", "/api/v1/alerting/incidents?status=bogus", { token: tok.analystA })).status, 400);
 
+    // A scoped reader sees only alerts and incidents whose labels satisfy its scope.
+    const otherScope = (await createToken(s, { tenant: "a", roles: ["analyst"], scope: '{service="web"}' })).token;
+    const apiScope = (await createToken(s, { tenant: "a", roles: ["analyst"], scope: '{service="api"}' })).token;
+    const seen = async (t: string) => ({
+      alerts: ((await call("GET", "/prometheus/api/v1/alerts", { token: t })).json() as { data: { alerts: unknown[] } }).data.alerts.length,
+      ruleAlerts: (
+        (await call("GET", "/prometheus/api/v1/rules", { token: t })).json() as { data: { groups: { rules: { alerts: unknown[]; state: string }[] }[] } }
+      ).data.groups[0]?.rules.map((r) => `${r.state}:${r.alerts.length}`),
+      incidents: ((await call("GET", "/api/v1/alerting/incidents", { token: t })).json() as { incidents: unknown[] }).incidents.length,
+      one: (await call("GET", `/api/v1/alerting/incidents/${id}`, { token: t })).status,
+    });
+    assert.deepEqual(await seen(otherScope), { alerts: 0, ruleAlerts: ["inactive:0", "inactive:0"], incidents: 0, one: 404 });
+    assert.deepEqual(await seen(apiScope), { alerts: 2, ruleAlerts: ["firing:1", "pending:1"], incidents: 1, one: 200 });
+    assert.equal((await call("POST", `/api/v1/alerting/incidents/${id}/ack`, { token: otherScope, body: {} })).status, 404);
+
     assert.equal((await call("POST", `/api/v1/alerting/incidents/${id}/ack`, { token: tok.auditorA, body: {} })).status, 403);
     assert.equal((await call("POST", `/api/v1/alerting/incidents/${id}/ack`, { token: tok.analystB, body: {}, headers: { "x-scope-orgid": "" } })).status, 404);
     const ack = await call("POST", `/api/v1/alerting/incidents/${id}/ack`, { token: tok.analystA, body: { comment: "looking" } });
@@ -279,5 +310,9 @@ test("rules and receivers from the config file are served read-only; a bad confi
   await assert.rejects(
     startTestServer({ alerting: { rules: { a: { base: [{ name: "cfg", rules: [{ alert: "Bad", expr: '{app="x"}' }] }] } } } }),
     /alerting\.rules\.a\.base\[0\]\.rules\[0\]\.expr: must be a LogQL metric query/,
+  );
+  await assert.rejects(
+    startTestServer({ alerting: { receivers: { "../x": [{ name: "r", kind: "slack", url: "http://127.0.0.1:9/x" }] } } }),
+    /alerting\.receivers\.\.\.\/x: "\.\.\/x" is not a valid tenant id/,
   );
 });

@@ -11,7 +11,7 @@ import type { Principal } from "../auth/principal.js";
 import { visibleTenantsOf } from "../auth/tenant-access.js";
 import { AlertingErrors } from "./errors.js";
 import { receiverSchema, redactReceiver } from "./receiver-types.js";
-import { alertingOf } from "./ruler-routes.js";
+import { alertingOf, alertVisibility } from "./ruler-routes.js";
 
 const ackBody = z.object({ comment: z.string().max(2048).optional() }).strict();
 
@@ -91,7 +91,12 @@ export const alertingRoutes: RouteModule = {
       const limit = q.limit === undefined ? 1000 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
         throw new MeshlogError(ServerErrors.REQUEST_INVALID, "limit: must be an integer from 1 to 100000");
-      const incidents = alertingOf(ctx).incidents.list(incidentTenants(request, caller), { limit, ...(typeof status === "string" ? { status } : {}) });
+      const see = alertVisibility(request);
+      const incidents = alertingOf(ctx).incidents.list(incidentTenants(request, caller), {
+        limit,
+        match: (i) => see(i.labels),
+        ...(typeof status === "string" ? { status } : {}),
+      });
       request.auditRows = incidents.length;
       return { incidents };
     });
@@ -101,7 +106,7 @@ export const alertingRoutes: RouteModule = {
       const id = (request.params as { id: string }).id;
       const inc = alertingOf(ctx).incidents.get(id);
       const visible = visibleTenantsOf(caller);
-      if (inc === undefined || (visible !== undefined && !visible.includes(inc.tenant)))
+      if (inc === undefined || (visible !== undefined && !visible.includes(inc.tenant)) || !alertVisibility(request)(inc.labels))
         throw new MeshlogError(AlertingErrors.ALERT_INCIDENT_NOT_FOUND, `no incident has id ${JSON.stringify(id.slice(0, 100))}`);
       request.auditRows = 1;
       return inc;
@@ -116,7 +121,11 @@ export const alertingRoutes: RouteModule = {
           ServerErrors.REQUEST_INVALID,
           `invalid acknowledgement: ${body.error.issues[0]?.path.join(".") || "body"}: ${body.error.issues[0]?.message ?? ""}`,
         );
-      const { incident, changed } = alertingOf(ctx).acknowledge(id, visibleTenantsOf(caller), caller.id, body.data.comment);
+      const s = alertingOf(ctx);
+      const existing = s.incidents.get(id);
+      if (existing !== undefined && !alertVisibility(request)(existing.labels))
+        throw new MeshlogError(AlertingErrors.ALERT_INCIDENT_NOT_FOUND, `no incident has id ${JSON.stringify(id.slice(0, 100))}`);
+      const { incident, changed } = s.acknowledge(id, visibleTenantsOf(caller), caller.id, body.data.comment);
       request.auditDetails = { incident: incident.id, tenant: incident.tenant, rule: incident.rule, changed };
       return incident;
     });

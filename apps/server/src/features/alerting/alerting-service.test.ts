@@ -162,11 +162,13 @@ test("a rule goes pending, fires after `for`, notifies, resolves when the errors
     await f.svc.dispatcher.idle();
     assert.equal(f.svc.state.all()[0]?.state, "firing");
     assert.equal(hook.requests.length, 1, "no second firing notification after the restart");
+    assert.match(f.metrics.render(), /meshlog_alerting_alerts\{state="firing",tenant="a"\} 1/);
 
     clock.advance(3n * MIN); // T0 + 6m: the errors are older than 5m
     await f.svc.runDue();
     await f.svc.dispatcher.idle();
     assert.equal(f.svc.state.all().length, 0);
+    assert.match(f.metrics.render(), /meshlog_alerting_alerts\{state="firing",tenant="a"\} 0/);
     assert.equal(hook.requests.length, 2);
     const resolved = hook.requests[1]!.json() as { status: string; alerts: { status: string; endsAt: string; fingerprint: string; incidentId: string }[] };
     assert.equal(resolved.status, "resolved");

@@ -114,10 +114,13 @@ export class AlertingService {
       "Alert rule evaluations that failed (query error or timeout), by tenant.",
     );
     const active = deps.metrics.gauge("meshlog_alerting_alerts", "Active alerts, by tenant and state (pending, firing).");
+    const reported = new Set<string>();
     deps.metrics.onCollect(() => {
       const counts = new Map<string, number>();
+      for (const k of reported) counts.set(k, 0); // series that went to zero report 0, not their last value
       for (const a of this.state.all()) counts.set(`${a.tenant}\0${a.state}`, (counts.get(`${a.tenant}\0${a.state}`) ?? 0) + 1);
       for (const [k, n] of counts) {
+        reported.add(k);
         const [tenant = "", state = ""] = k.split("\0");
         active.set({ tenant, state }, n);
       }

@@ -10,5 +10,5 @@ export const AlertingErrors = defineErrors("server-alerting", {
   ALERT_RECEIVER_NOT_FOUND: { status: 404, description: "No receiver of this name exists for the tenant." },
   ALERT_INCIDENT_NOT_FOUND: { status: 404, description: "No incident of this id exists for the tenant." },
   ALERT_LIMIT_EXCEEDED: { status: 400, description: "A tenant has too many rule groups, rules or receivers (limits in the message)." },
-  ALERTING_DISABLED: { status: 503, description: "The alerting feature is disabled (alerting.enabled is false)." },
+  ALERT_UNAVAILABLE: { status: 503, description: "The alerting service is not running on this server." },
 });

@@ -86,13 +86,14 @@ export class IncidentStore {
   }
 
   /** Incidents of the tenants `visible` (undefined: all), newest first. */
-  list(visible: readonly string[] | undefined, filter: { status?: string; limit?: number } = {}): Incident[] {
+  list(visible: readonly string[] | undefined, filter: { status?: string; limit?: number; match?: (inc: Incident) => boolean } = {}): Incident[] {
     const out: Incident[] = [];
     const all = [...this.#byId.values()];
     for (let i = all.length - 1; i >= 0; i--) {
       const inc = all[i] as Incident;
       if (visible !== undefined && !visible.includes(inc.tenant)) continue;
       if (filter.status !== undefined && inc.status !== filter.status) continue;
+      if (filter.match !== undefined && !filter.match(inc)) continue;
       out.push(inc);
       if (filter.limit !== undefined && out.length >= filter.limit) break;
     }

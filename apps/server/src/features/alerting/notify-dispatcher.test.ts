@@ -50,7 +50,12 @@ const notification = (status: "firing" | "resolved"): Notification => ({
   ],
 });
 
-function dispatcher(opts: { retries?: number; timeoutMs?: number } = {}): { d: NotifyDispatcher; results: DeliveryResult[]; logs: string[]; metrics: MetricsRegistry } {
+function dispatcher(opts: { retries?: number; timeoutMs?: number } = {}): {
+  d: NotifyDispatcher;
+  results: DeliveryResult[];
+  logs: string[];
+  metrics: MetricsRegistry;
+} {
   const results: DeliveryResult[] = [];
   const logs: string[] = [];
   const metrics = new MetricsRegistry();
@@ -70,7 +75,10 @@ test("webhook: one Alertmanager-style JSON body per notification, with custom he
   cap.requests.length = 0;
   const { d, results } = dispatcher();
   const u = new URL(cap.url);
-  d.send(receiver({ name: "ops", kind: "webhook", url: `http://user:pa%24%24@${u.host}/am?k=1`, headers: { "X-Api-Key": "hdr-secret" } }), notification("firing"));
+  d.send(
+    receiver({ name: "ops", kind: "webhook", url: `http://user:pa%24%24@${u.host}/am?k=1`, headers: { "X-Api-Key": "hdr-secret" } }),
+    notification("firing"),
+  );
   await d.idle();
   assert.equal(cap.requests.length, 1);
   const r = cap.requests[0]!;
@@ -88,7 +96,17 @@ test("webhook: one Alertmanager-style JSON body per notification, with custom he
   assert.deepEqual(body.commonAnnotations, {});
   const alerts = body.alerts as Record<string, unknown>[];
   assert.equal(alerts.length, 2);
-  assert.deepEqual(Object.keys(alerts[0]!).sort(), ["annotations", "endsAt", "fingerprint", "generatorURL", "incidentId", "labels", "startsAt", "status", "value"]);
+  assert.deepEqual(Object.keys(alerts[0]!).sort(), [
+    "annotations",
+    "endsAt",
+    "fingerprint",
+    "generatorURL",
+    "incidentId",
+    "labels",
+    "startsAt",
+    "status",
+    "value",
+  ]);
   assert.equal(alerts[0]!.generatorURL, "https://meshlog.example/api/v1/alerting/incidents/inc-1");
   assert.deepEqual(
     results.map((x) => [x.status, x.attempts, x.httpStatus, [...x.incidentIds]]),
@@ -188,7 +206,10 @@ test("a receiver that never answers times out; an unreachable one fails; neither
   try {
     const { d, results, logs } = dispatcher({ retries: 1, timeoutMs: 100 });
     d.send(receiver({ name: "slow", kind: "slack", url: `http://127.0.0.1:${port}/services/T/B/very-secret-slack-token` }), notification("firing"));
-    d.send(receiver({ name: "gone", kind: "pagerduty", routingKey: "very-secret-routing-key", url: `http://127.0.0.1:${deadPort}/v2/enqueue` }), notification("firing"));
+    d.send(
+      receiver({ name: "gone", kind: "pagerduty", routingKey: "very-secret-routing-key", url: `http://127.0.0.1:${deadPort}/v2/enqueue` }),
+      notification("firing"),
+    );
     await d.idle();
     const slow = results.find((r) => r.receiver.name === "slow");
     assert.equal(slow?.status, "failed");

@@ -57,7 +57,12 @@ export class NotifyDispatcher {
     try {
       requests = buildRequests(receiver, notification, this.#o.externalUrl);
     } catch (e) {
-      this.#report(receiver, notification.status, notification.alerts.map((a) => a.incidentId), { status: "failed", attempts: 0, error: scrub((e as Error).message, receiver) });
+      this.#report(
+        receiver,
+        notification.status,
+        notification.alerts.map((a) => a.incidentId),
+        { status: "failed", attempts: 0, error: scrub((e as Error).message, receiver) },
+      );
       return;
     }
     for (const req of requests) {
@@ -126,7 +131,11 @@ export class NotifyDispatcher {
       try {
         await sleep(delay, undefined, { signal: this.#closing.signal });
       } catch {
-        this.#report(receiver, kind, req.incidentIds, { status: "failed", attempts: attempt, error: `${scrub(lastError, receiver)}; server stopping before retry` });
+        this.#report(receiver, kind, req.incidentIds, {
+          status: "failed",
+          attempts: attempt,
+          error: `${scrub(lastError, receiver)}; server stopping before retry`,
+        });
         return;
       }
     }
@@ -139,7 +148,15 @@ export class NotifyDispatcher {
     r: { status: "delivered" | "failed"; attempts: number; httpStatus?: number; error?: string },
   ): void {
     this.#sent.inc({ tenant: receiver.tenant, kind: receiver.kind, result: r.status });
-    const fields = { tenant: receiver.tenant, receiver: receiver.name, kind: receiver.kind, notification, attempts: r.attempts, httpStatus: r.httpStatus, error: r.error };
+    const fields = {
+      tenant: receiver.tenant,
+      receiver: receiver.name,
+      kind: receiver.kind,
+      notification,
+      attempts: r.attempts,
+      httpStatus: r.httpStatus,
+      error: r.error,
+    };
     if (r.status === "failed") this.#o.log.warn("alert notification failed", fields);
     else this.#o.log.debug("alert notification delivered", fields);
     try {

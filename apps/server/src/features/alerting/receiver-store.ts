@@ -1,7 +1,7 @@
 // Receivers per tenant: API-managed ones in DATA/alerting/receivers.json (0600, atomic; they hold secrets), plus
 // read-only ones from the config file (alerting.receivers).
 
-import { MeshlogError } from "@meshlog/core";
+import { isValidTenant, MeshlogError } from "@meshlog/core";
 import { readPrivateJson, writePrivateJson } from "../auth/secure-file.js";
 import { AlertingErrors } from "./errors.js";
 import type { Receiver, TenantReceiver } from "./receiver-types.js";
@@ -21,10 +21,18 @@ export class ReceiverStore {
   constructor(file: string, config: Record<string, readonly Receiver[]>) {
     this.#file = file;
     for (const [tenant, list] of Object.entries(config)) {
+      if (!isValidTenant(tenant))
+        throw new MeshlogError(
+          AlertingErrors.ALERT_RECEIVER_INVALID,
+          `config: alerting.receivers.${tenant.slice(0, 64)}: ${JSON.stringify(tenant.slice(0, 64))} is not a valid tenant id`,
+        );
       const names = new Set<string>();
       for (const r of list) {
         if (names.has(r.name))
-          throw new MeshlogError(AlertingErrors.ALERT_RECEIVER_INVALID, `config: alerting.receivers.${tenant}: receiver ${JSON.stringify(r.name)} appears twice`);
+          throw new MeshlogError(
+            AlertingErrors.ALERT_RECEIVER_INVALID,
+            `config: alerting.receivers.${tenant}: receiver ${JSON.stringify(r.name)} appears twice`,
+          );
         names.add(r.name);
       }
     }

@@ -33,15 +33,21 @@ export const receiverSchema = z
     kind: z.enum(RECEIVER_KINDS).describe("webhook (Alertmanager-style JSON), slack (incoming webhook) or pagerduty (Events API v2)."),
     url: httpUrl.optional().describe("Where notifications are POSTed; required for webhook and slack; pagerduty defaults to the Events API v2 endpoint."),
     routingKey: z.string().min(1).max(256).optional().describe("PagerDuty integration (routing) key; required for pagerduty."),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name"), z.string().max(4096)).optional().describe("Extra HTTP headers (webhook), e.g. Authorization."),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name"), z.string().max(4096))
+      .optional()
+      .describe("Extra HTTP headers (webhook), e.g. Authorization."),
     default: z.boolean().default(false).describe("Notify this receiver for rules without a `receiver` label."),
     sendResolved: z.boolean().default(true).describe("Also notify when an alert resolves."),
   })
   .strict()
   .superRefine((r, ctx) => {
-    if ((r.kind === "webhook" || r.kind === "slack") && r.url === undefined) ctx.addIssue({ code: "custom", path: ["url"], message: `is required for a ${r.kind} receiver` });
-    if (r.kind === "pagerduty" && r.routingKey === undefined) ctx.addIssue({ code: "custom", path: ["routingKey"], message: "is required for a pagerduty receiver" });
-    if (r.kind !== "pagerduty" && r.routingKey !== undefined) ctx.addIssue({ code: "custom", path: ["routingKey"], message: "is only used by pagerduty receivers" });
+    if ((r.kind === "webhook" || r.kind === "slack") && r.url === undefined)
+      ctx.addIssue({ code: "custom", path: ["url"], message: `is required for a ${r.kind} receiver` });
+    if (r.kind === "pagerduty" && r.routingKey === undefined)
+      ctx.addIssue({ code: "custom", path: ["routingKey"], message: "is required for a pagerduty receiver" });
+    if (r.kind !== "pagerduty" && r.routingKey !== undefined)
+      ctx.addIssue({ code: "custom", path: ["routingKey"], message: "is only used by pagerduty receivers" });
     if (r.kind !== "webhook" && r.headers !== undefined) ctx.addIssue({ code: "custom", path: ["headers"], message: "are only used by webhook receivers" });
   });
 

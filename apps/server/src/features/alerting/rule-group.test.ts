@@ -60,10 +60,13 @@ test("bad groups are refused with ALERT_RULE_INVALID naming the field", () => {
     ["name: x\nrules:\n  - expr: vector(1)", /rules\[0\]\.alert: must be a non-empty string/],
     ["name: x\nrules:\n  - alert: 'bad name'\n    expr: vector(1)", /rules\[0\]\.alert: .* is not a valid alert name/],
     ["name: x\nrules:\n  - alert: A", /rules\[0\]\.expr: must be a non-empty LogQL metric query/],
-    ["name: x\nrules:\n  - alert: A\n    expr: '{app=\"x\"} |= \"error\"'", /rules\[0\]\.expr: must be a LogQL metric query/],
+    ['name: x\nrules:\n  - alert: A\n    expr: \'{app="x"} |= "error"\'', /rules\[0\]\.expr: must be a LogQL metric query/],
     ["name: x\nrules:\n  - alert: A\n    expr: 'sum(count_over_time({app=\"x\"}[5m])'", /rules\[0\]\.expr: /],
     ["name: x\nrules:\n  - alert: A\n    expr: vector(1)\n    for: later", /rules\[0\]\.for: "later" is not a duration/],
-    ["name: x\nrules:\n  - alert: A\n    expr: vector(1)\n  - alert: B\n    expr: vector(1)\n    labels: {'0bad': x}", /rules\[1\]\.labels\.0bad: is not a valid label name/],
+    [
+      "name: x\nrules:\n  - alert: A\n    expr: vector(1)\n  - alert: B\n    expr: vector(1)\n    labels: {'0bad': x}",
+      /rules\[1\]\.labels\.0bad: is not a valid label name/,
+    ],
     ["name: x\nrules:\n  - alert: A\n    expr: vector(1)\n    labels: {alertname: x}", /rules\[0\]\.labels\.alertname: is set from the rule/],
     ["name: x\nrules:\n  - alert: A\n    expr: vector(1)\n    labels: {a: [1]}", /rules\[0\]\.labels\.a: must be a string/],
     ["name: x\nrules:\n  - alert: A\n    expr: vector(1)\n    annotations: [a]", /rules\[0\]\.annotations: must be a mapping/],
@@ -99,12 +102,20 @@ test("oversized and hostile bodies are refused without exhausting memory", () =>
   assert.throws(() => parse(JSON.stringify(many)), /rules: has 101 rules; at most 100/);
   // Billion laughs: nested aliases expand exponentially; the YAML parser's alias budget stops it.
   const laughs = ["a: &a [x,x,x,x,x,x,x,x,x,x]"];
-  for (let i = 1; i < 12; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(",")}]`);
+  for (let i = 1; i < 12; i++)
+    laughs.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(",")}]`,
+    );
   assert.throws(() => parse(laughs.join("\n") + "\nname: x\nrules: []"), /ALERT_RULE_INVALID|invalid rule group/);
   // Deeply nested flow collections and a huge query are refused with the field named.
   assert.throws(() => parse("name: x\nrules: " + "[".repeat(5000) + "]".repeat(5000)), /invalid rule group/);
   assert.throws(() => parse(`name: x\nrules:\n  - alert: A\n    expr: '${"(".repeat(300)}vector(1)${")".repeat(300)}'`), /rules\[0\]\.expr/);
-  assert.throws(() => parse("name: x\nrules:\n  - alert: A\n    expr: vector(1)\n    annotations: {a: '" + "x".repeat(20_000) + "'}"), /annotations\.a: is longer/);
+  assert.throws(
+    () => parse("name: x\nrules:\n  - alert: A\n    expr: vector(1)\n    annotations: {a: '" + "x".repeat(20_000) + "'}"),
+    /annotations\.a: is longer/,
+  );
   assert.throws(() => parse("name: " + "n".repeat(300) + "\nrules:\n  - alert: A\n    expr: vector(1)"), /name: is longer than 256/);
   assert.throws(() => parse("name: x\nrules:\n  - alert: A\n    expr: vector(1)\n\u0000"), /invalid rule group/);
 });
@@ -114,4 +125,15 @@ test("rule durations accept 0 and Prometheus units", () => {
   assert.equal(ruleDurationNs("0s", "for"), 0n);
   assert.equal(ruleDurationNs("1h30m", "for"), 5_400_000_000_000n);
   assert.throws(() => ruleDurationNs("-1m", "for"), /for: "-1m" is not a duration/);
+});
+
+test("alerting error codes are registered once, prefixed ALERT_ and described", async () => {
+  const { errorCatalog } = await import("@meshlog/core");
+  const { AlertingErrors } = await import("./errors.js");
+  const mine = [...errorCatalog()].filter(([, spec]) => spec.area === "server-alerting");
+  assert.equal(mine.length, Object.keys(AlertingErrors).length);
+  for (const [code, spec] of mine) {
+    assert.match(code, /^ALERT_[A-Z_]+$/);
+    assert.ok(spec.description.length > 10);
+  }
 });

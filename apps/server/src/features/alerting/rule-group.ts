@@ -73,7 +73,8 @@ function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], fie
 function rule(v: unknown, field: string, parseExpr: ExprParser): AlertRule {
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw invalid(field, "must be a mapping with alert and expr");
   const o = v as Record<string, unknown>;
-  if (o.record !== undefined) throw invalid(`${field}.record`, "recording rules are not supported; only alerting rules (alert, expr, for, labels, annotations)");
+  if (o.record !== undefined)
+    throw invalid(`${field}.record`, "recording rules are not supported; only alerting rules (alert, expr, for, labels, annotations)");
   checkKeys(o, ["alert", "expr", "for", "labels", "annotations"], field);
   const alert = name(o.alert, `${field}.alert`);
   if (!LABEL_NAME.test(alert)) throw invalid(`${field}.alert`, `${JSON.stringify(alert.slice(0, 64))} is not a valid alert name ([a-zA-Z_][a-zA-Z0-9_]*)`);

@@ -1,7 +1,7 @@
 // Rule groups per tenant and namespace: API-managed ones persisted in DATA/alerting/rules.json (0600, atomic), plus
 // read-only ones from the config file (alerting.rules).
 
-import { MeshlogError } from "@meshlog/core";
+import { isValidTenant, MeshlogError } from "@meshlog/core";
 import { readPrivateJson, writePrivateJson } from "../auth/secure-file.js";
 import { AlertingErrors } from "./errors.js";
 import { MAX_GROUPS_PER_TENANT, validateRuleGroup, type ExprParser, type RuleGroup } from "./rule-group.js";
@@ -22,9 +22,13 @@ interface RulesFile {
 /** Checks a namespace name (a path segment of the ruler API). */
 export function checkNamespace(ns: string): string {
   if (ns.trim() === "" || ns.length > 256 || ns.includes("/") || /[\x00-\x1f\x7f]/.test(ns))
-    throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `invalid rule namespace ${JSON.stringify(ns.slice(0, 64))}: must be 1-256 printable characters without /`, {
-      details: { field: "namespace" },
-    });
+    throw new MeshlogError(
+      AlertingErrors.ALERT_RULE_INVALID,
+      `invalid rule namespace ${JSON.stringify(ns.slice(0, 64))}: must be 1-256 printable characters without /`,
+      {
+        details: { field: "namespace" },
+      },
+    );
   return ns;
 }
 
@@ -47,6 +51,11 @@ export class RuleStore {
   static open(file: string, configRules: Record<string, Record<string, unknown[]>>, parseExpr: ExprParser): RuleStore {
     const config = new Map<string, Map<string, RuleGroup[]>>();
     for (const [tenant, namespaces] of Object.entries(configRules)) {
+      if (!isValidTenant(tenant))
+        throw new MeshlogError(
+          AlertingErrors.ALERT_RULE_INVALID,
+          `config: alerting.rules.${tenant.slice(0, 64)}: ${JSON.stringify(tenant.slice(0, 64))} is not a valid tenant id`,
+        );
       const byNs = new Map<string, RuleGroup[]>();
       for (const [ns, groups] of Object.entries(namespaces)) {
         const where = `alerting.rules.${tenant}.${ns}`;
@@ -55,12 +64,16 @@ export class RuleStore {
           const seen = new Set<string>();
           const list = groups.map((g, i) => validateRuleGroup(g, parseExpr, `${where}[${i}]`));
           for (const g of list) {
-            if (seen.has(g.name)) throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `invalid rule group: ${where}: group ${JSON.stringify(g.name)} appears twice`);
+            if (seen.has(g.name))
+              throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `invalid rule group: ${where}: group ${JSON.stringify(g.name)} appears twice`);
             seen.add(g.name);
           }
           byNs.set(ns, list);
         } catch (e) {
-          throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `config: ${(e as Error).message.includes(where) ? (e as Error).message : `${where}: ${(e as Error).message}`}`);
+          throw new MeshlogError(
+            AlertingErrors.ALERT_RULE_INVALID,
+            `config: ${(e as Error).message.includes(where) ? (e as Error).message : `${where}: ${(e as Error).message}`}`,
+          );
         }
       }
       config.set(tenant, byNs);
@@ -113,7 +126,10 @@ export class RuleStore {
     this.#writable(tenant, namespace);
     const groups = this.#api.get(tenant)?.get(namespace);
     if (groups === undefined || !groups.some((g) => g.name === name))
-      throw new MeshlogError(AlertingErrors.ALERT_RULE_NOT_FOUND, `rule group ${JSON.stringify(name.slice(0, 100))} does not exist in namespace ${JSON.stringify(namespace.slice(0, 100))}`);
+      throw new MeshlogError(
+        AlertingErrors.ALERT_RULE_NOT_FOUND,
+        `rule group ${JSON.stringify(name.slice(0, 100))} does not exist in namespace ${JSON.stringify(namespace.slice(0, 100))}`,
+      );
     const rest = groups.filter((g) => g.name !== name);
     if (rest.length === 0) this.#api.get(tenant)?.delete(namespace);
     else this.#api.get(tenant)?.set(namespace, rest);
@@ -123,7 +139,8 @@ export class RuleStore {
   deleteNamespace(tenant: string, namespace: string): number {
     this.#writable(tenant, namespace);
     const groups = this.#api.get(tenant)?.get(namespace);
-    if (groups === undefined) throw new MeshlogError(AlertingErrors.ALERT_RULE_NOT_FOUND, `rule namespace ${JSON.stringify(namespace.slice(0, 100))} does not exist`);
+    if (groups === undefined)
+      throw new MeshlogError(AlertingErrors.ALERT_RULE_NOT_FOUND, `rule namespace ${JSON.stringify(namespace.slice(0, 100))} does not exist`);
     this.#api.get(tenant)?.delete(namespace);
     this.#save();
     return groups.length;

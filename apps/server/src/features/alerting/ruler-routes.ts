@@ -5,7 +5,8 @@ import { AUDIT_TENANT, MeshlogError } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { stringify as toYaml } from "yaml";
 import type { ServerContext } from "../../context.js";
-import { requireRole } from "../../http/request-auth.js";
+import { principalOf, requireRole } from "../../http/request-auth.js";
+import { parseScopeSelector, scopeMatches } from "../auth/scope-selector.js";
 import type { RouteModule } from "../../http/route-module.js";
 import type { AlertInstance } from "./alert-state.js";
 import { ALERTING_SERVICE, ruleKeyOf, type AlertingService } from "./alerting-service.js";
@@ -16,8 +17,19 @@ import { checkNamespace, type StoredGroup } from "./rule-store.js";
 
 export function alertingOf(ctx: ServerContext): AlertingService {
   const s = ctx.services.get(ALERTING_SERVICE) as AlertingService | undefined;
-  if (s === undefined) throw new MeshlogError(AlertingErrors.ALERTING_DISABLED, "alerting is not running on this server");
+  if (s === undefined) throw new MeshlogError(AlertingErrors.ALERT_UNAVAILABLE, "alerting is not running on this server");
   return s;
+}
+
+/**
+ * Which alerts a caller may see: a principal with a read scope (e.g. {namespace="team-a"}) sees only alerts and
+ * incidents whose labels satisfy it (alerts without the scope's labels stay hidden), as for log data.
+ */
+export function alertVisibility(request: FastifyRequest): (labels: Readonly<Record<string, string>>) => boolean {
+  const scope = principalOf(request).scope;
+  if (scope === undefined || scope.trim() === "") return () => true;
+  const matchers = parseScopeSelector(scope);
+  return (labels) => scopeMatches(matchers, labels);
 }
 
 /** Readers of rules and alerts: analyst or auditor (auditor for the audit tenant). */
@@ -40,12 +52,17 @@ function promAlert(a: AlertInstance): Record<string, unknown> {
   return { labels: a.labels, annotations: a.annotations, state: a.state, activeAt: nsToIso(a.activeAtNs), value: promValue(a.value) };
 }
 
-function promGroup(s: AlertingService, g: StoredGroup, ruleNames: readonly string[]): Record<string, unknown> {
+function promGroup(
+  s: AlertingService,
+  g: StoredGroup,
+  ruleNames: readonly string[],
+  see: (labels: Readonly<Record<string, string>>) => boolean,
+): Record<string, unknown> {
   const st = s.groupStatus(g);
   const rules = g.group.rules.flatMap((r, i) => {
     if (ruleNames.length > 0 && !ruleNames.includes(r.alert)) return [];
     const key = ruleKeyOf(g, i, r);
-    const alerts = s.state.alertsOf(key);
+    const alerts = s.state.alertsOf(key).filter((a) => see(a.labels));
     const h = s.ruleStatus(key);
     return [
       {
@@ -87,6 +104,9 @@ function yamlReply(reply: FastifyReply, value: unknown): FastifyReply {
   return reply.type("application/yaml").send(toYaml(value, { lineWidth: 0 }));
 }
 
+/** Path prefixes of the ruler API: Loki's, and the legacy one Grafana's alerting UI uses for Loki data sources. */
+export const RULER_PREFIXES = ["/loki/api/v1/rules", "/api/prom/rules"] as const;
+
 /** Loki ruler's answer to accepted changes. */
 const ACCEPTED = { status: "success", data: null, errorType: "", error: "" };
 
@@ -102,60 +122,64 @@ export const rulerRoutes: RouteModule = {
   register(app, ctx) {
     const notFound = (what: string): MeshlogError => new MeshlogError(AlertingErrors.ALERT_RULE_NOT_FOUND, what);
 
-    app.get("/loki/api/v1/rules", { config: { audit: "alert.rule.read" } }, async (request, reply) => {
-      ruleReader(request);
-      const groups = alertingOf(ctx).rules.list(request.tenant);
-      request.auditRows = groups.length;
-      // Loki answers 404 "no rule groups found" here; an empty mapping is what Grafana and cortextool make of it.
-      return yamlReply(reply, byNamespace(groups));
-    });
+    // Loki's paths and the legacy ones Grafana's alerting UI (lokiPrefix) and older cortextool use.
+    for (const prefix of RULER_PREFIXES) {
+      app.get(prefix, { config: { audit: "alert.rule.read" } }, async (request, reply) => {
+        ruleReader(request);
+        const groups = alertingOf(ctx).rules.list(request.tenant);
+        request.auditRows = groups.length;
+        // Loki answers 404 "no rule groups found" here; an empty mapping is what Grafana and cortextool make of it.
+        return yamlReply(reply, byNamespace(groups));
+      });
 
-    app.get("/loki/api/v1/rules/:namespace", { config: { audit: "alert.rule.read" } }, async (request, reply) => {
-      ruleReader(request);
-      const ns = (request.params as { namespace: string }).namespace;
-      const groups = alertingOf(ctx)
-        .rules.list(request.tenant)
-        .filter((g) => g.namespace === ns);
-      request.auditRows = groups.length;
-      if (groups.length === 0) throw notFound(`rule namespace ${JSON.stringify(ns.slice(0, 100))} does not exist`);
-      return yamlReply(reply, byNamespace(groups));
-    });
+      app.get(`${prefix}/:namespace`, { config: { audit: "alert.rule.read" } }, async (request, reply) => {
+        ruleReader(request);
+        const ns = (request.params as { namespace: string }).namespace;
+        const groups = alertingOf(ctx)
+          .rules.list(request.tenant)
+          .filter((g) => g.namespace === ns);
+        request.auditRows = groups.length;
+        if (groups.length === 0) throw notFound(`rule namespace ${JSON.stringify(ns.slice(0, 100))} does not exist`);
+        return yamlReply(reply, byNamespace(groups));
+      });
 
-    app.get("/loki/api/v1/rules/:namespace/:group", { config: { audit: "alert.rule.read" } }, async (request, reply) => {
-      ruleReader(request);
-      const { namespace, group } = request.params as { namespace: string; group: string };
-      const g = alertingOf(ctx).rules.get(request.tenant, namespace, group);
-      if (g === undefined) throw notFound(`rule group ${JSON.stringify(group.slice(0, 100))} does not exist in namespace ${JSON.stringify(namespace.slice(0, 100))}`);
-      request.auditRows = 1;
-      return yamlReply(reply, g.group);
-    });
+      app.get(`${prefix}/:namespace/:group`, { config: { audit: "alert.rule.read" } }, async (request, reply) => {
+        ruleReader(request);
+        const { namespace, group } = request.params as { namespace: string; group: string };
+        const g = alertingOf(ctx).rules.get(request.tenant, namespace, group);
+        if (g === undefined)
+          throw notFound(`rule group ${JSON.stringify(group.slice(0, 100))} does not exist in namespace ${JSON.stringify(namespace.slice(0, 100))}`);
+        request.auditRows = 1;
+        return yamlReply(reply, g.group);
+      });
 
-    app.post("/loki/api/v1/rules/:namespace", { config: { audit: "alert.rule.update" }, bodyLimit: MAX_GROUP_BYTES }, async (request, reply) => {
-      requireRole(request, "admin");
-      const ns = checkNamespace((request.params as { namespace: string }).namespace);
-      const s = alertingOf(ctx);
-      const body = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
-      const group = parseRuleGroupText(body, (q) => s.parseQuery(q));
-      const replaced = s.rules.set(request.tenant, ns, group);
-      request.auditDetails = { namespace: ns.slice(0, 200), group: group.name.slice(0, 200), rules: group.rules.length, replaced };
-      return reply.status(202).send(ACCEPTED);
-    });
+      app.post(`${prefix}/:namespace`, { config: { audit: "alert.rule.update" }, bodyLimit: MAX_GROUP_BYTES }, async (request, reply) => {
+        requireRole(request, "admin");
+        const ns = checkNamespace((request.params as { namespace: string }).namespace);
+        const s = alertingOf(ctx);
+        const body = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
+        const group = parseRuleGroupText(body, (q) => s.parseQuery(q));
+        const replaced = s.rules.set(request.tenant, ns, group);
+        request.auditDetails = { namespace: ns.slice(0, 200), group: group.name.slice(0, 200), rules: group.rules.length, replaced };
+        return reply.status(202).send(ACCEPTED);
+      });
 
-    app.delete("/loki/api/v1/rules/:namespace/:group", { config: { audit: "alert.rule.delete" } }, async (request, reply) => {
-      requireRole(request, "admin");
-      const { namespace, group } = request.params as { namespace: string; group: string };
-      alertingOf(ctx).rules.deleteGroup(request.tenant, namespace, group);
-      request.auditDetails = { namespace: namespace.slice(0, 200), group: group.slice(0, 200) };
-      return reply.status(202).send(ACCEPTED);
-    });
+      app.delete(`${prefix}/:namespace/:group`, { config: { audit: "alert.rule.delete" } }, async (request, reply) => {
+        requireRole(request, "admin");
+        const { namespace, group } = request.params as { namespace: string; group: string };
+        alertingOf(ctx).rules.deleteGroup(request.tenant, namespace, group);
+        request.auditDetails = { namespace: namespace.slice(0, 200), group: group.slice(0, 200) };
+        return reply.status(202).send(ACCEPTED);
+      });
 
-    app.delete("/loki/api/v1/rules/:namespace", { config: { audit: "alert.rule.delete" } }, async (request, reply) => {
-      requireRole(request, "admin");
-      const ns = (request.params as { namespace: string }).namespace;
-      const n = alertingOf(ctx).rules.deleteNamespace(request.tenant, ns);
-      request.auditDetails = { namespace: ns.slice(0, 200), groups: n };
-      return reply.status(202).send(ACCEPTED);
-    });
+      app.delete(`${prefix}/:namespace`, { config: { audit: "alert.rule.delete" } }, async (request, reply) => {
+        requireRole(request, "admin");
+        const ns = (request.params as { namespace: string }).namespace;
+        const n = alertingOf(ctx).rules.deleteNamespace(request.tenant, ns);
+        request.auditDetails = { namespace: ns.slice(0, 200), groups: n };
+        return reply.status(202).send(ACCEPTED);
+      });
+    }
 
     app.get("/prometheus/api/v1/rules", { config: { audit: "alert.rule.read" } }, async (request) => {
       ruleReader(request);
@@ -163,6 +187,7 @@ export const rulerRoutes: RouteModule = {
       const type = (request.query as Record<string, unknown> | undefined)?.type;
       if (type !== undefined && type !== "alert" && type !== "record")
         throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `type: must be alert or record, got ${JSON.stringify(String(type).slice(0, 32))}`);
+      const see = alertVisibility(request);
       const files = multi(request, "file");
       const groupNames = multi(request, "rule_group");
       const ruleNames = multi(request, "rule_name");
@@ -172,7 +197,7 @@ export const rulerRoutes: RouteModule = {
           : s.rules
               .list(request.tenant)
               .filter((g) => (files.length === 0 || files.includes(g.namespace)) && (groupNames.length === 0 || groupNames.includes(g.group.name)))
-              .map((g) => promGroup(s, g, ruleNames))
+              .map((g) => promGroup(s, g, ruleNames, see))
               .filter((g) => ruleNames.length === 0 || (g.rules as unknown[]).length > 0);
       request.auditRows = groups.length;
       return { status: "success", data: { groups } };
@@ -180,9 +205,10 @@ export const rulerRoutes: RouteModule = {
 
     app.get("/prometheus/api/v1/alerts", { config: { audit: "alert.read" } }, async (request) => {
       ruleReader(request);
+      const see = alertVisibility(request);
       const alerts = alertingOf(ctx)
         .state.all()
-        .filter((a) => a.tenant === request.tenant)
+        .filter((a) => a.tenant === request.tenant && see(a.labels))
         .map(promAlert);
       request.auditRows = alerts.length;
       return { status: "success", data: { alerts } };

@@ -15,6 +15,13 @@ export const anomaliesConfigSchema = z
       .max(86400)
       .default(60)
       .describe("Seconds between detector runs; each run looks at the data that arrived since the previous one. Env MESHLOG_ANOMALIES_INTERVAL."),
+    delaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(10)
+      .describe("Lines are judged this many seconds after their timestamp, so lines that arrive a little late still count in their interval."),
     zThreshold: z
       .number()
       .positive()

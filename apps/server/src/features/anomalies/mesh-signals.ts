@@ -22,7 +22,7 @@ const CONNECT_FAILURE_LONG_FLAGS: ReadonlySet<string> = new Set([
 ]);
 
 /** Lower-case texts of connect failures outside the flags (Envoy local replies, Linkerd proxy errors). */
-const CONNECT_FAILURE_TEXTS = ["upstream connect error", "connection_failure", "failed to connect", "connection refused"];
+const CONNECT_FAILURE_TEXTS = ["upstream connect error", "connection_failure", "failed to connect"];
 
 /** Lower-case texts of TLS handshake failures in istio-proxy/Envoy, linkerd-proxy and Go servers. */
 export const TLS_FAILURE_TEXTS: readonly string[] = [

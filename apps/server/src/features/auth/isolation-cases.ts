@@ -85,11 +85,15 @@ export const READ_CASES: readonly ReadCase[] = [
   { route: "/loki/api/v1/rules", method: "GET", path: "/loki/api/v1/rules", showsOwnData: false },
   { route: "/loki/api/v1/rules/:namespace", method: "GET", path: "/loki/api/v1/rules/ops", showsOwnData: false },
   { route: "/loki/api/v1/rules/:namespace/:group", method: "GET", path: "/loki/api/v1/rules/ops/errors", showsOwnData: false },
+  { route: "/api/prom/rules", method: "GET", path: "/api/prom/rules", showsOwnData: false },
+  { route: "/api/prom/rules/:namespace", method: "GET", path: "/api/prom/rules/ops", showsOwnData: false },
+  { route: "/api/prom/rules/:namespace/:group", method: "GET", path: "/api/prom/rules/ops/errors", showsOwnData: false },
   { route: "/prometheus/api/v1/rules", method: "GET", path: "/prometheus/api/v1/rules", showsOwnData: false },
   { route: "/prometheus/api/v1/alerts", method: "GET", path: "/prometheus/api/v1/alerts", showsOwnData: false },
   { route: "/api/v1/alerting/receivers", method: "GET", path: "/api/v1/alerting/receivers", showsOwnData: false },
   { route: "/api/v1/alerting/incidents", method: "GET", path: "/api/v1/alerting/incidents", showsOwnData: false },
   { route: "/api/v1/alerting/incidents/:id", method: "GET", path: "/api/v1/alerting/incidents/x", showsOwnData: false },
+  { route: "/api/v1/anomalies", method: "GET", path: "/api/v1/anomalies?since=1h&limit=5000", showsOwnData: false },
 ];
 
 const nowNs = (): string => (BigInt(Date.now()) * 1_000_000n).toString();

@@ -2,6 +2,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { verifyDataDir } from "@meshlog/storage";
 import { createToken, startTestServer, type TestServer } from "../auth/test-server.js";
 
@@ -53,6 +55,9 @@ test("POST /api/v1/compaction/run merges small blocks (admin only, audited) and 
     assert.deepEqual((deletions.json() as { certificates: unknown[] }).certificates, []);
   } finally {
     await s.server.stop();
+    // Stopping removed the compacted source files that were waiting for running queries.
+    const files = (await readdir(join(s.dataDir, "tenants", "default", "blocks"))).filter((f) => f.endsWith(".blk"));
+    assert.equal(files.length, 2);
     const report = await verifyDataDir({ dataDir: s.dataDir });
     await s.close();
     assert.deepEqual(report.problems, []);
@@ -95,7 +100,7 @@ test("the Loki delete API queues, lists, cancels and (via the retention job) exe
     // Queue two requests; cancel one before it is processed.
     const keep = await s.call("POST", url('{service="users"} |= "alice"'), { token: s.adminToken });
     assert.equal(keep.status, 204, keep.text);
-    const del = await s.call("POST", url('{service="users"} |= "leaked"'), { token: s.adminToken });
+    const del = await s.call("PUT", url('{service="users"} |= "leaked"'), { token: s.adminToken });
     assert.equal(del.status, 204, del.text);
     const listed = await s.call("GET", "/loki/api/v1/delete", { token: auditor.token });
     assert.equal(listed.status, 200, listed.text);
@@ -116,7 +121,9 @@ test("the Loki delete API queues, lists, cancels and (via the retention job) exe
     await new Promise((r) => setTimeout(r, 100));
     const run = await s.call("POST", "/api/v1/retention/run", { token: s.adminToken });
     assert.equal(run.status, 200, run.text);
-    assert.equal((run.json() as { deletionRequests: string[] }).deletionRequests.length, 1);
+    const job = run.json() as { deletionRequests: string[]; compaction?: { merged: number } };
+    assert.equal(job.deletionRequests.length, 1);
+    assert.equal(typeof job.compaction?.merged, "number", "the job also compacts (retention.compaction.enabled)");
     assert.deepEqual(await bodies(s, base), ["leaked-value elsewhere", "login ok user=alice", "login ok user=carol"]);
     const after = (await s.call("GET", "/loki/api/v1/delete", { token: s.adminToken })).json() as { request_id: string; status: string }[];
     assert.deepEqual(

@@ -2,7 +2,7 @@
 
 import { MeshlogError, parseTimestampNs } from "@meshlog/core";
 import { RetentionErrors, type DeletionRequestRecord } from "@meshlog/storage";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
 import { requireRole } from "../../http/request-auth.js";
 import { parseDeleteQuery } from "./delete-query.js";
@@ -62,12 +62,12 @@ function serviceOf(ctx: ServerContext): RetentionService {
 }
 
 /**
- * POST /loki/api/v1/delete?query=&start=&end= (admin) queues a request and answers 204; it is executed by the
+ * POST (or PUT) /loki/api/v1/delete?query=&start=&end= (admin) queues a request and answers 204; it is executed by the
  * retention job after retention.deleteCancelSeconds. GET (admin, auditor) lists the tenant's requests; DELETE
  * ?request_id= (admin) cancels one not yet processed (404 unknown, 400 already processed).
  */
 export function registerLokiDeleteRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post("/loki/api/v1/delete", { config: { audit: "deletion.request" } }, async (request, reply) => {
+  const submit = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const caller = requireRole(request, "admin");
     const text = param(request, "query");
     if (text === undefined || text.trim() === "") throw invalid("query", "is required (a LogQL stream selector, optionally with line filters)");
@@ -94,7 +94,10 @@ export function registerLokiDeleteRoutes(app: FastifyInstance, ctx: ServerContex
     });
     request.auditDetails = { request: rec.id, tenant: rec.tenant, query: text.slice(0, 200) };
     return reply.status(204).send();
-  });
+  };
+  // Loki takes both verbs for the same thing.
+  app.post("/loki/api/v1/delete", { config: { audit: "deletion.request" } }, submit);
+  app.put("/loki/api/v1/delete", { config: { audit: "deletion.request" } }, submit);
 
   app.get("/loki/api/v1/delete", { config: { audit: "deletion.list" } }, async (request) => {
     requireRole(request, "admin", "auditor");

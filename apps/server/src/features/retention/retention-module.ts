@@ -62,6 +62,8 @@ export const retentionModule: ServerModule = {
       async stop() {
         for (const t of timers) clearInterval(t);
         await running;
+        // Compacted source files wait 30 s for running queries; remove them now, before the store closes.
+        await service?.compactor.flushPendingUnlinks();
       },
     };
   },

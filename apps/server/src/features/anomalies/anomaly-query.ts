@@ -1,0 +1,106 @@
+// Reads anomaly records of a tenant back (newest first), filtered by kind and by the caller's label scope.
+
+import { MeshlogError, parseDurationNs, parseTimestampNs } from "@meshlog/core";
+import type { LogStore } from "@meshlog/storage";
+import { scopeMatches, type ScopeMatcher } from "../auth/scope-selector.js";
+import { anomalyViewOf, type AnomalyView } from "./anomaly-records.js";
+import { ANOMALY_KINDS } from "./detectors.js";
+import { AnomalyErrors } from "./errors.js";
+import { isAnomalyStream } from "./window-scan.js";
+
+export const MAX_ANOMALIES_LIMIT = 5000;
+const DEFAULT_LIMIT = 100;
+const PARAMS = new Set(["since", "start", "end", "kind", "limit"]);
+
+export interface AnomalyFilter {
+  /** Inclusive start, exclusive end, ns. */
+  readonly start: bigint;
+  readonly end: bigint;
+  /** A kind (`mesh-5xx`) or a detector name (`mesh`). */
+  readonly kind?: string;
+  readonly limit: number;
+}
+
+const bad = (param: string, msg: string): never => {
+  throw new MeshlogError(AnomalyErrors.ANOMALY_PARAM_INVALID, `${param}: ${msg}`, { details: { field: param } });
+};
+
+/** Parses the query string of GET /api/v1/anomalies; errors name the parameter. Default: the last hour, 100 anomalies. */
+export function anomalyFilterOf(q: Readonly<Record<string, unknown>>, nowNs: bigint): AnomalyFilter {
+  for (const k of Object.keys(q)) if (!PARAMS.has(k)) bad(k, `unknown parameter (use ${[...PARAMS].join(", ")})`);
+  const str = (k: string): string | undefined => {
+    const v = q[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string") return bad(k, "must be given once");
+    if (v.length > 256) return bad(k, "is longer than 256 characters");
+    return v;
+  };
+  const time = (k: string): bigint | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    try {
+      return parseTimestampNs(v, k);
+    } catch (err) {
+      return bad(k, (err as Error).message);
+    }
+  };
+  const end = time("end") ?? nowNs + 1n;
+  let start = time("start");
+  const since = str("since");
+  if (since !== undefined) {
+    if (start !== undefined) bad("since", "use either since or start");
+    let d = 0n;
+    try {
+      d = parseDurationNs(since, "since");
+    } catch (err) {
+      bad("since", (err as Error).message);
+    }
+    if (d <= 0n) bad("since", "must be a positive duration like 15m, 1h or 7d");
+    start = end - d;
+  }
+  start ??= end - 3600n * 1_000_000_000n;
+  if (start >= end) bad("start", "must be before end");
+  const kind = str("kind");
+  const detectors = new Set(["volume", "error-ratio", "new-template", "silence", "mesh", "auth"]);
+  if (kind !== undefined && !(ANOMALY_KINDS as readonly string[]).includes(kind) && !detectors.has(kind))
+    bad("kind", `unknown kind "${kind.slice(0, 64)}" (kinds: ${ANOMALY_KINDS.join(", ")}; detectors: ${[...detectors].join(", ")})`);
+  const limitText = str("limit");
+  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ANOMALIES_LIMIT) bad("limit", `must be an integer from 1 to ${MAX_ANOMALIES_LIMIT}`);
+  return { start, end, limit, ...(kind !== undefined ? { kind } : {}) };
+}
+
+/**
+ * The anomalies of a tenant in [start, end), newest first. With `scope`, only anomalies about streams the scope
+ * may read: the scope's matchers must match the affected stream's labels (as a scoped query would).
+ */
+export async function queryAnomalies(
+  store: LogStore,
+  tenant: string,
+  f: AnomalyFilter,
+  scope?: readonly ScopeMatcher[],
+  signal?: AbortSignal,
+): Promise<AnomalyView[]> {
+  const streams = (await store.streams(tenant, f.start, f.end)).filter((s) => isAnomalyStream(s.labels));
+  if (streams.length === 0) return [];
+  const out: AnomalyView[] = [];
+  const req = {
+    tenant,
+    streamIds: streams.map((s) => s.id),
+    start: f.start,
+    end: f.end,
+    direction: "backward" as const,
+    ...(signal !== undefined ? { signal } : {}),
+  };
+  for await (const batch of store.select(req)) {
+    for (const { record } of batch) {
+      const v = anomalyViewOf(record);
+      if (v === undefined) continue;
+      if (f.kind !== undefined && v.kind !== f.kind && v.detector !== f.kind) continue;
+      if (scope !== undefined && !scopeMatches(scope, v.labels)) continue;
+      out.push(v);
+      if (out.length >= f.limit) return out;
+    }
+  }
+  return out;
+}

@@ -204,6 +204,12 @@ try {
         blockCacheHits: substringWarm.stats.blockCacheHits ?? 0,
         gbPerSecond: +(rawBytes / substringWarm.seconds / 1e9).toFixed(3),
       },
+      scanWorkers: {
+        workers,
+        substringColdGbPerSecond: +(rawBytes / substringPool.seconds / 1e9).toFixed(3),
+        wordColdGbPerSecond: +(rawBytes / wordPool.seconds / 1e9).toFixed(3),
+        hits: wordPool.hits,
+      },
       wordScan: {
         needle: WORD_NEEDLE,
         hits: wordCold.hits,

@@ -110,7 +110,7 @@ export function scanView(view: ColumnView, needles: RowNeedles, tenant: string, 
     masks[i] = m;
     const mb = maybe[t] as number;
     // Expand when the template leaves a needle undecided and the row may still pass.
-    if ((mb & ~m) !== 0 && ((m | restMay | mb) >>> 0) === all) expand.push(i);
+    if ((mb & ~m) !== 0 && (m | restMay | mb) >>> 0 === all) expand.push(i);
   }
   if (expand.length > 0) {
     const rows = Uint32Array.from(expand);
@@ -122,7 +122,7 @@ export function scanView(view: ColumnView, needles: RowNeedles, tenant: string, 
     }
   }
   const pass: number[] = [];
-  for (let i = 0; i < n; i++) if ((((masks[i] as number) | restMay) >>> 0) === all) pass.push(i);
+  for (let i = 0; i < n; i++) if (((masks[i] as number) | restMay) >>> 0 === all) pass.push(i);
   if (pass.length === 0) return [];
   const rows = Uint32Array.from(pass);
   const records = view.records(rows, tenant, labels);

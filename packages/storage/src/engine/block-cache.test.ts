@@ -60,7 +60,14 @@ async function filled(security = new MemorySecurity(), cacheBytes?: number): Pro
 
 async function select(store: EmbeddedStore, needles: string[] = [], stats: SelectStats = emptySelectStats()): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
-  const req = { tenant: "t1", streamIds: [id], start: 0n, end: T0 * 2n, direction: "forward" as const, ...(needles.length > 0 ? { requiredSubstrings: needles } : {}) };
+  const req = {
+    tenant: "t1",
+    streamIds: [id],
+    start: 0n,
+    end: T0 * 2n,
+    direction: "forward" as const,
+    ...(needles.length > 0 ? { requiredSubstrings: needles } : {}),
+  };
   for await (const b of store.select(req, stats)) for (const e of b) out.push(e.record);
   return out;
 }

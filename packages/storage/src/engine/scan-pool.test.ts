@@ -30,14 +30,23 @@ async function world(): Promise<{ fs: FaultyFileSystem; security: MemorySecurity
 
 async function select(store: EmbeddedStore, needles: string[], direction: "forward" | "backward" = "forward", limit?: number): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
-  const req = { tenant: "t1", streamIds: [id], start: T0 + 5_000_000n, end: T0 * 2n, direction, requiredSubstrings: needles, ...(limit === undefined ? {} : { limit }) };
+  const req = {
+    tenant: "t1",
+    streamIds: [id],
+    start: T0 + 5_000_000n,
+    end: T0 * 2n,
+    direction,
+    requiredSubstrings: needles,
+    ...(limit === undefined ? {} : { limit }),
+  };
   for await (const b of store.select(req, emptySelectStats())) for (const e of b) out.push(e.record);
   return out;
 }
 
 test("scans on worker threads return exactly the rows of the calling thread, in order and within limits", async () => {
   const w = await world();
-  const open = (scanWorkers: number) => EmbeddedStore.open({ dataDir: "/data", fs: w.fs, security: w.security, sealTimer: false, sealWorker: false, scanWorkers });
+  const open = (scanWorkers: number) =>
+    EmbeddedStore.open({ dataDir: "/data", fs: w.fs, security: w.security, sealTimer: false, sealWorker: false, scanWorkers });
   const main = await open(0);
   const pooled = await open(2);
   try {

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { LogRecord } from "@meshlog/core";
-import { httpStatusOf, isConnectFailure, isTlsFailure, lowerHead, sshFailureAddress, upstreamOf } from "./mesh-signals.js";
+import { httpStatusOf, isConnectFailure, isTlsFailure, bodyHead, sshFailureAddress, upstreamOf } from "./mesh-signals.js";
 
 const rec = (body: string, attributes: Record<string, string> = {}): LogRecord => ({
   timestamp: 1n,
@@ -19,8 +19,8 @@ const rec = (body: string, attributes: Record<string, string> = {}): LogRecord =
   tenant: "t",
   labels: { source: "test" },
 });
-const connect = (body: string, a: Record<string, string> = {}): boolean => isConnectFailure(rec(body, a), lowerHead(body));
-const tls = (body: string, a: Record<string, string> = {}): boolean => isTlsFailure(rec(body, a), lowerHead(body));
+const connect = (body: string, a: Record<string, string> = {}): boolean => isConnectFailure(rec(body, a), bodyHead(body));
+const tls = (body: string, a: Record<string, string> = {}): boolean => isTlsFailure(rec(body, a), bodyHead(body));
 
 describe("mesh signals", () => {
   test("HTTP status comes from http.status_code and rejects anything that is not a status", () => {
@@ -74,7 +74,7 @@ describe("mesh signals", () => {
 
   test("text checks look at a bounded head of huge or binary bodies", () => {
     const huge = "a".repeat(5_000_000) + " TLS error: x";
-    assert.equal(lowerHead(huge).length, 2048);
+    assert.equal(bodyHead(huge).length, 2048);
     assert.equal(tls(huge), false, "a marker past the head is not looked for");
     const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 256)).toString("latin1");
     assert.equal(tls(binary), false);

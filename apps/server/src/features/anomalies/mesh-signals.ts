@@ -21,24 +21,17 @@ const CONNECT_FAILURE_LONG_FLAGS: ReadonlySet<string> = new Set([
   "UpstreamOverflow",
 ]);
 
-/** Lower-case texts of connect failures outside the flags (Envoy local replies, Linkerd proxy errors). */
-const CONNECT_FAILURE_TEXTS = ["upstream connect error", "connection_failure", "failed to connect"];
+/** Connect failures outside the flags (Envoy local replies and code details, linkerd-proxy errors), any case. */
+const CONNECT_FAILURE_TEXT = /upstream connect error|connection_failure|failed to connect/i;
 
-/** Lower-case texts of TLS handshake failures in istio-proxy/Envoy, linkerd-proxy and Go servers. */
-export const TLS_FAILURE_TEXTS: readonly string[] = [
-  "tls error:", // Envoy: "TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED"
-  "tls_error", // Envoy response code details / transport failure reason
-  "handshake error", // Envoy "handshake error: 1", Go "http: TLS handshake error from ..."
-  "tls handshake", // "TLS handshake failed/timeout"
-  "ssl routines:",
-  "certificate_verify_failed",
-  "tls detection timed out", // linkerd-proxy
-  "no server certificate chain resolved", // linkerd-proxy
-  "sending fatal alert", // rustls in linkerd-proxy
-  "tls: bad certificate",
-  "tls: unknown certificate",
-  "x509: certificate",
-];
+/**
+ * TLS handshake failures in istio-proxy/Envoy ("TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+ * "handshake error: 1", "TLS_error" details), linkerd-proxy ("TLS detection timed out", "no server certificate chain
+ * resolved", rustls "Sending fatal alert") and Go servers ("http: TLS handshake error from", "tls: bad certificate",
+ * "x509: certificate ..."), any case. Literal alternatives only: linear in the length of the text.
+ */
+export const TLS_FAILURE_TEXT =
+  /tls error:|tls_error|handshake error|tls handshake|ssl routines:|certificate_verify_failed|tls detection timed out|no server certificate chain resolved|sending fatal alert|tls: bad certificate|tls: unknown certificate|x509: certificate/i;
 
 /** Characters of a body looked at by the text checks (bounded work per line). */
 const TEXT_LIMIT = 2048;
@@ -51,8 +44,8 @@ export function httpStatusOf(r: LogRecord): number {
   return Number.isInteger(n) && n >= 100 && n <= 599 ? n : 0;
 }
 
-/** True when the line is a request that failed to connect upstream (flags, code details or known texts). */
-export function isConnectFailure(r: LogRecord, lowerBody: string): boolean {
+/** True when the line is a request that failed to connect upstream (flags, code details or known texts in `head`). */
+export function isConnectFailure(r: LogRecord, head: string): boolean {
   const flags = r.attributes["response.flags"];
   if (flags !== undefined && flags !== "-" && flags.length <= 256) {
     for (const f of flags.split(",")) {
@@ -62,21 +55,19 @@ export function isConnectFailure(r: LogRecord, lowerBody: string): boolean {
   }
   const details = r.attributes["response.code_details"];
   if (details !== undefined && details.includes("connection_failure")) return true;
-  for (const t of CONNECT_FAILURE_TEXTS) if (lowerBody.includes(t)) return true;
-  return false;
+  return CONNECT_FAILURE_TEXT.test(head);
 }
 
-/** True when the line reports a TLS/mTLS handshake failure. */
-export function isTlsFailure(r: LogRecord, lowerBody: string): boolean {
+/** True when the line reports a TLS/mTLS handshake failure (attribute, or known texts in `head`). */
+export function isTlsFailure(r: LogRecord, head: string): boolean {
   const reason = r.attributes["upstream.transport_failure_reason"];
   if (reason !== undefined && reason !== "-" && /tls|ssl|certificate/i.test(reason.slice(0, 256))) return true;
-  for (const t of TLS_FAILURE_TEXTS) if (lowerBody.includes(t)) return true;
-  return false;
+  return TLS_FAILURE_TEXT.test(head);
 }
 
-/** Lower-cased head of a body for the text checks (at most TEXT_LIMIT characters). */
-export function lowerHead(body: string): string {
-  return (body.length > TEXT_LIMIT ? body.slice(0, TEXT_LIMIT) : body).toLowerCase();
+/** The head of a body the text checks look at (at most TEXT_LIMIT characters): bounded work per line. */
+export function bodyHead(body: string): string {
+  return body.length > TEXT_LIMIT ? body.slice(0, TEXT_LIMIT) : body;
 }
 
 const SSH_FAILURE = /(?:Failed (?:password|publickey|keyboard-interactive\/pam|none) for (?:invalid user )?|Invalid user )(\S{0,128}) from (\S{1,64})/;

@@ -3,7 +3,7 @@
 
 import { AUDIT_TENANT, type Labels } from "@meshlog/core";
 import type { LogStore, StreamInfo } from "@meshlog/storage";
-import { httpStatusOf, isConnectFailure, isTlsFailure, lowerHead, sshFailureAddress, upstreamOf } from "./mesh-signals.js";
+import { httpStatusOf, isConnectFailure, isTlsFailure, bodyHead, sshFailureAddress, upstreamOf } from "./mesh-signals.js";
 
 /** Stream labels of the records the detectors write; streams carrying them are never scanned. */
 export const ANOMALY_LABELS = { source: "meshlog", kind: "anomaly" } as const;
@@ -114,7 +114,7 @@ export async function scanTenantWindow(store: LogStore, tenant: string, start: b
         }
         if (!lim.mesh && !lim.ssh) continue;
         const status = httpStatusOf(r);
-        const lower = lowerHead(r.body);
+        const lower = bodyHead(r.body);
         const connect = lim.mesh && isConnectFailure(r, lower);
         const tls = lim.mesh && isTlsFailure(r, lower);
         if (status > 0 || connect || tls) {

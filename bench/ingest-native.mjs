@@ -2,7 +2,7 @@
 // Native NDJSON ingest, stage by stage, in one run: raw JSON.parse of the lines, line -> record conversion, the
 // Redactor, and the whole in-process server (embedded store on a temp folder) fed over loopback by a load
 // generator in a child process, so the server's CPU seconds (process.cpuUsage) are its own. Prints one JSON object.
-// Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--rate LINES_PER_SEC] [--only stages|server]
+// Usage: node bench/ingest-native.mjs [--seconds 2] [--server-seconds 8] [--clients 4] [--rate LINES_PER_SEC] [--max-head-mb N] [--only stages|server]
 // --rate paces the load (e.g. --rate 100000 --server-seconds 20 for the steady-ingest memory figure); peak RSS is sampled every 100 ms.
 // MESHLOG_BENCH_SCALE multiplies the measuring times (default 1: about 30 s in all).
 import { spawn } from "node:child_process";
@@ -149,6 +149,8 @@ if (args[0] === "--load") {
 const SECONDS = Number(opt("seconds", "2")) * SCALE;
 const SERVER_SECONDS = Number(opt("server-seconds", "8")) * SCALE;
 const CLIENTS = Number(opt("clients", "4"));
+/** storage.maxHeadBytes for the server, in MiB (0: the default). */
+const MAX_HEAD_MB = Number(opt("max-head-mb", "0"));
 /** Lines per second the load generator paces itself to (0: as fast as the server answers). */
 const RATE = Number(opt("rate", "0"));
 const ONLY = opt("only", "");
@@ -227,7 +229,16 @@ if (ONLY !== "stages") {
   const { serverConfigSchema } = await dist("config/server-config.js");
   const dataDir = mkdtempSync(join(tmpdir(), "meshlog-bench-native-"));
   const server = await startServer(
-    serverConfigSchema.parse({ dataDir, http: "127.0.0.1:0", syslog: "", forward: "", otlpGrpc: { enabled: false }, adminToken: "t", logLevel: "warn" }),
+    serverConfigSchema.parse({
+      dataDir,
+      http: "127.0.0.1:0",
+      syslog: "",
+      forward: "",
+      otlpGrpc: { enabled: false },
+      adminToken: "t",
+      logLevel: "warn",
+      ...(MAX_HEAD_MB > 0 ? { storage: { maxHeadBytes: MAX_HEAD_MB * 2 ** 20 } } : {}),
+    }),
     {
       print: () => {},
       logWrite: (l) => process.stderr.write(l),
@@ -278,6 +289,7 @@ if (ONLY !== "stages") {
     result.server = {
       clients: CLIENTS,
       pacedLinesPerSec: RATE > 0 ? RATE : undefined,
+      maxHeadMB: MAX_HEAD_MB > 0 ? MAX_HEAD_MB : undefined,
       seconds: +wall.toFixed(2),
       lines: load.lines,
       errors: load.errors,

@@ -240,7 +240,9 @@ export const serverConfigSchema = z
           .min(0)
           .max(16)
           .default(0)
-          .describe("Worker threads that decrypt and search uncached blocks in parallel for line-filter queries (0: on the query's thread; see BENCHMARKS.md)."),
+          .describe(
+            "Worker threads that decrypt and search uncached blocks in parallel for line-filter queries (0: on the query's thread; see BENCHMARKS.md).",
+          ),
       })
       .strict()
       .default({ sealMaxBytes: 2 * 1024 * 1024, sealMaxAgeSeconds: 120, maxHeadBytes: 256 * 1024 * 1024, blockCacheBytes: 64 * 1024 * 1024, scanWorkers: 0 }),

@@ -389,13 +389,21 @@ export class ColumnView {
     if (n > 0) r.skip(8);
     const gcd = r.bigSvarint();
     if (gcd !== 0n) r.skip(skipVarints(this.#buf, r.position, n - 1, this.#buf.length) - r.position);
-    const observed: bigint[] = new Array(n);
-    for (let i = 0; i < n; i++) observed[i] = (ts[i] as bigint) + r.bigSvarint();
+    // Observed times: walk every varint, build bigints only for the wanted rows.
+    const observed = new Map<number, bigint>();
+    const buf = this.#buf;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      if (w < rows.length && rows[w] === i) {
+        observed.set(i, (ts[i] as bigint) + r.bigSvarint());
+        w++;
+      } else r.skip(skipVarints(buf, r.position, 1, buf.length) - r.position);
+    }
     const sev = r.bytes(n);
     const sevText = getStringColumn(r, n);
     const rest = new ByteReader(this.#buf, this.restStart);
-    const traceIds = getIdColumnOf(rest, n, 16);
-    const spanIds = getIdColumnOf(rest, n, 8);
+    const traceIds = idsOf(rest, n, 16, rows);
+    const spanIds = idsOf(rest, n, 8, rows);
     const resources = getStringColumn(rest, n);
     const attrs = decodeAttributes(rest, n, rows);
     if (rest.remaining !== 0) throw new Error(`${rest.remaining} trailing bytes after the columns`);
@@ -417,7 +425,7 @@ export class ColumnView {
       }
       out[k] = {
         timestamp: ts[i] as bigint,
-        observedTimestamp: observed[i] as bigint,
+        observedTimestamp: observed.get(i) as bigint,
         severityNumber: sev[i] as number,
         severityText: sevText[i] ?? "",
         body,
@@ -478,6 +486,37 @@ export function lowerAscii(src: Buffer): Buffer {
     out[i] = c >= 65 && c <= 90 ? c + 32 : c;
   }
   return out;
+}
+
+/**
+ * Reads an id column (see putIdColumn) like getIdColumnOf, but builds id strings only for `rows`
+ * (ascending); the other rows are skipped. Result indexed by row like getIdColumnOf's.
+ */
+function idsOf(r: ByteReader, n: number, bytes: number, rows: Uint32Array): { ids: string[]; at: Int32Array } {
+  const tags = r.bytes(n);
+  const ids: string[] = new Array(n);
+  const at = new Int32Array(n).fill(-1);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const t = tags[i];
+    const want = w < rows.length && rows[w] === i;
+    if (want) w++;
+    if (t === 0) ids[i] = "";
+    else if (t === 1) {
+      const b = r.bytes(bytes);
+      ids[i] = want ? b.toString("hex") : "";
+    } else if (t === 2) {
+      const len = r.uvarint();
+      const b = r.bytes(len);
+      ids[i] = want ? b.toString("utf8") : "";
+    } else if (t === 3) {
+      const pos = r.uvarint();
+      if (pos > 0x7fffffff) throw new Error(`id offset ${pos} at row ${i} is out of range`);
+      at[i] = pos;
+      ids[i] = "";
+    } else throw new Error(`bad id tag ${t} at row ${i}`);
+  }
+  return { ids, at };
 }
 
 /** Reads the attribute columns, keeping the maps of `rows` only (ascending). */

@@ -114,9 +114,9 @@ export async function scanTenantWindow(store: LogStore, tenant: string, start: b
         }
         if (!lim.mesh && !lim.ssh) continue;
         const status = httpStatusOf(r);
-        const lower = bodyHead(r.body);
-        const connect = lim.mesh && isConnectFailure(r, lower);
-        const tls = lim.mesh && isTlsFailure(r, lower);
+        const head = bodyHead(r.body);
+        const connect = lim.mesh && isConnectFailure(r, head);
+        const tls = lim.mesh && isTlsFailure(r, head);
         if (status > 0 || connect || tls) {
           const { namespace, service } = serviceOf(info.labels, r.resource);
           const upstream = upstreamOf(r);

@@ -79,6 +79,33 @@ test("a block file written but never recorded in the ledger is quarantined at op
   await store.close();
 });
 
+test("a sealed block whose ledger append was lost is quarantined and its records come back from the WAL", async () => {
+  const fs = new FaultyFileSystem();
+  const clock = new ManualClock(T0);
+  let store = await EmbeddedStore.open({ dataDir: "/data", fs, clock, sealTimer: false });
+  await store.append("t1", [rec(T0 + 1n, "first")]);
+  await store.flush();
+  // The tenant ledger as it was before the second seal: restoring it below makes that seal's ledger append lost.
+  const ledgerFiles = fs.files().filter((f) => f.includes("/ledger/"));
+  const before = new Map(await Promise.all(ledgerFiles.map(async (f) => [f, await fs.readFile(f)] as const)));
+  await store.append("t1", [rec(T0 + 2n, "second")]);
+  await store.flush();
+  assert.ok(
+    fs.files().some((f) => f.includes("/wal/")),
+    "the WAL still holds the second record",
+  );
+  fs.crash();
+  for (const f of fs.files().filter((f) => f.includes("/ledger/"))) if (!before.has(f)) await fs.unlink(f);
+  for (const [f, data] of before) fs.setFile(f, data);
+  store = await EmbeddedStore.open({ dataDir: "/data", fs, clock, sealTimer: false });
+  assert.equal(store.openReport().quarantined.length, 1, JSON.stringify(store.openReport()));
+  assert.deepEqual(await bodies(store), ["first", "second"], "the quarantined block's records are replayed from the WAL");
+  await store.flush();
+  await store.close();
+  const report = await verifyDataDir({ dataDir: "/data", fs });
+  assert.equal(report.ok, true, JSON.stringify(report.problems));
+});
+
 test("a crash during an unacknowledged append leaves a torn tail that the next open truncates and reports", async () => {
   const fs = new FaultyFileSystem();
   const clock = new ManualClock(T0);

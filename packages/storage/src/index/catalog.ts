@@ -108,13 +108,18 @@ export class TenantCatalog {
     if (!this.#streams.has(id)) this.#streams.set(id, { id, labels, blocks: [], minTime: 0n, maxTime: 0n });
   }
 
-  remove(blockId: string): BlockRef | undefined {
+  /**
+   * Unregisters a block. By default the stream's sealed floor rises to the block's WAL sequence, so a deleted
+   * block's records never come back from the WAL; `keepFloor` is for blocks that never became durable (an
+   * orphan of an interrupted seal), whose records the WAL must still replay.
+   */
+  remove(blockId: string, opts: { keepFloor?: boolean } = {}): BlockRef | undefined {
     const ref = this.#blocks.get(blockId);
     if (ref === undefined) return undefined;
     this.#blocks.delete(blockId);
     const s = this.#streams.get(ref.streamId);
     if (s !== undefined) {
-      s.sealedFloor = Math.max(s.sealedFloor ?? 0, ref.walSeqMax);
+      if (opts.keepFloor !== true) s.sealedFloor = Math.max(s.sealedFloor ?? 0, ref.walSeqMax);
       const i = s.blocks.findIndex((b) => b.blockId === blockId);
       if (i >= 0) s.blocks.splice(i, 1);
       s.minTime = s.blocks.reduce((m, b) => (b.minTime < m ? b.minTime : m), s.blocks[0]?.minTime ?? 0n);

@@ -2,34 +2,17 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { main } from "../main.js";
+import { startCliTestServer, type CliRun, type CliTestServer } from "../testing/cli-test-server.js";
 import { parseRuleFlag } from "./retention.js";
 
-const BIN = fileURLToPath(new URL("../../../../bin/meshlog.js", import.meta.url));
-
+let srv: CliTestServer;
 let dataDir = "";
 let addr = "";
-let server: ChildProcess | undefined;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s), env: { MESHLOG_ADDR: addr } });
-  return { code, out, err };
-}
-
-async function stopServer(): Promise<void> {
-  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((r) => server?.once("exit", r));
-    server.kill("SIGTERM");
-    await exited;
-  }
-}
+const run = (args: string[]): Promise<CliRun> => srv.run(args);
+const stopServer = (): Promise<void> => srv.stop();
 
 test("--rule splits the selector from the retention at the last space", () => {
   assert.deepEqual(parseRuleFlag('{namespace="a b"} 400d'), { selector: '{namespace="a b"}', retention: "400d" });
@@ -38,36 +21,14 @@ test("--rule splits the selector from the retention at the last space", () => {
 
 describe("retention CLI commands", () => {
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "meshlog-cli-retention-"));
-    const env = { ...process.env };
-    delete env.MESHLOG_ADMIN_TOKEN;
     // Seal blocks after 1 s; no background runs (the test runs retention itself).
-    env.MESHLOG_SEAL_MAX_AGE = "1";
-    env.MESHLOG_RETENTION_ENABLED = "false";
-    const child = spawn(process.execPath, [BIN, "server", "--data", dataDir, "--http", "127.0.0.1:0", "--syslog", "", "--forward", "", "--otlp-grpc", ""], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server = child;
-    addr = await new Promise<string>((resolve, reject) => {
-      let buf = "";
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${buf}`)), 20_000);
-      child.stderr?.on("data", (d: Buffer) => {
-        buf += d.toString("utf8");
-        const m = /"msg":"http listening".*?"address":"([^"]+)"/.exec(buf);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(`http://${m[1]}`);
-        }
-      });
-      child.stdout?.resume();
-      child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${buf}`)));
-    });
+    srv = await startCliTestServer("meshlog-cli-retention-", { MESHLOG_SEAL_MAX_AGE: "1", MESHLOG_RETENTION_ENABLED: "false" });
+    dataDir = srv.dataDir;
+    addr = srv.addr;
   });
 
   after(async () => {
-    await stopServer();
-    await rm(dataDir, { recursive: true, force: true });
+    await srv.dispose();
   });
 
   test("set and show policies, place and release a hold, run retention, list certificates, then verify", async () => {

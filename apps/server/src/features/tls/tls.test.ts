@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../auth/test-server.js";
 import { TLS_RELOAD_SERVICE } from "../auth/http-security.js";
-import { issueCert, makeCa, type CertPair } from "./test-certs.js";
+import { issueCert, makeCa, type CertPair } from "@meshlog/testkit";
 
 interface Pki {
   dir: string;

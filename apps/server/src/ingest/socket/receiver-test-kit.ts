@@ -1,12 +1,12 @@
 // Test support for socket receivers: an in-process server on loopback ports, reading records back, polling
 // with a bound, and throwaway TLS certificates. Used only by *.test.ts files.
 
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LogRecord } from "@meshlog/core";
 import type { LogStore } from "@meshlog/storage";
+import { issueCert, makeCa } from "@meshlog/testkit";
 import { serverConfigSchema } from "../../config/server-config.js";
 import { startServer, type RunningServer } from "../../main.js";
 
@@ -90,33 +90,8 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<
 
 /** A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl), plus a client certificate. */
 export function makeTestCertificates(dir: string): { ca: string; cert: string; key: string; clientCert: string; clientKey: string } {
-  const p = (f: string): string => join(dir, f);
-  const run = (args: string[]): void => void execFileSync("openssl", args, { stdio: "ignore" });
-  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.pem"), "-days", "2", "-subj", "/CN=meshlog test CA"]);
-  for (const [name, cn] of [
-    ["server", "127.0.0.1"],
-    ["client", "test-client"],
-  ] as const) {
-    run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", p(`${name}.key`), "-out", p(`${name}.csr`), "-subj", `/CN=${cn}`]);
-    const ext = p(`${name}.ext`);
-    execFileSync("sh", ["-c", `printf '%s\\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' > '${ext}'`]);
-    run([
-      "x509",
-      "-req",
-      "-in",
-      p(`${name}.csr`),
-      "-CA",
-      p("ca.pem"),
-      "-CAkey",
-      p("ca.key"),
-      "-CAcreateserial",
-      "-out",
-      p(`${name}.pem`),
-      "-days",
-      "2",
-      "-extfile",
-      ext,
-    ]);
-  }
-  return { ca: p("ca.pem"), cert: p("server.pem"), key: p("server.key"), clientCert: p("client.pem"), clientKey: p("client.key") };
+  const ca = makeCa(dir);
+  const server = issueCert(dir, ca, "server", "127.0.0.1", ["IP:127.0.0.1", "DNS:localhost"], "serverAuth");
+  const client = issueCert(dir, ca, "client", "test-client", [], "clientAuth");
+  return { ca: ca.cert, cert: server.cert, key: server.key, clientCert: client.cert, clientKey: client.key };
 }

@@ -72,8 +72,8 @@ export async function startServer(config: ServerConfig, opts: { print?: (s: stri
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(
-      "usage: meshlog server [--config FILE] [--data DIR] [--http HOST:PORT] [--syslog HOST:PORT] [--forward HOST:PORT] [--otlp-grpc HOST:PORT] [--log-level LEVEL]\n" +
-        "Environment: MESHLOG_DATA, MESHLOG_HTTP, MESHLOG_SYSLOG, MESHLOG_FORWARD, MESHLOG_OTLP_GRPC, MESHLOG_ADMIN_TOKEN, MESHLOG_MASTER_KEY, MESHLOG_QUERY_MAX_ENTRIES, ... (see docs/configuration.md)\n",
+      "usage: meshlog server [--config FILE] [--data DIR] [--http HOST:PORT] [--syslog HOST:PORT] [--forward HOST:PORT] [--otlp-grpc HOST:PORT] [--beats HOST:PORT] [--log-level LEVEL]\n" +
+        "Environment: MESHLOG_DATA, MESHLOG_HTTP, MESHLOG_SYSLOG, MESHLOG_FORWARD, MESHLOG_OTLP_GRPC, MESHLOG_BEATS, MESHLOG_ADMIN_TOKEN, MESHLOG_MASTER_KEY, MESHLOG_QUERY_MAX_ENTRIES, ... (see docs/configuration.md)\n",
     );
     return 0;
   }

@@ -5,6 +5,7 @@ import { httpModule } from "./http/http-module.js";
 import { forwardModule } from "./ingest/forward/index.js";
 import { syslogModule } from "./ingest/syslog/index.js";
 import { otlpGrpcModule } from "./ingest/otlp-grpc/index.js";
+import { beatsModule } from "./ingest/beats/index.js";
 import { securityModule } from "./features/auth/security-module.js";
 import { limitsModule } from "./features/limits/limits-module.js";
 import { retentionModule } from "./features/retention/retention-module.js";
@@ -34,6 +35,7 @@ export const serverModules: readonly ServerModule[] = [
   forwardModule,
   syslogModule,
   otlpGrpcModule,
+  beatsModule,
 ];
 
 /** Orders modules so each comes after its deps; throws on unknown deps or cycles. */

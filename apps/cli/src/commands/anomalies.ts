@@ -26,13 +26,13 @@ const labelText = (l: Record<string, string>): string =>
 
 export const anomaliesCommand: Command = {
   name: "anomalies",
-  summary: "list detected anomalies (volume, error ratio, new templates, silence, mesh, auth bursts)",
+  summary: "list detected anomalies (volume, error ratio, templates, silence, mesh, auth bursts)",
   async run(args, io) {
     const p = parseArgs(args, ["help"]);
     if (p.bools.has("help") || p.positionals.length > 0) {
       io.err(
         "usage: meshlog anomalies [--since 1h | --start T] [--end T] [--kind KIND|DETECTOR] [--limit N] [--output text|json]\n" +
-          "kinds: volume-spike volume-drop error-ratio new-template silence mesh-5xx upstream-connect-failure tls-handshake-failure auth-failure-burst\n" +
+          "kinds: volume-spike volume-drop error-ratio new-template template-spike silence mesh-5xx upstream-connect-failure tls-handshake-failure auth-failure-burst\n" +
           "common: --addr URL (env MESHLOG_ADDR) --token T (env MESHLOG_TOKEN) --data DIR (uses DIR/admin.token); --tenant T reads another tenant (X-Scope-OrgID)\n",
       );
       return p.bools.has("help") ? 0 : 2;

@@ -61,6 +61,44 @@ export const serverConfigSchema = z
       })
       .strict()
       .default({ enabled: true, listen: DEFAULT_OTLP_GRPC_LISTEN, tls: false, maxMessageBytes: 4 * 1024 * 1024 }),
+    beats: z
+      .object({
+        listen: hostPort
+          .default("")
+          .describe(
+            "Beats/Lumberjack listen address (Filebeat, Winlogbeat, Metricbeat `output.logstash`; Logstash's port is 5044); empty (default) disables. Env MESHLOG_BEATS, flag --beats.",
+          ),
+        tls: z
+          .boolean()
+          .default(false)
+          .describe("Serve Beats over TLS with tls.cert/key (client certificates as set by tls.ca and tls.requireClientCert). Env MESHLOG_BEATS_TLS."),
+        tenant: z
+          .string()
+          .default("default")
+          .describe(
+            "Tenant of Beats data (Lumberjack carries no credentials: exposure is controlled by the bind address and client certificates; a certificate mapped in security.clientCertPrincipals writes to its principal's tenant). Env MESHLOG_BEATS_TENANT.",
+          ),
+        maxWindowSize: z
+          .number()
+          .int()
+          .positive()
+          .default(65536)
+          .describe("Most events one window (Filebeat bulk_max_size) may announce; over it the connection is closed. Env MESHLOG_BEATS_MAX_WINDOW_SIZE."),
+        keepaliveSeconds: z
+          .number()
+          .positive()
+          .default(5)
+          .describe(
+            "While a received window waits for storage, re-send its last ACK this often so the sender's timeout (Filebeat: 30 s) does not expire. Env MESHLOG_BEATS_KEEPALIVE.",
+          ),
+        idleTimeoutSeconds: z
+          .number()
+          .positive()
+          .default(60)
+          .describe("Close a connection that sent nothing for this long while nothing of it is pending (Logstash client_inactivity_timeout). Env MESHLOG_BEATS_IDLE_TIMEOUT."),
+      })
+      .strict()
+      .default({ listen: "", tls: false, tenant: "default", maxWindowSize: 65536, keepaliveSeconds: 5, idleTimeoutSeconds: 60 }),
     syslogTenant: z
       .string()
       .default("default")
@@ -374,6 +412,12 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   MESHLOG_FORWARD_ALLOW_ANONYMOUS: "forwardAllowAnonymous",
   MESHLOG_FORWARD_TENANT: "forwardTenant",
   MESHLOG_SYSLOG_TENANT: "syslogTenant",
+  MESHLOG_BEATS: "beats.listen",
+  MESHLOG_BEATS_TLS: "beats.tls",
+  MESHLOG_BEATS_TENANT: "beats.tenant",
+  MESHLOG_BEATS_MAX_WINDOW_SIZE: "beats.maxWindowSize",
+  MESHLOG_BEATS_KEEPALIVE: "beats.keepaliveSeconds",
+  MESHLOG_BEATS_IDLE_TIMEOUT: "beats.idleTimeoutSeconds",
   MESHLOG_OTLP_GRPC: "otlpGrpc.listen",
   MESHLOG_OTLP_GRPC_ENABLED: "otlpGrpc.enabled",
   MESHLOG_OTLP_GRPC_TLS: "otlpGrpc.tls",
@@ -453,6 +497,7 @@ const FLAG_KEYS: Readonly<Record<string, string>> = {
   "--syslog": "syslog",
   "--forward": "forward",
   "--otlp-grpc": "otlpGrpc.listen",
+  "--beats": "beats.listen",
   "--log-level": "logLevel",
 };
 

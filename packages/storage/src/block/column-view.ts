@@ -28,7 +28,7 @@ interface ParsedTemplate {
 
 /** Templates repeat across the blocks of a stream: parsed ones are kept by their bytes (latin1 text). */
 const TEMPLATE_CACHE = new Map<string, ParsedTemplate>();
-const TEMPLATE_CACHE_MAX = 8192;
+const TEMPLATE_CACHE_MAX = 16384;
 
 function parsedTemplate(key: string, buf: Buffer, at: number, len: number): ParsedTemplate {
   const hit = TEMPLATE_CACHE.get(key);

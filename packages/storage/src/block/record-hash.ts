@@ -4,6 +4,7 @@ import * as nodeCrypto from "node:crypto";
 import { createHash } from "node:crypto";
 import type { LogRecord } from "@meshlog/core";
 import { merkleRoot } from "../ledger/merkle.js";
+import { CanonicalJsonWriter } from "./canonical-json-writer.js";
 
 /** JSON object text with keys in code-unit order (as Array.prototype.sort orders strings). */
 function sortedJson(o: Readonly<Record<string, string>>): string {
@@ -45,27 +46,22 @@ export function recordLeafHash(salt: Uint8Array, r: LogRecord, labelsJson?: stri
 }
 
 /**
- * Leaf hashes of records that share one label set (the records of a block). Same bytes as recordLeafHash,
- * hashed one-shot from a reused buffer (no Hash object per record).
+ * Leaf hashes of records that share one label set (the records of a block). Same bytes as recordLeafHash:
+ * the canonical JSON is written straight into a reused buffer (CanonicalJsonWriter) and hashed one-shot.
  */
 export function recordLeafHashes(salt: Uint8Array, records: readonly LogRecord[]): Buffer[] {
   const first = records[0];
-  const labelsJson = first === undefined ? "" : sortedJson(first.labels);
+  const labelsJson = Buffer.from(first === undefined ? "" : sortedJson(first.labels), "utf8");
   const head = 1 + salt.length;
-  let buf = Buffer.allocUnsafe(head + 4096);
-  buf[0] = 0;
-  buf.set(salt, 1);
+  const w = new CanonicalJsonWriter(head + 4096);
   const out: Buffer[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as LogRecord;
-    const json = canonicalRecordJson(r, r.labels === first?.labels ? labelsJson : undefined);
-    if (json.length * 3 > buf.length - head) {
-      const next = Buffer.allocUnsafe(head + json.length * 3);
-      buf.copy(next, 0, 0, head);
-      buf = next;
-    }
-    const n = buf.write(json, head, "utf8");
-    out[i] = oneShotSha256(buf.subarray(0, head + n));
+    w.pos = 0;
+    w.raw(ZERO);
+    w.raw(salt);
+    w.record(r, r.labels === first?.labels ? labelsJson : Buffer.from(sortedJson(r.labels), "utf8"));
+    out[i] = oneShotSha256(w.buf.subarray(0, w.pos));
   }
   return out;
 }

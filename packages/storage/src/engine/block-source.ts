@@ -123,7 +123,10 @@ export async function* mergeSources(
       // Start the loads of the next `prefetch` sources too, so that they run while this one is awaited.
       for (let k = next; k < Math.min(ordered.length, next + 1 + prefetch); k++) {
         const o = ordered[k] as { s: EntrySource; order: number };
-        if (!started.has(k)) started.set(k, o.s.load());
+        if (started.has(k)) continue;
+        const load = o.s.load();
+        load.catch(() => undefined); // a prefetched load the query never reaches must not be an unhandled rejection
+        started.set(k, load);
       }
       const entries = await (started.get(next) as Promise<readonly StoredEntry[]>);
       started.delete(next);

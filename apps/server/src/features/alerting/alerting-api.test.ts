@@ -276,6 +276,36 @@ describe("alerting API", () => {
   });
 });
 
+test("an admin with a read scope cannot change rules or receivers, which act on the whole tenant", async () => {
+  const srv = await startTestServer({});
+  try {
+    const headers = { "x-scope-orgid": "a" };
+    const scoped = (await createToken(srv, { tenant: "a", roles: ["admin"], scope: '{service="web"}' })).token;
+    // A rule reading outside the scope, routed to a default receiver the scoped admin controls, would leak other streams.
+    const rule = 'name: leak\nrules:\n  - alert: Leak\n    expr: sum by (user) (count_over_time({service="pay"}[5m])) > 0';
+    const post = await srv.call("POST", "/loki/api/v1/rules/ops", { token: scoped, raw: rule, headers });
+    assert.equal(post.status, 403, post.text);
+    assert.match(post.text, /read scope/);
+    const recv = await srv.call("POST", "/api/v1/alerting/receivers", {
+      token: scoped,
+      body: { tenant: "a", name: "mine", kind: "webhook", url: "http://127.0.0.1:9/x", default: true },
+    });
+    assert.equal(recv.status, 403, recv.text);
+    assert.equal((await srv.call("POST", "/loki/api/v1/rules/ops", { token: srv.adminToken, raw: rule, headers })).status, 202);
+    assert.equal((await srv.call("DELETE", "/loki/api/v1/rules/ops/leak", { token: scoped, headers })).status, 403);
+    assert.equal((await srv.call("DELETE", "/loki/api/v1/rules/ops", { token: scoped, headers })).status, 403);
+    assert.equal((await srv.call("GET", "/loki/api/v1/rules/ops/leak", { token: srv.adminToken, headers })).status, 200, "the rule is still there");
+    const put = await srv.call("POST", "/api/v1/alerting/receivers", {
+      token: srv.adminToken,
+      body: { tenant: "a", name: "ok", kind: "webhook", url: "http://127.0.0.1:9/x" },
+    });
+    assert.equal(put.status, 201, put.text);
+    assert.equal((await srv.call("DELETE", "/api/v1/alerting/receivers/ok?tenant=a", { token: scoped })).status, 403);
+  } finally {
+    await srv.close();
+  }
+});
+
 test("rules and receivers from the config file are served read-only; a bad config rule stops start-up naming its path", async () => {
   const cfg = {
     alerting: {

@@ -11,7 +11,7 @@ import type { Principal } from "../auth/principal.js";
 import { visibleTenantsOf } from "../auth/tenant-access.js";
 import { AlertingErrors } from "./errors.js";
 import { receiverSchema, redactReceiver } from "./receiver-types.js";
-import { alertingOf, alertVisibility } from "./ruler-routes.js";
+import { alertingOf, alertVisibility, requireUnscopedAdmin } from "./ruler-routes.js";
 
 const ackBody = z.object({ comment: z.string().max(2048).optional() }).strict();
 
@@ -63,7 +63,7 @@ export const alertingRoutes: RouteModule = {
     });
 
     app.post("/api/v1/alerting/receivers", { config: { audit: "alert.receiver.update" } }, async (request, reply) => {
-      const caller = requireRole(request, "admin");
+      const caller = requireUnscopedAdmin(request, "alert receivers");
       const { tenant: wanted, receiver } = parseReceiver(request.body);
       const tenant = targetTenant(request, caller, wanted);
       const s = alertingOf(ctx);
@@ -74,7 +74,7 @@ export const alertingRoutes: RouteModule = {
     });
 
     app.delete("/api/v1/alerting/receivers/:name", { config: { audit: "alert.receiver.delete" } }, async (request) => {
-      const caller = requireRole(request, "admin");
+      const caller = requireUnscopedAdmin(request, "alert receivers");
       const name = (request.params as { name: string }).name;
       const tenant = targetTenant(request, caller, ((request.query ?? {}) as Record<string, unknown>).tenant);
       alertingOf(ctx).receivers.delete(tenant, name);

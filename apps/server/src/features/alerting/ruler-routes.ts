@@ -5,9 +5,11 @@ import { AUDIT_TENANT, MeshlogError } from "@meshlog/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { stringify as toYaml } from "yaml";
 import type { ServerContext } from "../../context.js";
+import { ServerErrors } from "../../errors.js";
 import { principalOf, requireRole } from "../../http/request-auth.js";
 import { parseScopeSelector, scopeMatches } from "../auth/scope-selector.js";
 import type { RouteModule } from "../../http/route-module.js";
+import type { Principal } from "../auth/principal.js";
 import type { AlertInstance } from "./alert-state.js";
 import { ALERTING_SERVICE, ruleKeyOf, type AlertingService } from "./alerting-service.js";
 import { AlertingErrors } from "./errors.js";
@@ -30,6 +32,21 @@ export function alertVisibility(request: FastifyRequest): (labels: Readonly<Reco
   if (scope === undefined || scope.trim() === "") return () => true;
   const matchers = parseScopeSelector(scope);
   return (labels) => scopeMatches(matchers, labels);
+}
+
+/**
+ * Admins who change what the evaluator runs or where it sends alerts (rules, receivers). Rules are evaluated over
+ * the whole tenant and a default receiver gets every alert of it, so a principal with a read scope may not change
+ * them: its scope would not bound what the rules read and the notifications carry.
+ */
+export function requireUnscopedAdmin(request: FastifyRequest, what: string): Principal {
+  const caller = requireRole(request, "admin");
+  if (caller.scope !== undefined && caller.scope.trim() !== "")
+    throw new MeshlogError(
+      ServerErrors.AUTH_FORBIDDEN,
+      `${what} act on the whole tenant: this needs a token without a read scope (this one is limited to ${caller.scope.slice(0, 200)})`,
+    );
+  return caller;
 }
 
 /** Readers of rules and alerts: analyst or auditor (auditor for the audit tenant). */
@@ -154,7 +171,7 @@ export const rulerRoutes: RouteModule = {
       });
 
       app.post(`${prefix}/:namespace`, { config: { audit: "alert.rule.update" }, bodyLimit: MAX_GROUP_BYTES }, async (request, reply) => {
-        requireRole(request, "admin");
+        requireUnscopedAdmin(request, "alert rules");
         const ns = checkNamespace((request.params as { namespace: string }).namespace);
         const s = alertingOf(ctx);
         const body = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
@@ -165,7 +182,7 @@ export const rulerRoutes: RouteModule = {
       });
 
       app.delete(`${prefix}/:namespace/:group`, { config: { audit: "alert.rule.delete" } }, async (request, reply) => {
-        requireRole(request, "admin");
+        requireUnscopedAdmin(request, "alert rules");
         const { namespace, group } = request.params as { namespace: string; group: string };
         alertingOf(ctx).rules.deleteGroup(request.tenant, namespace, group);
         request.auditDetails = { namespace: namespace.slice(0, 200), group: group.slice(0, 200) };
@@ -173,7 +190,7 @@ export const rulerRoutes: RouteModule = {
       });
 
       app.delete(`${prefix}/:namespace`, { config: { audit: "alert.rule.delete" } }, async (request, reply) => {
-        requireRole(request, "admin");
+        requireUnscopedAdmin(request, "alert rules");
         const ns = (request.params as { namespace: string }).namespace;
         const n = alertingOf(ctx).rules.deleteNamespace(request.tenant, ns);
         request.auditDetails = { namespace: ns.slice(0, 200), groups: n };

@@ -53,12 +53,18 @@ export const anomaliesConfigSchema = z
     templates: z
       .object({
         enabled: z.boolean().default(true).describe("Report log templates never seen before in a stream."),
-        sampleLines: positiveInt(2000, "Lines per stream and run fed to the stream's template miner (evenly thinned over the interval)."),
+        sampleLines: positiveInt(1000, "Lines per stream and run fed to the stream's template miner (evenly thinned over the interval)."),
         maxStreams: positiveInt(500, "Streams with a template miner (least recently active evicted; an evicted stream warms up again)."),
         maxTemplatesPerStream: positiveInt(300, "Templates one stream's miner keeps (least recently used evicted)."),
         warmupLines: positiveInt(500, "Lines a stream's miner must have seen before new templates are reported."),
         warmupRuns: positiveInt(3, "Runs a stream's miner must have seen before new templates are reported."),
         maxPerStream: positiveInt(3, "Most new-template anomalies per stream and run."),
+        shareEnabled: z
+          .boolean()
+          .default(true)
+          .describe("Report a known template whose share of a stream's sampled lines jumps above its baseline (template-spike)."),
+        minShare: ratio(0.05, "Share of the sample a template needs for a template-spike, whatever the baseline."),
+        minShareLines: positiveInt(10, "Sampled lines of the template a template-spike needs (samples under 50 lines are not judged)."),
       })
       .strict()
       .prefault({})

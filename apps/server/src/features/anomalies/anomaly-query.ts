@@ -4,7 +4,7 @@ import { MeshlogError, parseDurationNs, parseTimestampNs } from "@meshlog/core";
 import type { LogStore } from "@meshlog/storage";
 import { scopeMatches, type ScopeMatcher } from "../auth/scope-selector.js";
 import { anomalyViewOf, type AnomalyView } from "./anomaly-records.js";
-import { ANOMALY_KINDS } from "./detectors.js";
+import { ANOMALY_KINDS, DETECTOR_OF } from "./detectors.js";
 import { AnomalyErrors } from "./errors.js";
 import { isAnomalyStream } from "./window-scan.js";
 
@@ -59,9 +59,10 @@ export function anomalyFilterOf(q: Readonly<Record<string, unknown>>, nowNs: big
     start = end - d;
   }
   start ??= end - 3600n * 1_000_000_000n;
+  if (start < 0n) start = 0n;
   if (start >= end) bad("start", "must be before end");
   const kind = str("kind");
-  const detectors = new Set(["volume", "error-ratio", "new-template", "silence", "mesh", "auth"]);
+  const detectors = new Set(Object.values(DETECTOR_OF));
   if (kind !== undefined && !(ANOMALY_KINDS as readonly string[]).includes(kind) && !detectors.has(kind))
     bad("kind", `unknown kind "${kind.slice(0, 64)}" (kinds: ${ANOMALY_KINDS.join(", ")}; detectors: ${[...detectors].join(", ")})`);
   const limitText = str("limit");

@@ -44,7 +44,7 @@ function interval(
   tenant: string,
   start: bigint,
   k: number,
-  opts: { burst?: boolean; cronSilent?: boolean; newTemplate?: boolean; workerLines?: number } = {},
+  opts: { burst?: boolean; cronSilent?: boolean; newTemplate?: boolean; workerLines?: number; mostlyHeartbeats?: boolean } = {},
 ): LogRecord[] {
   const out: LogRecord[] = [];
   const at = (i: number, n: number): bigint => start + 1_000_000n + (BigInt(i) * (INTERVAL - 2_000_000n)) / BigInt(n);
@@ -53,7 +53,14 @@ function interval(
     out.push(envoy(tenant, at(i, nCheckout), i, opts.burst === true && i % 10 < 6 ? 503 : 200, opts.burst === true && i % 10 < 6 ? "UF" : "-"));
   const nWorker = opts.workerLines ?? 50 + (k % 3);
   for (let i = 0; i < nWorker; i++)
-    out.push(rec(tenant, WORKER, at(i, nWorker), i % 2 === 0 ? `processed job id=${k * 1000 + i} in ${i % 17}ms` : `heartbeat ok queue=${i % 4} lag=${i % 9}`));
+    out.push(
+      rec(
+        tenant,
+        WORKER,
+        at(i, nWorker),
+        i % (opts.mostlyHeartbeats === true ? 10 : 2) === 0 ? `processed job id=${k * 1000 + i} in ${i % 17}ms` : `heartbeat ok queue=${i % 4} lag=${i % 9}`,
+      ),
+    );
   if (opts.newTemplate === true)
     for (let i = 0; i < 3; i++)
       out.push(rec(tenant, WORKER, at(i, 3) + 7n, `panic: runtime error: invalid memory address or nil pointer dereference goroutine ${i + 10}`));
@@ -140,6 +147,20 @@ describe("anomaly detector job", () => {
     assert.ok((silences[0]?.observed ?? 0) >= 120);
   });
 
+  test("a known template whose share of the stream jumps gives template-spike", async () => {
+    const r = await step(12, { cronSilent: true, mostlyHeartbeats: true });
+    const spikes = r.anomalies.filter((a) => a.kind === "template-spike");
+    assert.equal(spikes.length, 1, r.anomalies.map((a) => a.message).join("; "));
+    assert.deepEqual(spikes[0]?.labels, WORKER);
+    assert.equal(spikes[0]?.details?.pattern, "heartbeat ok queue=<_> lag=<_>");
+    assert.ok((spikes[0]?.observed ?? 0) >= 0.85 && (spikes[0]?.baseline ?? 1) < 0.55, spikes[0]?.message);
+    assert.deepEqual(
+      r.anomalies.filter((a) => a.kind !== "template-spike").map((a) => a.kind),
+      [],
+      "the stream's volume did not change",
+    );
+  });
+
   test("the records are in the store of tenant a with the anomaly labels and are read back by kind and scope", async () => {
     const end = clock.nowNs() + 1n;
     const all = await queryAnomalies(store, "a", anomalyFilterOf({ since: "1h" }, end));
@@ -153,7 +174,7 @@ describe("anomaly detector job", () => {
     const anomalyStreams = streams.filter((s) => s.labels.kind === "anomaly");
     assert.ok(anomalyStreams.length >= 3);
     for (const s of anomalyStreams) assert.equal(s.labels.source, "meshlog");
-    assert.deepEqual(new Set(anomalyStreams.map((s) => s.labels.detector)), new Set(["mesh", "new-template", "silence", "error-ratio"]));
+    assert.deepEqual(new Set(anomalyStreams.map((s) => s.labels.detector)), new Set(["mesh", "new-template", "silence", "error-ratio", "template-share"]));
     const mesh = await queryAnomalies(store, "a", anomalyFilterOf({ since: "1h", kind: "mesh" }, end));
     assert.deepEqual(new Set(mesh.map((v) => v.detector)), new Set(["mesh"]));
     const scoped = await queryAnomalies(store, "a", anomalyFilterOf({ since: "1h" }, end), parseScopeSelector('{namespace="ops"}'));
@@ -178,7 +199,7 @@ describe("anomaly detector job", () => {
     await service.close();
     service = new AnomalyService({ store, clock, log: silentLogger, config, dataDir: dir });
     // Right after the restart, a worker spike: only a warm (restored) baseline can report it.
-    const r = await step(12, { workerLines: 600 });
+    const r = await step(13, { workerLines: 600 });
     const spikes = r.anomalies.filter((a) => a.kind === "volume-spike");
     assert.equal(spikes.length, 1, JSON.stringify(r.anomalies.map((a) => a.kind)));
     assert.deepEqual(spikes[0]?.labels, WORKER);
@@ -190,6 +211,9 @@ describe("anomaly detector job", () => {
       const file = join(d, "anomalies", "state.json");
       const s0 = new AnomalyService({ store: new MemoryStore(), clock, log: silentLogger, config, dataDir: d });
       await s0.close();
+      assert.equal(existsSync(file), false, "a job that never ran writes no state");
+      await s0.runOnce();
+      assert.equal(existsSync(file), true);
       writeFileSync(file, "{ not json", { mode: 0o600 });
       const errors: string[] = [];
       const log = { ...silentLogger, error: (m: string) => void errors.push(m) };
@@ -199,6 +223,60 @@ describe("anomaly detector job", () => {
       assert.match(errors[0] ?? "", /anomaly state .*state\.json is corrupt and was moved to .*state\.json\.corrupt-\d+/);
     } finally {
       await rm(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("auth-failure bursts", () => {
+  test("denied requests in the audit trail and sshd failures above the threshold become auth-failure-burst", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "meshlog-anomalies-auth-"));
+    const store = new MemoryStore();
+    const clock = new ManualClock(1_800_000_000n * S);
+    try {
+      const service = new AnomalyService({ store, clock, log: silentLogger, config, dataDir: dir });
+      const start = clock.nowNs();
+      const denied = (tenant: string, principal: string, addr: string, i: number): LogRecord =>
+        rec("_audit", { source: "audit", action: "query", result: "denied" }, start + BigInt(i) * S, JSON.stringify({ action: "query", principal }), {
+          principal,
+          tenant,
+          result: "denied",
+          "client.address": addr,
+        });
+      const audit: LogRecord[] = [];
+      for (let i = 0; i < 25; i++) audit.push(denied("a", "anonymous", "203.0.113.7", i));
+      for (let i = 0; i < 21; i++) audit.push(denied("ghost", "svc-x", "192.0.2.50", i));
+      for (let i = 0; i < 5; i++) audit.push(denied("a", "svc-quiet", "192.0.2.60", i));
+      // Allowed requests do not count.
+      for (let i = 0; i < 30; i++)
+        audit.push(
+          rec("_audit", { source: "audit", action: "query", result: "ok" }, start + BigInt(i) * S, "{}", {
+            principal: "svc-ok",
+            tenant: "a",
+            "client.address": "192.0.2.70",
+          }),
+        );
+      await store.append("_audit", audit);
+      const syslog = { source: "syslog", service: "sshd", host: "bastion" };
+      const lines: LogRecord[] = [];
+      for (let i = 0; i < 12; i++)
+        lines.push(rec("a", syslog, start + BigInt(i) * S, `Failed password for invalid user u${i} from 198.51.100.9 port ${40000 + i} ssh2`));
+      for (let i = 0; i < 9; i++) lines.push(rec("a", syslog, start + BigInt(i) * S, `Invalid user v${i} from 198.51.100.10 port ${40000 + i}`));
+      await store.append("a", lines);
+      clock.advance(INTERVAL);
+      const r = await service.runOnce();
+      const bursts = r.anomalies.filter((x) => x.kind === "auth-failure-burst").map((x) => `${x.tenant} ${String(x.details?.key)} ${x.observed}`);
+      assert.deepEqual(bursts.sort(), ["_audit address:192.0.2.50 21", "_audit principal:svc-x 21", "a address:198.51.100.9 12", "a address:203.0.113.7 25"]);
+      const ssh = r.anomalies.find((x) => x.details?.key === "address:198.51.100.9");
+      assert.deepEqual(ssh?.labels, { service: "sshd", host: "bastion" });
+      assert.equal(ssh?.severity, "error");
+      assert.ok(
+        (await store.tenants()).every((t) => t !== "ghost"),
+        "a tenant named only in an audit event is never created",
+      );
+      await service.close();
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
@@ -225,6 +303,10 @@ describe("anomaly API parameters", () => {
       );
     });
   }
+
+  test("a range reaching before the epoch starts at 0", () => {
+    assert.equal(anomalyFilterOf({ since: "100000d" }, now).start, 0n);
+  });
 
   test("defaults are the last hour and 100 anomalies", () => {
     const f = anomalyFilterOf({}, now);

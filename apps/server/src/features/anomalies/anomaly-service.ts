@@ -27,6 +27,8 @@ export const ANOMALY_SERVICE = "anomalies";
 
 /** Baselines of streams and mesh groups not seen for this long are forgotten. */
 const FORGET_AFTER_NS = 7n * 86_400n * 1_000_000_000n;
+/** Samples smaller than this are not judged for template shares. */
+const MIN_SHARE_SAMPLE = 50;
 /** Most mesh groups and burst keys per tenant and interval. */
 const MAX_GROUPS = 2000;
 
@@ -65,6 +67,8 @@ export class AnomalyService {
   readonly #templates: TemplateTracker;
   readonly #counter;
   #running: Promise<unknown> = Promise.resolve();
+  /** A run changed the state since it was last saved. */
+  #dirty = false;
 
   constructor(o: AnomalyServiceOptions) {
     this.#o = o;
@@ -77,6 +81,14 @@ export class AnomalyService {
       warmupLines: t.warmupLines,
       warmupRuns: t.warmupRuns,
       maxPerStream: t.maxPerStream,
+      share: {
+        alpha: o.config.alpha,
+        minHistory: o.config.minHistory,
+        zThreshold: o.config.zThreshold,
+        minSample: t.shareEnabled ? MIN_SHARE_SAMPLE : Number.POSITIVE_INFINITY,
+        minLines: t.minShareLines,
+        minRatio: t.minShare,
+      },
     });
     this.#counter = o.metrics?.counter("meshlog_anomalies_total", "Anomalies detected and written, by tenant and kind.");
   }
@@ -93,10 +105,11 @@ export class AnomalyService {
     return next;
   }
 
-  /** Waits for a running pass and saves the state. */
+  /** Waits for a running pass and saves the state (when a run changed it: an idle server writes no file). */
   async close(): Promise<void> {
     await this.#running;
-    saveAnomalyState(this.#file, this.#state);
+    if (this.#dirty) saveAnomalyState(this.#file, this.#state);
+    this.#dirty = false;
   }
 
   async #run(signal: AbortSignal | undefined): Promise<AnomalyRunReport> {
@@ -105,6 +118,7 @@ export class AnomalyService {
     // Windows end `delaySeconds` in the past: lines that arrive a little late still count in their interval.
     const end = now - BigInt(cfg.delaySeconds) * 1_000_000_000n;
     const intervalNs = BigInt(cfg.intervalSeconds) * 1_000_000_000n;
+    this.#dirty = true;
     const tenants = (await this.#o.store.tenants()).filter((t) => t !== AUDIT_TENANT);
     const found = new Map<string, Anomaly[]>();
     let linesRead = 0;
@@ -114,8 +128,10 @@ export class AnomalyService {
       linesRead += r.linesRead;
       if (r.anomalies.length > 0) found.set(tenant, r.anomalies);
     }
-    if (cfg.auth.enabled) {
-      const start = this.#state.auditLastEndNs > end - intervalNs && this.#state.auditLastEndNs < end ? this.#state.auditLastEndNs : end - intervalNs;
+    const auditStart = this.#state.auditLastEndNs > end - intervalNs && this.#state.auditLastEndNs < end ? this.#state.auditLastEndNs : end - intervalNs;
+    // As for tenants: a window shorter than half an interval waits for the next run.
+    if (cfg.auth.enabled && (end - auditStart) * 2n >= intervalNs) {
+      const start = auditStart;
       const denied = await scanDenied(this.#o.store, start, end, MAX_GROUPS, signal);
       const known = new Set(tenants);
       for (const [tenant, byKey] of denied) {
@@ -149,6 +165,7 @@ export class AnomalyService {
       }
     }
     saveAnomalyState(this.#file, this.#state);
+    this.#dirty = false;
     return { tenants: tenants.length, linesRead, anomalies: written, dropped };
   }
 

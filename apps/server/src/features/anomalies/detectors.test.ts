@@ -128,6 +128,15 @@ describe("ratio detector", () => {
     });
   }
 
+  test("a template-share finding is a warning naming the share", () => {
+    let b = EMPTY_BASELINE;
+    for (let i = 0; i < 10; i++) b = ratioStep(b, 50, 100, "template-spike", p).next;
+    assert.equal(ratioStep(b, 55, 100, "template-spike", p).finding, undefined);
+    const r = ratioStep(b, 95, 100, "template-spike", p);
+    assert.equal(r.finding?.severity, "warn");
+    assert.match(r.finding?.message ?? "", /^template share 95% \(95 of 100\), usually 50%$/);
+  });
+
   test("a mesh 5xx finding is an error with the observed ratio", () => {
     let b = EMPTY_BASELINE;
     for (let i = 0; i < 10; i++) b = ratioStep(b, 0, 100, "mesh-5xx", { ...p, coldRatio: 0.5 }).next;

@@ -8,6 +8,7 @@ export const ANOMALY_KINDS = [
   "volume-drop",
   "error-ratio",
   "new-template",
+  "template-spike",
   "silence",
   "mesh-5xx",
   "upstream-connect-failure",
@@ -22,6 +23,7 @@ export const DETECTOR_OF: Readonly<Record<AnomalyKind, string>> = {
   "volume-drop": "volume",
   "error-ratio": "error-ratio",
   "new-template": "new-template",
+  "template-spike": "template-share",
   silence: "silence",
   "mesh-5xx": "mesh",
   "upstream-connect-failure": "mesh",
@@ -107,9 +109,10 @@ export interface RatioParams extends BaselineParams {
 /**
  * A ratio (bad/total) against its baseline: reported when ratio ≥ minRatio, bad ≥ minBad and either the baseline
  * is warm and (ratio − mean)/sd ≥ z (sd floored by the binomial noise sqrt(p(1−p)/total) and 0.01), or the baseline
- * is cold and ratio ≥ coldRatio. Used for a stream's error ratio and a service's 5xx ratio.
+ * is cold and ratio ≥ coldRatio. Used for a stream's error ratio, a service's 5xx ratio and a template's share of a
+ * stream's lines.
  */
-export function ratioStep(b: Baseline, bad: number, total: number, kind: "error-ratio" | "mesh-5xx", p: RatioParams): Step<Baseline> {
+export function ratioStep(b: Baseline, bad: number, total: number, kind: "error-ratio" | "mesh-5xx" | "template-spike", p: RatioParams): Step<Baseline> {
   if (total < p.minTotal || total <= 0) return { next: b };
   const r = bad / total;
   const floor = ratioSdFloor(b, total);
@@ -118,12 +121,12 @@ export function ratioStep(b: Baseline, bad: number, total: number, kind: "error-
   const z = warm ? scoreOf(b, r, floor) : 0;
   const hot = warm ? z >= p.zThreshold : p.coldRatio !== undefined && r >= p.coldRatio;
   if (!hot || r < p.minRatio || bad < p.minBad) return { next };
-  const what = kind === "mesh-5xx" ? "5xx ratio" : "error ratio";
+  const what = kind === "mesh-5xx" ? "5xx ratio" : kind === "template-spike" ? "template share" : "error ratio";
   return {
     next,
     finding: {
       kind,
-      severity: kind === "mesh-5xx" || r >= 0.5 ? "error" : "warn",
+      severity: kind === "mesh-5xx" || (kind === "error-ratio" && r >= 0.5) ? "error" : "warn",
       score: round(warm ? z : r / Math.max(p.coldRatio ?? 1, 1e-9)),
       baseline: round(b.mean, 4),
       observed: round(r, 4),

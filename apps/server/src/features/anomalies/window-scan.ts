@@ -112,25 +112,26 @@ export async function scanTenantWindow(store: LogStore, tenant: string, start: b
             w.stride *= 2;
           }
         }
-        if (!lim.mesh && !lim.ssh) continue;
-        const status = httpStatusOf(r);
-        const head = bodyHead(r.body);
-        const connect = lim.mesh && isConnectFailure(r, head);
-        const tls = lim.mesh && isTlsFailure(r, head);
-        if (status > 0 || connect || tls) {
-          const { namespace, service } = serviceOf(info.labels, r.resource);
-          const upstream = upstreamOf(r);
-          const k = key(namespace, service, upstream);
-          let m = out.mesh.get(k);
-          if (m === undefined && out.mesh.size < lim.maxGroups) {
-            m = { namespace, service, upstream, requests: 0, fivexx: 0, connectFailures: 0, tlsFailures: 0 };
-            out.mesh.set(k, m);
-          }
-          if (m !== undefined) {
-            if (status > 0) m.requests++;
-            if (status >= 500) m.fivexx++;
-            if (connect) m.connectFailures++;
-            if (tls) m.tlsFailures++;
+        if (lim.mesh) {
+          const status = httpStatusOf(r);
+          const head = bodyHead(r.body);
+          const connect = isConnectFailure(r, head);
+          const tls = isTlsFailure(r, head);
+          if (status > 0 || connect || tls) {
+            const { namespace, service } = serviceOf(info.labels, r.resource);
+            const upstream = upstreamOf(r);
+            const k = key(namespace, service, upstream);
+            let m = out.mesh.get(k);
+            if (m === undefined && out.mesh.size < lim.maxGroups) {
+              m = { namespace, service, upstream, requests: 0, fivexx: 0, connectFailures: 0, tlsFailures: 0 };
+              out.mesh.set(k, m);
+            }
+            if (m !== undefined) {
+              if (status > 0) m.requests++;
+              if (status >= 500) m.fivexx++;
+              if (connect) m.connectFailures++;
+              if (tls) m.tlsFailures++;
+            }
           }
         }
         if (lim.ssh) {

@@ -243,6 +243,12 @@ test("an auditor of tenant a sees only tenant a, an analyst is refused, and bad 
     assert.ok((sectionOf(r, "incidents").findings[0]?.message ?? "").includes("no alerting configured"));
     assert.equal((await report(s, f.auditor.token, "?tenant=b")).status, 403);
     assert.equal((await report(s, f.analyst.token, "")).status, 403);
+    // A label-scoped auditor would read other streams' labels (source inventory) and the audit trail's queries.
+    const scoped = await createToken(s, { tenant: "a", roles: ["auditor"], scope: '{service="api"}' });
+    const refused = await report(s, scoped.token, "");
+    assert.equal(refused.status, 403, refused.text);
+    assert.match(refused.text, /read scope/);
+    assert.ok(!refused.text.includes("charge ok") && !refused.text.includes('"pay"'));
     const bad: [string, string][] = [
       ["?start=yesterday", "start"],
       ["?start=2026-01-02T00:00:00Z&end=2026-01-01T00:00:00Z", "start"],

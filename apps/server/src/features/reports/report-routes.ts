@@ -41,6 +41,12 @@ function timeParam(q: Record<string, unknown>, name: string): number | undefined
 
 async function scopeOf(request: FastifyRequest, ctx: ServerContext): Promise<{ scope: ReportScope; format: "json" | "html" }> {
   const caller = requireRole(request, "admin", "auditor");
+  // The report covers whole tenants (every stream's labels, the audit trail's queries): a label scope cannot bound it.
+  if (caller.scope !== undefined && caller.scope.trim() !== "")
+    throw new MeshlogError(
+      ServerErrors.AUTH_FORBIDDEN,
+      `the SOC 2 report covers whole tenants: it needs a token without a read scope (this one is limited to ${caller.scope.slice(0, 200)})`,
+    );
   const q = (request.query ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(q))
     if (!["start", "end", "tenant", "format", "verify"].includes(k)) throw invalid(k, "unknown parameter (start, end, tenant, format, verify)");

@@ -60,8 +60,9 @@ function timestampOf(value: unknown, nowNs: bigint): bigint {
 }
 
 /**
- * Converts a document of `index` to a record. Labels: source=elasticsearch, index, and service/namespace/level
- * when the document carries them (ECS service.name, kubernetes.namespace, log.level).
+ * Converts a document of `index` to a record. Labels: source (`elasticsearch` unless another receiver reuses this
+ * mapping, e.g. beats), index (when not empty), and service/namespace/level when the document carries them (ECS
+ * service.name, kubernetes.namespace, log.level).
  */
 export function documentToRecord(
   doc: Record<string, unknown>,
@@ -70,6 +71,7 @@ export function documentToRecord(
   tenant: string,
   nowNs: bigint,
   maxLineBytes: number,
+  source = "elasticsearch",
 ): LogRecord {
   const { "@timestamp": ts, message, ...rest } = doc;
   const timestamp = timestampOf(ts, nowNs);
@@ -110,7 +112,8 @@ export function documentToRecord(
   }
   const levelText = attributes["log.level"] ?? attributes.level ?? attributes.severity ?? "";
   const severityNumber = severityFromText(levelText);
-  const labels: Record<string, string> = { source: "elasticsearch", index };
+  const labels: Record<string, string> = { source };
+  if (index !== "") labels.index = index;
   if (resource["service.name"] !== undefined) labels.service = resource["service.name"];
   if (resource["k8s.namespace.name"] !== undefined) labels.namespace = resource["k8s.namespace.name"];
   if (severityNumber > 0) labels.level = levelOf(severityNumber);

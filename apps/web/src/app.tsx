@@ -5,6 +5,7 @@ import type { WhoAmI } from "@meshlog/api";
 import { currentUser, errorText, signOut } from "./api.js";
 import { AdminPage } from "./pages/admin/admin-page.js";
 import { AlertsPage } from "./pages/alerts/alerts-page.js";
+import { AnomaliesPage } from "./pages/anomalies/anomalies-page.js";
 import { AuditPage } from "./pages/audit/audit-page.js";
 import { CompliancePage } from "./pages/compliance/compliance-page.js";
 import { ExplorePage } from "./pages/explore/explore-page.js";
@@ -12,13 +13,14 @@ import { SignInPage } from "./pages/sign-in/sign-in-page.js";
 import { SourcesPage } from "./pages/sources/sources-page.js";
 import { TailPage } from "./pages/tail/tail-page.js";
 
-const PAGES = ["explore", "tail", "sources", "alerts", "compliance", "audit", "admin"] as const;
+const PAGES = ["explore", "tail", "sources", "alerts", "anomalies", "compliance", "audit", "admin"] as const;
 type Page = (typeof PAGES)[number];
 const TITLES: Record<Page, string> = {
   explore: "Explore",
   tail: "Live tail",
   sources: "Sources",
   alerts: "Alerts",
+  anomalies: "Anomalies",
   compliance: "Compliance",
   audit: "Audit trail",
   admin: "Admin",
@@ -55,7 +57,7 @@ export function App() {
   const visible = PAGES.filter((p) =>
     p === "admin"
       ? isAdmin
-      : p === "alerts"
+      : p === "alerts" || p === "anomalies"
         ? isAdmin || roles.includes("analyst") || roles.includes("auditor")
         : p === "audit" || p === "compliance"
           ? isAdmin || roles.includes("auditor")
@@ -90,7 +92,8 @@ export function App() {
         {page === "tail" && <TailPage />}
         {page === "sources" && <SourcesPage canCreateTokens={isAdmin} />}
         {page === "alerts" && <AlertsPage canAck={isAdmin || roles.includes("analyst")} />}
-        {page === "compliance" && <CompliancePage canVerify={isAdmin || roles.includes("auditor")} />}
+        {page === "anomalies" && <AnomaliesPage />}
+        {page === "compliance" && <CompliancePage canVerify={isAdmin || roles.includes("auditor")} canAdminister={isAdmin} />}
         {page === "audit" && <AuditPage />}
         {page === "admin" && <AdminPage />}
       </main>

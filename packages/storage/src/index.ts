@@ -35,6 +35,15 @@ export { checkpointBody, checkpointHash, ledgerOrigin } from "./ledger/ledger-fo
 export type { BlockEntry, Checkpoint, LedgerEntry, LedgerEvent, Tombstone, TombstoneReplacement } from "./ledger/ledger-format.js";
 export { LedgerErrors } from "./ledger/errors.js";
 export { checkpointNote, noteKeyHint } from "./ledger/checkpoint-note.js";
+export {
+  REPORT_LEDGER_EVENT,
+  reportContentHash,
+  reportSignedBytes,
+  verifyReport,
+  type AnchorLedgerView,
+  type ReportCheck,
+  type ReportVerification,
+} from "./ledger/report-verify.js";
 export { RetentionErrors } from "./retention/errors.js";
 export { parseRetentionDays, formatRetentionDays, retentionClassName, retentionDaysOfClass, periodEndNs, NS_PER_DAY } from "./retention/retention-class.js";
 export {

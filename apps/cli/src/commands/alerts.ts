@@ -1,59 +1,10 @@
 // `meshlog alerts rules|list|incidents|ack`: alert rule states, active alerts and the incident timeline.
 
+import type { Incident, PromAlert, PromGroup } from "@meshlog/api";
 import { checkFlags, flag, parseArgs, type ParsedArgs } from "../args.js";
 import type { Command } from "../command.js";
 import { fmtLabels } from "./query-http.js";
 import { clientFor, CONNECTION_FLAGS, outputOf, table } from "./token.js";
-
-interface PromAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: string;
-  activeAt: string;
-  value: string;
-}
-
-interface PromRule {
-  name: string;
-  query: string;
-  duration: number;
-  state: string;
-  health: string;
-  lastError: string;
-  alerts: PromAlert[];
-}
-
-interface PromGroup {
-  name: string;
-  file: string;
-  interval: number;
-  rules: PromRule[];
-}
-
-interface IncidentEvent {
-  time: string;
-  type: string;
-  receiver?: string;
-  status?: string;
-  error?: string;
-  principal?: string;
-}
-
-interface Incident {
-  id: string;
-  tenant: string;
-  namespace: string;
-  group: string;
-  rule: string;
-  status: string;
-  labels: Record<string, string>;
-  startedAt: string;
-  resolvedAt?: string;
-  acknowledgedAt?: string;
-  acknowledgedBy?: string;
-  value: number;
-  events: IncidentEvent[];
-}
 
 const USAGE =
   "usage: meshlog alerts rules [--org-id TENANT] [--output text|json]\n" +

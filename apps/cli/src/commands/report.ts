@@ -1,24 +1,19 @@
 // `meshlog report soc2|verify`: downloads a signed SOC 2 evidence report, and verifies one (through the server or offline).
 
-import { createHash, createPublicKey } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDurationNs } from "@meshlog/core";
 import {
   canonicalJsonBytes,
-  checkpointBody,
   dataLayout,
   leafHash,
-  ledgerOrigin,
   MerkleTree,
   NodeFileSystem,
-  Signer,
-  signingKeyIdOf,
   trustedPublicKeysIn,
-  verifyInclusion,
   verifyLedger,
-  type Checkpoint,
-  type LedgerEntry,
+  verifyReport,
+  type AnchorLedgerView,
+  type ReportCheck,
 } from "@meshlog/storage";
 import { checkFlags, flag, parseArgs, type ParsedArgs } from "../args.js";
 import type { CliIo, Command } from "../command.js";
@@ -32,12 +27,6 @@ const USAGE =
   "through the server (--addr), or offline against the data folder of --data (when no --addr is given, or with --offline).\n";
 
 const AUDIT_TENANT = "_audit";
-
-export interface ReportCheck {
-  name: "format" | "signature" | "anchor";
-  ok: boolean;
-  message: string;
-}
 
 /** The server URL and token, resolved like every admin command (see clientFor). */
 function connection(p: ParsedArgs, io: CliIo): { addr: string; token: string } {
@@ -92,90 +81,30 @@ async function soc2(p: ParsedArgs, io: CliIo): Promise<number> {
   return 0;
 }
 
-const isObj = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
-const sha256Hex = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Offline verification against DATA: the same checks as POST /api/v1/reports/verify, reading the audit ledger from disk. */
-export async function verifyReportOffline(r: Record<string, any>, dataDir: string, trustedFiles: readonly string[] | undefined): Promise<ReportCheck[]> {
+/**
+ * Offline verification against DATA: the checks of POST /api/v1/reports/verify (the same verifyReport), with the
+ * audit ledger read from disk and verified first (a ledger that does not verify anchors nothing).
+ */
+export async function verifyReportOffline(r: Record<string, unknown>, dataDir: string, trustedFiles: readonly string[] | undefined): Promise<ReportCheck[]> {
   const fs = new NodeFileSystem();
   const layout = dataLayout(dataDir, (...x) => fs.join(...x));
   const keys = trustedFiles !== undefined ? trustedFiles.map((f) => readFileSync(f, "utf8")) : await trustedPublicKeysIn(fs, layout.keysDir);
-  const trusted = new Map(keys.map((k) => [signingKeyIdOf(k), k]));
-  if (
-    !isObj(r.signature) ||
-    !isObj(r.anchor) ||
-    !isObj(r.anchor.checkpoint) ||
-    !Array.isArray(r.anchor.inclusionProof) ||
-    typeof r.signature.publicKey !== "string"
-  )
-    return [{ name: "format", ok: false, message: "not a meshlog report: signature or anchor missing" }];
-  const { signature, ...unsigned } = r;
-  const { anchor, ...content } = unsigned;
-  const checks: ReportCheck[] = [];
-  let keyId = "";
-  try {
-    keyId = signingKeyIdOf(signature.publicKey as string);
-  } catch {
-    /* reported below */
-  }
-  // The key and the signature must be in the exact text form the server writes (lenient decoders accept edited text).
-  const value = String(signature.value);
-  const exact =
-    keyId !== "" &&
-    createPublicKey(signature.publicKey as string)
-      .export({ format: "pem", type: "spki" })
-      .toString() === signature.publicKey &&
-    Buffer.from(value, "base64").toString("base64") === value;
-  const sigOk =
-    exact &&
-    signature.alg === "Ed25519" &&
-    keyId === signature.keyId &&
-    trusted.has(keyId) &&
-    Signer.verify(signature.publicKey as string, canonicalJsonBytes(unsigned), Buffer.from(String(signature.value), "base64"));
-  checks.push({
-    name: "signature",
-    ok: sigOk,
-    message: sigOk
-      ? `signed by ledger key ${keyId}`
-      : !trusted.has(keyId)
-        ? `the signing key ${keyId || "(unreadable)"} is not a trusted ledger signing key`
-        : "the Ed25519 signature does not match the report content",
-  });
-  const a = anchor as Record<string, any>;
-  const cp = a.checkpoint as Checkpoint;
-  const fail = (message: string): ReportCheck[] => [...checks, { name: "anchor", ok: false, message }];
-  const contentHash = sha256Hex(canonicalJsonBytes(content));
-  if (contentHash !== a.contentHash) return fail(`the report content hashes to ${contentHash}, not the anchored ${String(a.contentHash)}`);
-  const { signature: cpSig, ...cpBody } = cp;
-  const cpKey = trusted.get(cp.keyId);
-  if (
-    a.tenant !== AUDIT_TENANT ||
-    cp.origin !== ledgerOrigin(AUDIT_TENANT) ||
-    cpKey === undefined ||
-    !Signer.verify(cpKey, checkpointBody(cpBody), Buffer.from(String(cpSig), "base64"))
-  )
-    return fail(`checkpoint seq ${cp.seq} of the anchor is not a trusted checkpoint of the ${AUDIT_TENANT} ledger`);
   const lv = await verifyLedger(fs, layout.ledgerDir(AUDIT_TENANT), AUDIT_TENANT, { trustedPublicKeys: keys });
-  if (!lv.ok) return fail(`the ${AUDIT_TENANT} ledger does not verify: ${lv.problems.slice(0, 3).join("; ")}`);
-  const index = Number(a.leafIndex);
-  const entries: readonly LedgerEntry[] = lv.entries;
-  const e = entries[index];
-  if (!Number.isSafeInteger(index) || e === undefined || cp.treeSize > entries.length)
-    return fail(`the ${AUDIT_TENANT} ledger has no entry ${String(a.leafIndex)} / tree size ${cp.treeSize}`);
-  if (e.type !== "event" || e.event.kind !== "report.generated" || e.event.data.contentHash !== contentHash || e.event.data.reportId !== r.reportId)
-    return fail(`ledger entry ${index} of ${AUDIT_TENANT} does not record this report`);
+  const entries = lv.entries;
   const tree = new MerkleTree();
-  for (const x of entries.slice(0, cp.treeSize)) tree.append(leafHash(canonicalJsonBytes(x)));
-  const leaf = tree.leaf(index);
-  if (leaf.toString("hex") !== a.leafHash) return fail(`anchor.leafHash differs from the ledger's leaf ${index}`);
-  if (tree.root().toString("hex") !== cp.rootHash) return fail(`checkpoint seq ${cp.seq} is not a checkpoint of this ledger`);
-  const proof = (a.inclusionProof as string[]).map((h) => Buffer.from(String(h), "hex"));
-  if (!verifyInclusion(index, cp.treeSize, leaf, proof, Buffer.from(cp.rootHash, "hex")))
-    return fail("the anchor's inclusion proof does not lead to the checkpoint root");
-  return [
-    ...checks,
-    { name: "anchor", ok: true, message: `ledger ${AUDIT_TENANT} entry ${index} records this report; included in signed checkpoint seq ${cp.seq}` },
-  ];
+  for (const x of entries) tree.append(leafHash(canonicalJsonBytes(x)));
+  const view: AnchorLedgerView = {
+    size: () => entries.length,
+    entry: (i) => entries[i],
+    leafHash: (i) => tree.leaf(i).toString("hex"),
+    inclusionProof: (i, n) => tree.inclusionProof(i, n).map((h) => h.toString("hex")),
+  };
+  const { checks } = verifyReport(r, keys, AUDIT_TENANT, view);
+  if (lv.ok) return [...checks];
+  const problem = `the ${AUDIT_TENANT} ledger does not verify: ${lv.problems.slice(0, 3).join("; ")}`;
+  return checks.map((c) => (c.name === "anchor" ? { name: "anchor", ok: false, message: problem } : c));
 }
 
 async function verify(p: ParsedArgs, io: CliIo): Promise<number> {

@@ -22,12 +22,15 @@ interface ParsedTemplate {
   readonly lit: Buffer;
   readonly cuts: Uint32Array;
   readonly slots: Uint8Array;
-  readonly keys: readonly string[];
+  /** Column keys (slotKeys) as ids from KEY_IDS: equal keys, equal ids. */
+  readonly keyIds: Uint32Array;
   lower: Buffer | undefined;
 }
 
 /** Templates repeat across the blocks of a stream: parsed ones are kept by their bytes (latin1 text). */
 const TEMPLATE_CACHE = new Map<string, ParsedTemplate>();
+/** Column key strings as small integers (cleared with TEMPLATE_CACHE, so cached templates stay consistent). */
+const KEY_IDS = new Map<string, number>();
 const TEMPLATE_CACHE_MAX = 16384;
 
 function parsedTemplate(key: string, buf: Buffer, at: number, len: number): ParsedTemplate {
@@ -37,8 +40,16 @@ function parsedTemplate(key: string, buf: Buffer, at: number, len: number): Pars
   const lit = Buffer.from(t.parts.join(""), "utf8");
   const cuts = new Uint32Array(t.parts.length + 1);
   for (let j = 0; j < t.parts.length; j++) cuts[j + 1] = (cuts[j] as number) + Buffer.byteLength(t.parts[j] as string, "utf8");
-  const parsed: ParsedTemplate = { lit, cuts, slots: Uint8Array.from(t.slots), keys: slotKeys(t), lower: undefined };
-  if (TEMPLATE_CACHE.size >= TEMPLATE_CACHE_MAX) TEMPLATE_CACHE.clear();
+  if (TEMPLATE_CACHE.size >= TEMPLATE_CACHE_MAX) {
+    TEMPLATE_CACHE.clear();
+    KEY_IDS.clear();
+  }
+  const keyIds = Uint32Array.from(slotKeys(t), (k) => {
+    let id = KEY_IDS.get(k);
+    if (id === undefined) KEY_IDS.set(k, (id = KEY_IDS.size));
+    return id;
+  });
+  const parsed: ParsedTemplate = { lit, cuts, slots: Uint8Array.from(t.slots), keyIds, lower: undefined };
   TEMPLATE_CACHE.set(key, parsed);
   return parsed;
 }
@@ -127,7 +138,7 @@ export class ColumnView {
     const count = r.uvarint();
     if (count > r.remaining || count > n) throw new Error(`template count ${count} exceeds the data`);
     const templates: ViewTemplate[] = [];
-    const colIndex = new Map<string, number>();
+    const colIndex = new Map<number, number>();
     const colKinds: number[] = [];
     const pending: ParsedTemplate[] = [];
     for (let i = 0; i < count; i++) {
@@ -160,9 +171,9 @@ export class ColumnView {
     let values = 0;
     for (const id of order) {
       const pend = pending[id] as ParsedTemplate;
-      const cols = new Uint32Array(pend.keys.length);
-      for (let j = 0; j < pend.keys.length; j++) {
-        const k = pend.keys[j] as string;
+      const cols = new Uint32Array(pend.keyIds.length);
+      for (let j = 0; j < pend.keyIds.length; j++) {
+        const k = pend.keyIds[j] as number;
         let c = colIndex.get(k);
         if (c === undefined) {
           c = colIndex.size;

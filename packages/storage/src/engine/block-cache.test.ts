@@ -115,3 +115,30 @@ test("a destroyed key makes cached blocks unreadable at once, and a zero-byte ca
     await off.store.close();
   }
 });
+
+test("blooms are loaded in the background after open, so needle searches prune without reading blocks", async () => {
+  for (const prewarmBlooms of [true, false]) {
+    const security = new MemorySecurity();
+    const files = new FaultyFileSystem();
+    const opts = { dataDir: "/data", fs: files, security, sealTimer: false, sealWorker: false };
+    const first = await EmbeddedStore.open(opts);
+    const rnd = prng(8);
+    await first.append(
+      "t1",
+      Array.from({ length: 300 }, (_, i) => sampleRecord(rnd, "t1", labels, T0 + BigInt(i) * 1_000_000n)),
+    );
+    await first.flush();
+    await first.close();
+    const reopened = await EmbeddedStore.open({ ...opts, prewarmBlooms });
+    try {
+      await reopened.bloomsLoaded();
+      // With the files gone, only blooms already in memory can prune.
+      for (const b of reopened.catalog("t1")?.blocks() ?? []) await files.unlink(reopened.layout().blockFile("t1", b.blockId));
+      const stats = emptySelectStats();
+      assert.deepEqual(await select(reopened, ["absent-needle-xyz"], stats), []);
+      assert.equal(stats.blocksPrunedByBloom, prewarmBlooms ? 1 : 0);
+    } finally {
+      await reopened.close();
+    }
+  }
+});

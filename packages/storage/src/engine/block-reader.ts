@@ -34,6 +34,9 @@ export interface BlockReaderDeps {
 /** Bytes read first to reach a block's bloom (the header: meta JSON and a bloom of at most 64 KiB, usually far less). */
 const HEADER_READ = 32 * 1024;
 
+/** Most bloom bytes read ahead after open (about 2 000 blocks of 5 000-10 000 lines). */
+const PREWARM_BLOOM_BYTES = 32 * 1024 * 1024;
+
 /** Default size of the decrypted-block cache: 64 MiB. */
 export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -130,6 +133,27 @@ export class BlockReader {
     } finally {
       await h.close();
     }
+  }
+
+  /**
+   * Reads the blooms of `refs` (most useful first) into the bloom cache, up to its size and at most
+   * PREWARM_BLOOM_BYTES, so that needle searches after a restart prune without reading headers. Unreadable
+   * blocks are left to the queries that meet them (nothing is quarantined here). Stops when `stop()` is true.
+   */
+  async prewarmBlooms(tenant: string, refs: readonly BlockRef[], stop: () => boolean): Promise<number> {
+    let read = 0;
+    let bytes = 0;
+    for (const ref of refs.slice(0, this.#max)) {
+      if (stop() || bytes >= PREWARM_BLOOM_BYTES) break;
+      if (this.#bloomHit(tenant, ref) !== undefined) continue;
+      try {
+        bytes += this.#keepBloom(tenant, ref, await readBlockHeader(this.#d.fs, this.#d.layout.blockFile(tenant, ref.blockId))).bytes().length;
+        read++;
+      } catch {
+        // Left to the query that reads this block (it reports and quarantines).
+      }
+    }
+    return read;
   }
 
   async #bloom(tenant: string, ref: BlockRef): Promise<GramBloom> {

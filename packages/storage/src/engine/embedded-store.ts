@@ -80,6 +80,8 @@ export interface EmbeddedStoreOptions {
   readonly blockCacheBytes?: number;
   /** Worker threads that decrypt, decompress and needle-scan uncached blocks in parallel (default DEFAULT_SCAN_WORKERS; 0: the calling thread). */
   readonly scanWorkers?: number;
+  /** Read every block's bloom in the background after open, so needle searches prune from memory (default true). */
+  readonly prewarmBlooms?: boolean;
 }
 
 /** What open() found: WAL replay and catalog repairs. */
@@ -117,6 +119,7 @@ export class EmbeddedStore implements LogStore {
   #pool!: SealPool;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #prewarm: Promise<void> | undefined;
   #relieving = false;
   #report!: OpenReport;
   #retentionClassFor: ((tenant: string, labels: Labels) => string) | undefined;
@@ -154,11 +157,11 @@ export class EmbeddedStore implements LogStore {
     await fs.mkdirp(layout.keysDir);
     const security = opts.security ?? (await defaultSecurity(fs, layout, opts.masterKey, opts.clock));
     const store = new EmbeddedStore(opts, fs, security);
-    await store.#init(opts.sealTimer ?? true, opts.walSegmentBytes, opts.sealWorker ?? true);
+    await store.#init(opts.sealTimer ?? true, opts.walSegmentBytes, opts.sealWorker ?? true, opts.prewarmBlooms ?? true);
     return store;
   }
 
-  async #init(timer: boolean, walSegmentBytes: number | undefined, sealWorker: boolean): Promise<void> {
+  async #init(timer: boolean, walSegmentBytes: number | undefined, sealWorker: boolean, prewarm: boolean): Promise<void> {
     const rebuilt: OpenReport["catalogsRebuilt"] = [];
     const quarantined: OpenReport["quarantined"] = [];
     let minNextSeq = 1;
@@ -230,6 +233,7 @@ export class EmbeddedStore implements LogStore {
       },
     });
     this.#report = { wal: report, catalogsRebuilt: rebuilt, quarantined };
+    if (prewarm) this.#prewarm = this.#prewarmBlooms();
     if (timer) {
       const every = Math.max(100, Math.min(5000, Math.floor(this.#opts.sealMaxAgeMs / 4)));
       this.#timer = setInterval(() => void this.sealDue().catch((e: unknown) => this.#logger.error("age-based seal failed", { error: e as Error })), every);
@@ -257,6 +261,23 @@ export class EmbeddedStore implements LogStore {
       );
     }
     return opening;
+  }
+
+  /** Loads block blooms in the background after open, newest blocks first (see BlockReader.prewarmBlooms). */
+  async #prewarmBlooms(): Promise<void> {
+    try {
+      for (const [tenant, st] of this.#tenants) {
+        const refs = [...st.catalog.blocks()].sort((a, b) => (a.maxTime > b.maxTime ? -1 : a.maxTime < b.maxTime ? 1 : 0));
+        await this.#reader.prewarmBlooms(tenant, refs, () => this.#closed);
+      }
+    } catch (e) {
+      this.#logger.warn("loading block blooms in the background failed", { error: e as Error });
+    }
+  }
+
+  /** Resolves when the background loading of block blooms after open has finished (at once when disabled). */
+  bloomsLoaded(): Promise<void> {
+    return this.#prewarm ?? Promise.resolve();
   }
 
   /** What open() repaired or reported. */
@@ -397,6 +418,8 @@ export class EmbeddedStore implements LogStore {
     if (st === undefined || req.start >= req.end) return;
     const sources = selectSources(req, st.catalog, this.#head, this.#reader, stats);
     // Needle scans of many blocks keep every scan worker busy by starting the next loads early.
+    // Needle scans of many blocks keep every scan worker busy by starting the next loads early (measured
+    // without workers, starting loads early did not help: header reads are short).
     const parallel = this.#scanPool.available && (req.requiredSubstrings?.length ?? 0) > 0 && sources.length >= MIN_PARALLEL_SOURCES;
     yield* mergeSources(sources, req.direction === "forward", req.limit, req.signal, 1000, parallel ? this.#scanPool.size + 1 : 0);
   }
@@ -444,6 +467,7 @@ export class EmbeddedStore implements LogStore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#prewarm;
     await this.#wal.close();
     try {
       await this.#sealer.seal(this.#head.activeBuffers());

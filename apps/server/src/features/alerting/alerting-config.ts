@@ -1,5 +1,6 @@
 // The `alerting` section of the server config: evaluation, delivery, and rules and receivers defined in the file.
 
+import { parseDurationNs } from "@meshlog/core";
 import { z } from "zod";
 import { receiverSchema } from "./receiver-types.js";
 
@@ -9,6 +10,8 @@ export const alertingConfigSchema = z
   .object({
     enabled: z.boolean().default(true).describe("Evaluate alert rules and send notifications. Env MESHLOG_ALERTING_ENABLED."),
     evaluationInterval: duration
+      // A zero interval would make every group due again at once, forever.
+      .refine((d) => d !== "0" && parseDurationNs(d, "alerting.evaluationInterval") >= 1_000_000_000n, "must be at least 1s")
       .default("1m")
       .describe("How often a rule group is evaluated when it sets no `interval`. Env MESHLOG_ALERTING_EVALUATION_INTERVAL."),
     externalUrl: z

@@ -290,3 +290,48 @@ test("a failing query marks the rule unhealthy and keeps its alerts; removing a 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("adding or reordering other rules of a group keeps a firing alert and its incident; twin rules stay distinct", async () => {
+  dir = await mkdtemp(join(tmpdir(), "meshlog-alerting-"));
+  try {
+    const clock = new ManualClock(T0);
+    const store = new MemoryStore();
+    const f = open(dir, clock, store);
+    const any = { alert: "Any", expr: 'count_over_time({app="x"}[10m])', labels: { receiver: "nobody" } };
+    const other = { alert: "Other", expr: 'count_over_time({app="y"}[10m])', labels: { receiver: "nobody" } };
+    f.svc.rules.set("a", "ops", { name: "g", rules: [any] });
+    await store.append("a", [record("a", T0 - 1n, "error")]);
+    await f.svc.runDue();
+    const [before] = f.svc.incidents.list(undefined);
+    assert.equal(before?.status, "firing");
+    // A new rule inserted first (as a re-uploaded rule file may do) must not resolve and re-fire "Any".
+    f.svc.rules.set("a", "ops", { name: "g", rules: [other, any] });
+    clock.advance(MIN);
+    await f.svc.runDue();
+    const incidents = f.svc.incidents.list(undefined);
+    assert.equal(incidents.length, 1, "no second incident for the same alert");
+    assert.equal(incidents[0]?.id, before?.id);
+    assert.equal(incidents[0]?.status, "firing");
+    assert.ok(!incidents[0]?.events.some((e) => e.type === "resolved"), "no resolved event");
+    // Two identical rules are two rules: each keeps its own alert.
+    f.svc.rules.set("a", "ops", { name: "g", rules: [any, other, any] });
+    clock.advance(MIN);
+    await f.svc.runDue();
+    assert.equal(f.svc.state.all().filter((a) => a.alertname === "Any").length, 2);
+    assert.equal(f.svc.incidents.list(undefined).filter((i) => i.status === "firing").length, 2);
+    await f.svc.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("an evaluation interval under 1s is refused naming the setting (a zero one would re-evaluate forever)", () => {
+  for (const bad of ["0", "0s", "0m", "500ms"]) {
+    const r = alertingConfigSchema.safeParse({ evaluationInterval: bad });
+    assert.equal(r.success, false, bad);
+    assert.deepEqual(r.error?.issues[0]?.path, ["evaluationInterval"], bad);
+    assert.match(r.error?.issues[0]?.message ?? "", /at least 1s/, bad);
+  }
+  assert.equal(alertingConfigSchema.parse({ evaluationInterval: "1s" }).evaluationInterval, "1s");
+  assert.equal(alertingConfigSchema.parse({}).evaluationInterval, "1m");
+});

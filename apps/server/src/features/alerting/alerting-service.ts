@@ -2,7 +2,6 @@
 // the rule's tenant), drives the alert state machine, opens and closes incidents and hands notifications to the
 // dispatcher. Time comes from the injected Clock, so tests step it with a ManualClock.
 
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Clock, Logger } from "@meshlog/core";
 import type { QueryEngine } from "@meshlog/query";
@@ -17,7 +16,7 @@ import { NotifyDispatcher, type DeliveryResult } from "./notify-dispatcher.js";
 import { ReceiverStore } from "./receiver-store.js";
 import type { TenantReceiver } from "./receiver-types.js";
 import { ruleDurationNs, type AlertRule } from "./rule-group.js";
-import { RuleStore, type StoredGroup } from "./rule-store.js";
+import { groupKeyOf, ruleKeyOf, RuleStore, type StoredGroup } from "./rule-store.js";
 
 /** ctx.services key of the AlertingService. */
 export const ALERTING_SERVICE = "alerting";
@@ -64,15 +63,6 @@ export interface GroupStatus {
   evaluationTime: number;
   nextNs: bigint;
 }
-
-/** Stable identity of a rule: changing its expression or labels makes it a new rule (old alerts resolve). */
-export function ruleKeyOf(g: StoredGroup, index: number, r: AlertRule): string {
-  const h = createHash("sha256");
-  for (const part of [g.tenant, g.namespace, g.group.name, String(index), r.alert, r.expr, JSON.stringify(r.labels ?? {})]) h.update(part).update("\0");
-  return h.digest("hex").slice(0, 24);
-}
-
-export const groupKeyOf = (g: StoredGroup): string => `${g.tenant}\0${g.namespace}\0${g.group.name}`;
 
 export class AlertingService {
   readonly rules: RuleStore;
@@ -173,8 +163,9 @@ export class AlertingService {
       if (!force && st !== undefined && now < st.nextNs) continue;
       const started = performance.now();
       for (const [i, rule] of g.group.rules.entries()) changed = (await this.#evaluateRule(g, i, rule, now)) || changed;
-      let nextNs = st?.nextNs ?? now;
-      while (nextNs <= now) nextNs += interval;
+      // The first due time after now, on the group's grid (intervals are at least 1s: validated at every entry).
+      const from = st?.nextNs ?? now;
+      const nextNs = from > now ? from : from + ((now - from) / interval + 1n) * interval;
       this.#groupStatus.set(gk, { lastEvaluation: nsToIso(now), evaluationTime: (performance.now() - started) / 1000, nextNs });
     }
     if (changed) this.#saveState();

@@ -1,10 +1,11 @@
 // Rule groups per tenant and namespace: API-managed ones persisted in DATA/alerting/rules.json (0600, atomic), plus
 // read-only ones from the config file (alerting.rules).
 
+import { createHash } from "node:crypto";
 import { isValidTenant, MeshlogError } from "@meshlog/core";
 import { readPrivateJson, writePrivateJson } from "../auth/secure-file.js";
 import { AlertingErrors } from "./errors.js";
-import { MAX_GROUPS_PER_TENANT, validateRuleGroup, type ExprParser, type RuleGroup } from "./rule-group.js";
+import { MAX_GROUPS_PER_TENANT, validateRuleGroup, type AlertRule, type ExprParser, type RuleGroup } from "./rule-group.js";
 
 /** A rule group of a tenant, with where it was defined. */
 export interface StoredGroup {
@@ -18,6 +19,25 @@ interface RulesFile {
   version: 1;
   tenants: Record<string, Record<string, RuleGroup[]>>;
 }
+
+/**
+ * Stable identity of a rule: its group, alert name, expression and labels, plus how many identical rules come
+ * before it in the group. Changing the expression or labels makes it a new rule (old alerts resolve); adding,
+ * removing or reordering other rules of the group does not (its alerts keep their state and incidents).
+ */
+export function ruleKeyOf(g: StoredGroup, index: number, r: AlertRule): string {
+  const labels = JSON.stringify(r.labels ?? {});
+  let twin = 0;
+  for (let j = 0; j < index; j++) {
+    const o = g.group.rules[j];
+    if (o !== undefined && o.alert === r.alert && o.expr === r.expr && JSON.stringify(o.labels ?? {}) === labels) twin++;
+  }
+  const h = createHash("sha256");
+  for (const part of [g.tenant, g.namespace, g.group.name, r.alert, r.expr, labels, String(twin)]) h.update(part).update("\0");
+  return h.digest("hex").slice(0, 24);
+}
+
+export const groupKeyOf = (g: StoredGroup): string => `${g.tenant}\0${g.namespace}\0${g.group.name}`;
 
 /** Checks a namespace name (a path segment of the ruler API). */
 export function checkNamespace(ns: string): string {

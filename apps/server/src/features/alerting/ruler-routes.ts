@@ -11,11 +11,11 @@ import { parseScopeSelector, scopeMatches } from "../auth/scope-selector.js";
 import type { RouteModule } from "../../http/route-module.js";
 import type { Principal } from "../auth/principal.js";
 import type { AlertInstance } from "./alert-state.js";
-import { ALERTING_SERVICE, ruleKeyOf, type AlertingService } from "./alerting-service.js";
+import { ALERTING_SERVICE, type AlertingService } from "./alerting-service.js";
 import { AlertingErrors } from "./errors.js";
 import { nsToIso } from "./incident-store.js";
 import { MAX_GROUP_BYTES, parseRuleGroupText, ruleDurationNs, type RuleGroup } from "./rule-group.js";
-import { checkNamespace, type StoredGroup } from "./rule-store.js";
+import { checkNamespace, ruleKeyOf, type StoredGroup } from "./rule-store.js";
 
 export function alertingOf(ctx: ServerContext): AlertingService {
   const s = ctx.services.get(ALERTING_SERVICE) as AlertingService | undefined;

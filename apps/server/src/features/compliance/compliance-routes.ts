@@ -24,15 +24,21 @@ const masterKey = (): Buffer | undefined => {
 };
 
 /**
- * Runs the offline verifier against the live data folder. Problems in the tail of the WAL segment being written
- * (a frame half-written at this instant) are expected while ingest runs; the check is repeated once so that a
- * transient torn tail is not reported, while real corruption (it stays) is.
+ * Problems a live folder shows for an instant: the tail of the WAL segment being written (a frame half-written), and
+ * a block sealed after the verifier read the ledger but before it listed the blocks (its ledger entry follows).
+ */
+const TRANSIENT_WHILE_LIVE = new Set(["wal-torn-tail", "block-not-in-ledger"]);
+
+/**
+ * Runs the offline verifier against the live data folder. When it reports a problem that can be transient while the
+ * server writes, the check is repeated once and only the problems found both times are kept: a transient one is not
+ * reported, while real corruption (it stays) is.
  */
 export async function verifyLive(ctx: ServerContext): Promise<VerifyReport> {
   const mk = masterKey();
   const run = () => verifyDataDir({ dataDir: ctx.dataDir, ...(mk !== undefined ? { masterKey: mk } : {}) });
   let report = await run();
-  if (!report.ok && report.problems.every((p) => p.kind === "wal-torn-tail")) {
+  if (!report.ok && report.problems.some((p) => TRANSIENT_WHILE_LIVE.has(p.kind))) {
     await new Promise((r) => setTimeout(r, 200));
     const again = await run();
     const persistent = again.problems.filter((p) => report.problems.some((q) => q.kind === p.kind && q.file === p.file && q.message === p.message));

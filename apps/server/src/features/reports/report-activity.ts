@@ -2,6 +2,7 @@
 
 import { AUDIT_TENANT } from "@meshlog/core";
 import { auditEventOf, type StoredAuditEvent } from "../audit/audit-query.js";
+import { DeniedBursts } from "./denied-bursts.js";
 import { section, type Finding, type ReportSection } from "./report-model.js";
 import { clip, type ReportScope } from "./report-scope.js";
 
@@ -10,6 +11,8 @@ const BURST_WINDOW_MS = 5 * 60_000;
 const BURST_COUNT = 10;
 /** Most change events listed (the rest are counted). */
 const MAX_CHANGES = 1000;
+/** Most bursts of denied requests listed (the rest are counted). */
+const MAX_BURSTS = 1000;
 
 /** Audit actions that change configuration, policy, tokens, principals, holds or data. */
 const CHANGE_ACTIONS = [
@@ -91,7 +94,7 @@ export async function activitySections(scope: ReportScope): Promise<[ReportSecti
   const { ctx } = scope;
   await ctx.audit.flush();
   const byPrincipal = new Map<string, PrincipalActivity>();
-  const denials = new Map<string, number[]>();
+  const denials = new DeniedBursts(BURST_WINDOW_MS, BURST_COUNT, MAX_BURSTS);
   const changes: Record<string, unknown>[] = [];
   let changeCount = 0;
   let events = 0;
@@ -107,9 +110,7 @@ export async function activitySections(scope: ReportScope): Promise<[ReportSecti
     if (e.result === "denied") {
       a.denied++;
       const who = e.principal === "anonymous" ? `anonymous@${e.remoteAddress ?? "?"}` : e.principal;
-      const list = denials.get(who) ?? [];
-      list.push(Date.parse(e.time));
-      denials.set(who, list);
+      denials.add(who, Date.parse(e.time));
     } else if (e.result === "error") a.errors++;
     if (isChange(e.action)) {
       changeCount++;
@@ -129,26 +130,13 @@ export async function activitySections(scope: ReportScope): Promise<[ReportSecti
       }
     }
   }
-  const bursts = [];
-  for (const [who, times] of denials) {
-    let i = 0;
-    for (let j = 0; j < times.length; j++) {
-      while ((times[j] as number) - (times[i] as number) > BURST_WINDOW_MS) i++;
-      if (j - i + 1 >= BURST_COUNT) {
-        let k = j;
-        while (k + 1 < times.length && (times[k + 1] as number) - (times[i] as number) <= BURST_WINDOW_MS) k++;
-        bursts.push({ who, from: new Date(times[i] as number).toISOString(), to: new Date(times[k] as number).toISOString(), denied: k - i + 1 });
-        i = k + 1;
-        j = k;
-      }
-    }
-  }
+  const { bursts, total: burstCount } = denials.finish();
   const principals = [...byPrincipal.values()].sort((x, y) => y.denied - x.denied || x.principal.localeCompare(y.principal));
   const activityFindings: Finding[] = [];
   if (bursts.length > 0)
     activityFindings.push({
       status: "attention",
-      message: `${bursts.length} burst(s) of denied requests (${BURST_COUNT}+ within ${BURST_WINDOW_MS / 60_000} min): ${bursts
+      message: `${burstCount} burst(s) of denied requests (${BURST_COUNT}+ within ${BURST_WINDOW_MS / 60_000} min): ${bursts
         .slice(0, 5)
         .map((b) => `${clip(b.who, 80)} ${b.denied} at ${b.from}`)
         .join("; ")}`,
@@ -162,6 +150,7 @@ export async function activitySections(scope: ReportScope): Promise<[ReportSecti
     events,
     totals,
     principals,
+    deniedBurstCount: burstCount,
     deniedBursts: bursts,
     burstRule: `${BURST_COUNT} or more denied requests of one principal or address within ${BURST_WINDOW_MS / 60_000} minutes`,
     note: "successful ingest requests are not counted (their audit streams are skipped); denied and failed ones are",

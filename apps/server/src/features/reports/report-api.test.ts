@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { createToken, startTestServer, type TestServer } from "../auth/test-server.js";
 import { INCIDENTS_SERVICE } from "./incident-provider.js";
 import type { ReportSection, Soc2Report } from "./report-model.js";
-import { verifyReport, type ReportVerification } from "./report-verify.js";
-import { EmbeddedStore, NodeFileSystem, trustedPublicKeysIn, type Ledger } from "@meshlog/storage";
+import { EmbeddedStore, NodeFileSystem, trustedPublicKeysIn, verifyReport, type Ledger, type ReportVerification } from "@meshlog/storage";
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'&`;
 const WEBHOOK = "https://hooks.example.invalid/services/T000/SECRET-WEBHOOK-PATH";
@@ -190,7 +189,8 @@ test("an admin's report shows every section with the evidence and status the dat
     );
 
     const changes = (sectionOf(r, "changes").data.changes as { action: string }[]).map((c) => c.action);
-    for (const a of ["token.create", "retention.policy.update", "hold.create", "deletion.request", "alert.receiver.update"]) assert.ok(changes.includes(a), `${a} in change history`);
+    for (const a of ["token.create", "retention.policy.update", "hold.create", "deletion.request", "alert.receiver.update"])
+      assert.ok(changes.includes(a), `${a} in change history`);
 
     // Anchored: the audit ledger holds the report's hash; the signature verifies; the action is audited.
     assert.equal(r.anchor.tenant, "_audit");

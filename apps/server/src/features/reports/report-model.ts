@@ -1,5 +1,7 @@
 // The SOC 2 evidence report model: sections with the criteria they evidence, a status and findings.
 
+import type { Checkpoint } from "@meshlog/storage";
+
 /** pass: the evidence shows the control working; attention: a finding to review; fail: the control is broken. */
 export type SectionStatus = "pass" | "attention" | "fail";
 
@@ -30,17 +32,7 @@ export interface ReportAnchor {
   /** Hex SHA-256 of the canonical JSON of the report without `anchor` and `signature`. */
   readonly contentHash: string;
   /** The signed checkpoint covering the entry (every field, so its signature can be checked alone). */
-  readonly checkpoint: {
-    readonly origin: string;
-    readonly tenant: string;
-    readonly treeSize: number;
-    readonly rootHash: string;
-    readonly time: string;
-    readonly seq: number;
-    readonly prevCheckpointHash: string;
-    readonly keyId: string;
-    readonly signature: string;
-  };
+  readonly checkpoint: Checkpoint;
   /** Hex audit path from the leaf to the checkpoint's root. */
   readonly inclusionProof: readonly string[];
 }
@@ -78,9 +70,6 @@ export interface UnsignedReport {
 
 export type AnchoredReport = UnsignedReport & { readonly anchor: ReportAnchor };
 export type Soc2Report = AnchoredReport & { readonly signature: ReportSignature };
-
-/** Ledger event kind recording a generated report's content hash. */
-export const REPORT_LEDGER_EVENT = "report.generated";
 
 const RANK: Record<SectionStatus, number> = { pass: 0, attention: 1, fail: 2 };
 

@@ -1,7 +1,7 @@
 // SOC 2 evidence report API: GET /api/v1/reports/soc2 (JSON or HTML, signed and anchored) and POST /api/v1/reports/verify.
 
 import { AUDIT_TENANT, isValidTenant, MeshlogError, parseTimestampNs } from "@meshlog/core";
-import { EmbeddedStore, NodeFileSystem, trustedPublicKeysIn, type Ledger } from "@meshlog/storage";
+import { EmbeddedStore, NodeFileSystem, trustedPublicKeysIn, verifyReport, type AnchorLedgerView, type Ledger } from "@meshlog/storage";
 import type { FastifyRequest } from "fastify";
 import type { ServerContext } from "../../context.js";
 import { ServerErrors } from "../../errors.js";
@@ -12,7 +12,6 @@ import { ReportErrors } from "./errors.js";
 import { generateReport } from "./report-builder.js";
 import { renderReportHtml } from "./report-html.js";
 import { DAY_MS, type ReportScope, type VerifyMode } from "./report-scope.js";
-import { verifyReport, type AnchorLedgerView } from "./report-verify.js";
 
 /** Default period: the last 90 days. Longest period: 10 years. */
 const DEFAULT_PERIOD_MS = 90 * DAY_MS;

@@ -1,11 +1,10 @@
 // Signs a report with the server's ledger Ed25519 key and anchors its content hash in the audit tenant's ledger.
 
-import { createHash } from "node:crypto";
 import { AUDIT_TENANT, MeshlogError } from "@meshlog/core";
-import { canonicalJsonBytes, EmbeddedStore, NodeFileSystem, Signer, type Ledger } from "@meshlog/storage";
+import { EmbeddedStore, NodeFileSystem, REPORT_LEDGER_EVENT, reportContentHash, reportSignedBytes, Signer, type Ledger } from "@meshlog/storage";
 import type { ServerContext } from "../../context.js";
 import { ReportErrors } from "./errors.js";
-import { REPORT_LEDGER_EVENT, type AnchoredReport, type ReportAnchor, type Soc2Report, type UnsignedReport } from "./report-model.js";
+import type { AnchoredReport, ReportAnchor, Soc2Report, UnsignedReport } from "./report-model.js";
 
 /** The ledger signing key as the report uses it (the private key never leaves Signer). */
 export interface ReportSigner {
@@ -29,18 +28,6 @@ export async function openReportSigner(ctx: ServerContext): Promise<ReportSigner
   if ((await fs.stat(fs.join(keysDir, SIGNING_KEY_FILE))) === undefined) return undefined;
   const signer = await Signer.open(fs, keysDir);
   return { keyId: signer.keyId(), publicKeyPem: signer.publicKeyPem(), sign: (d) => signer.sign(d) };
-}
-
-/** Hex SHA-256 of the canonical JSON of the report's content (everything but `anchor` and `signature`). */
-export function reportContentHash(report: Record<string, unknown>): string {
-  const { anchor: _a, signature: _s, ...content } = report;
-  return createHash("sha256").update(canonicalJsonBytes(content)).digest("hex");
-}
-
-/** The bytes the report signature covers: canonical JSON of the report without `signature`. */
-export function reportSignedBytes(report: Record<string, unknown>): Buffer {
-  const { signature: _s, ...rest } = report;
-  return canonicalJsonBytes(rest);
 }
 
 /**

@@ -1,52 +1,9 @@
 // Alerts: rule groups with their state and health, active alerts, and incidents with their timeline (acknowledge).
 
 import { Fragment, useEffect, useState } from "react";
+import type { Incident, IncidentEvent, PromGroup } from "@meshlog/api";
 import { api, errorText } from "../../api.js";
 import { GridTable } from "../../components/grid-table.js";
-
-interface PromAlert {
-  labels: Record<string, string>;
-  state: string;
-  activeAt: string;
-  value: string;
-}
-interface PromRule {
-  name: string;
-  query: string;
-  duration: number;
-  state: string;
-  health: string;
-  lastError: string;
-  alerts: PromAlert[];
-}
-interface PromGroup {
-  name: string;
-  file: string;
-  rules: PromRule[];
-}
-interface IncidentEvent {
-  time: string;
-  type: string;
-  receiver?: string;
-  status?: string;
-  error?: string;
-  principal?: string;
-  comment?: string;
-}
-interface Incident {
-  id: string;
-  tenant: string;
-  namespace: string;
-  group: string;
-  rule: string;
-  status: string;
-  labels: Record<string, string>;
-  startedAt: string;
-  resolvedAt?: string;
-  acknowledgedBy?: string;
-  value: number;
-  events: IncidentEvent[];
-}
 
 const STATE_BADGE: Record<string, string> = { firing: "fail", pending: "warn", inactive: "ok", resolved: "ok" };
 const labelText = (l: Record<string, string>): string =>
@@ -98,6 +55,10 @@ export function AlertsPage({ canAck }: { canAck: boolean }) {
     <>
       <div className="toolbar">
         <h1>Alerts</h1>
+        <span className="grow" />
+        <button className="primary" onClick={() => void load()} title="Rules and incidents refresh every 10 s">
+          Refresh
+        </button>
       </div>
       <div className="content">
         {error && <div className="error">{error}</div>}
@@ -139,8 +100,18 @@ export function AlertsPage({ canAck }: { canAck: boolean }) {
             <GridTable headers={["Started", "Rule", "Tenant", "Labels", "Status", "Acknowledged", ""]} testId="alert-incidents">
               {incidents.map((inc) => (
                 <Fragment key={inc.id}>
-                  <tr onClick={() => setOpen(open === inc.id ? undefined : inc.id)} style={{ cursor: "pointer" }}>
-                    <td>{when(inc.startedAt)}</td>
+                  <tr onClick={() => setOpen(open === inc.id ? undefined : inc.id)} style={{ cursor: "pointer" }} data-testid="incident-row">
+                    <td>
+                      <button
+                        className="fbtn"
+                        aria-expanded={open === inc.id}
+                        title="Show the timeline"
+                        onClick={(e) => (e.stopPropagation(), setOpen(open === inc.id ? undefined : inc.id))}
+                      >
+                        {open === inc.id ? "▾" : "▸"}
+                      </button>{" "}
+                      {when(inc.startedAt)}
+                    </td>
                     <td>{inc.rule}</td>
                     <td>{inc.tenant}</td>
                     <td>{labelText(inc.labels)}</td>

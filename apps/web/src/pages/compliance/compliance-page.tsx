@@ -40,7 +40,7 @@ async function optional<T>(path: string): Promise<T | "unavailable"> {
   }
 }
 
-export function CompliancePage({ canVerify }: { canVerify: boolean }) {
+export function CompliancePage({ canVerify, canAdminister }: { canVerify: boolean; canAdminister: boolean }) {
   const [ledger, setLedger] = useState<{ tenants: LedgerTenant[]; lastVerification?: Verification | null }>();
   const [keys, setKeys] = useState<KeyInfo[] | "unavailable">();
   const [verifying, setVerifying] = useState(false);
@@ -175,7 +175,7 @@ export function CompliancePage({ canVerify }: { canVerify: boolean }) {
             </GridTable>
           )}
         </div>
-        <RetentionPanel />
+        <RetentionPanel canRun={canAdminister} />
       </div>
     </>
   );

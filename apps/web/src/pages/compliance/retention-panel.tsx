@@ -1,4 +1,4 @@
-// Retention policies, legal holds and deletion certificates (read-only view; changes go through the admin API/CLI).
+// Retention policies, legal holds and deletion certificates (changes go through the admin API/CLI); admins can run compaction.
 
 import { useEffect, useState } from "react";
 import { ApiRequestError } from "@meshlog/api";
@@ -31,6 +31,30 @@ interface Certificate {
   ledger: { leafIndex: number; checkpoint: { seq: number } };
 }
 
+/** POST /api/v1/compaction/run's answer (docs/retention.md#compaction). */
+interface CompactionSummary {
+  tenants: number;
+  merged: number;
+  sourceBlocks: number;
+  newBlocks: number;
+  records: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  heldBlocks: number;
+}
+
+const kib = (n: number): string => `${(n / 1024).toFixed(n < 10_240 ? 1 : 0)} KiB`;
+
+export function compactionText(c: CompactionSummary): string {
+  if (c.merged === 0)
+    return `Nothing to merge in ${c.tenants} tenant${c.tenants === 1 ? "" : "s"}${c.heldBlocks > 0 ? ` (${c.heldBlocks} blocks under legal hold left alone)` : ""}.`;
+  const ratio = c.bytesBefore > 0 ? ` (${(c.bytesAfter / c.bytesBefore).toFixed(2)}×)` : "";
+  return (
+    `Merged ${c.sourceBlocks} blocks into ${c.newBlocks} (${c.merged} merge${c.merged === 1 ? "" : "s"}, ${c.records} records, ${c.tenants} tenant${c.tenants === 1 ? "" : "s"}): ` +
+    `${kib(c.bytesBefore)} → ${kib(c.bytesAfter)}${ratio}${c.heldBlocks > 0 ? `; ${c.heldBlocks} blocks under legal hold left alone` : ""}.`
+  );
+}
+
 async function get<T>(path: string): Promise<T | undefined> {
   try {
     return await api.request<T>("GET", path);
@@ -40,11 +64,25 @@ async function get<T>(path: string): Promise<T | undefined> {
   }
 }
 
-export function RetentionPanel() {
+export function RetentionPanel({ canRun }: { canRun: boolean }) {
   const [policies, setPolicies] = useState<Policies>();
   const [holds, setHolds] = useState<Hold[]>();
   const [certs, setCerts] = useState<Certificate[]>();
   const [error, setError] = useState<string>();
+  const [compacting, setCompacting] = useState(false);
+  const [compaction, setCompaction] = useState<CompactionSummary>();
+  const [compactionError, setCompactionError] = useState<string>();
+  const compact = async (): Promise<void> => {
+    setCompacting(true);
+    setCompactionError(undefined);
+    try {
+      setCompaction(await api.request<CompactionSummary>("POST", "/api/v1/compaction/run", { body: {} }));
+    } catch (err) {
+      setCompactionError(errorText(err));
+    } finally {
+      setCompacting(false);
+    }
+  };
   useEffect(() => {
     void (async () => {
       try {
@@ -59,7 +97,25 @@ export function RetentionPanel() {
   return (
     <>
       <div className="panel" data-testid="retention-policies">
-        <h2>Retention policies</h2>
+        <div className="row">
+          <h2 className="grow">Retention policies</h2>
+          {canRun && (
+            <button
+              onClick={() => void compact()}
+              disabled={compacting}
+              title="Merge runs of small sealed blocks per stream, with proof in the ledger (nothing is deleted)"
+              data-testid="run-compaction"
+            >
+              {compacting ? "Compacting…" : "Run compaction"}
+            </button>
+          )}
+        </div>
+        {compaction !== undefined && (
+          <div className="muted" data-testid="compaction-summary" style={{ marginBottom: 6 }}>
+            <span className="badge ok">compaction</span> {compactionText(compaction)}
+          </div>
+        )}
+        {compactionError !== undefined && <div className="error">Compaction failed: {compactionError}</div>}
         {error && <div className="error">{error}</div>}
         {policies === undefined ? (
           <div className="muted">Loading…</div>

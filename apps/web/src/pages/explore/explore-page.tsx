@@ -12,17 +12,26 @@ import { resolveRange, stepFor, toNs, type TimeRange } from "../../time.js";
 import { isMetricQuery, toEntries, toSeries, toVolume, volumeQuery } from "./query-results.js";
 import { PatternsPanel } from "./patterns-panel.js";
 
-const initialQuery = (): string => new URLSearchParams(location.hash.split("?")[1] ?? "").get("q") ?? "";
+const hashParams = (): URLSearchParams => new URLSearchParams(location.hash.split("?")[1] ?? "");
+const initialQuery = (): string => hashParams().get("q") ?? "";
+/** `from` and `to` (ms) in the link open an absolute range (links from other pages); otherwise the last hour. */
+const initialRange = (): TimeRange => {
+  const p = hashParams();
+  const fromMs = Number(p.get("from") ?? NaN);
+  const toMs = Number(p.get("to") ?? NaN);
+  return Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs < toMs ? { fromMs, toMs } : { relative: "1h" };
+};
 
 export function ExplorePage() {
   const [query, setQuery] = useState(initialQuery);
-  const [range, setRange] = useState<TimeRange>({ relative: "1h" });
+  const [range, setRange] = useState<TimeRange>(initialRange);
   const [limit, setLimit] = useState(1000);
   const [entries, setEntries] = useState<LogEntry[]>();
   const [series, setSeries] = useState<Series[]>();
   const [volume, setVolume] = useState<{ series: VolumeSeries[]; fromMs: number; toMs: number; stepMs: number }>();
   const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(false);
+  /** True while a query runs; a query from the link runs as soon as the page mounts. */
+  const [loading, setLoading] = useState(() => initialQuery() !== "");
   const [took, setTook] = useState<number>();
   const [view, setView] = useState<"logs" | "patterns">("logs");
   /** The log query and range of the last run (what the Patterns tab mines). */
@@ -120,7 +129,7 @@ export function ExplorePage() {
           {loading ? "Running…" : "Run query"}
         </button>
       </div>
-      <div className="content">
+      <div className="content" data-testid="explore-results" aria-busy={loading}>
         <LogqlEditor value={query} onChange={setQuery} onRun={() => void run()} error={error} />
         <div className="muted" style={{ fontSize: 12 }}>
           <span className="kbd">Enter</span> run · <span className="kbd">Shift+Enter</span> new line · <span className="kbd">r</span> refresh ·{" "}

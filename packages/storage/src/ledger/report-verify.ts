@@ -1,9 +1,26 @@
-// Verifies a signed report: its Ed25519 signature by a trusted ledger key, and its anchor in the audit ledger.
+// Verifies a signed evidence report: its Ed25519 signature by a trusted ledger key and its anchor (a ledger event
+// recording its content hash, included in a signed checkpoint). Shared by the server's verify API and the offline CLI.
 
-import { createPublicKey } from "node:crypto";
-import { checkpointBody, ledgerOrigin, Signer, signingKeyIdOf, verifyInclusion, type Checkpoint, type LedgerEntry } from "@meshlog/storage";
-import { REPORT_LEDGER_EVENT } from "./report-model.js";
-import { reportContentHash, reportSignedBytes } from "./report-signing.js";
+import { createHash, createPublicKey } from "node:crypto";
+import { canonicalJsonBytes } from "./canonical-json.js";
+import { checkpointBody, ledgerOrigin, type Checkpoint, type LedgerEntry } from "./ledger-format.js";
+import { verifyInclusion } from "./merkle.js";
+import { Signer, signingKeyIdOf } from "./signer.js";
+
+/** Kind of the ledger event that anchors a generated report (data: reportId, contentHash, period, tenants, ...). */
+export const REPORT_LEDGER_EVENT = "report.generated";
+
+/** Hex SHA-256 of the canonical JSON of the report's content (everything but `anchor` and `signature`). */
+export function reportContentHash(report: Record<string, unknown>): string {
+  const { anchor: _a, signature: _s, ...content } = report;
+  return createHash("sha256").update(canonicalJsonBytes(content)).digest("hex");
+}
+
+/** The bytes the report signature covers: canonical JSON of the report without `signature`. */
+export function reportSignedBytes(report: Record<string, unknown>): Buffer {
+  const { signature: _s, ...rest } = report;
+  return canonicalJsonBytes(rest);
+}
 
 /** One check of a report verification. `name` says which part failed: format, signature or anchor. */
 export interface ReportCheck {

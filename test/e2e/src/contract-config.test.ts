@@ -117,11 +117,13 @@ test("meshlog server --help names every flag and the environment equivalents", a
     "--syslog HOST:PORT",
     "--forward HOST:PORT",
     "--otlp-grpc HOST:PORT",
+    "--beats HOST:PORT",
     "MESHLOG_DATA",
     "MESHLOG_HTTP",
     "MESHLOG_SYSLOG",
     "MESHLOG_FORWARD",
     "MESHLOG_OTLP_GRPC",
+    "MESHLOG_BEATS",
     "MESHLOG_ADMIN_TOKEN",
     "MESHLOG_QUERY_MAX_ENTRIES",
   ]) {

@@ -116,6 +116,13 @@ describe("report CLI commands (HTML and usage)", () => {
     assert.match(pdf.err, /--format must be json or html/);
     const both = await s.run(["report", "soc2", "--data", s.dataDir, "--since", "1d", "--start", "2026-01-01T00:00:00Z"]);
     assert.match(both.err, /--since or --start/);
+    // --since counts back from --end when both are given (a past period), not from now.
+    const endIso = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const past = await s.run(["report", "soc2", "--data", s.dataDir, "--since", "1d", "--end", endIso, "--tenant", "default"]);
+    assert.equal(past.code, 0, past.err);
+    const period = (JSON.parse(past.out) as { period: { start: string; end: string } }).period;
+    assert.equal(period.end, endIso);
+    assert.equal(Date.parse(period.start), Date.parse(endIso) - 86_400_000);
     const refused = await s.run(["report", "soc2", "--data", s.dataDir, "--tenant", "_audit"]);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /400.*tenant/);

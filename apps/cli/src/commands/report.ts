@@ -20,7 +20,7 @@ import type { CliIo, Command } from "../command.js";
 import { clientFor, CONNECTION_FLAGS } from "./token.js";
 
 const USAGE =
-  "usage: meshlog report soc2 [--since 90d | --start RFC3339 [--end RFC3339]] [--tenant T] [--format json|html] [--verify auto|run|latest] [--out FILE]\n" +
+  "usage: meshlog report soc2 [--since 90d | --start RFC3339] [--end RFC3339] [--tenant T] [--format json|html] [--verify auto|run|latest] [--out FILE]\n" +
   "       meshlog report verify FILE [--data DIR [--offline] [--trusted-key PEMFILE ...]] [--output text|json]\n" +
   "common: --addr URL (env MESHLOG_ADDR) --token T (env MESHLOG_TOKEN) --data DIR (uses DIR/admin.token)\n" +
   "verify checks the Ed25519 signature by a trusted ledger key and that the audit ledger records the report's hash:\n" +
@@ -52,7 +52,12 @@ async function soc2(p: ParsedArgs, io: CliIo): Promise<number> {
   const start = flag(p, "start");
   const end = flag(p, "end");
   if (since !== undefined && start !== undefined) throw new Error("give --since or --start, not both");
-  if (since !== undefined) q.set("start", new Date(Date.now() - Number(parseDurationNs(since, "--since") / 1_000_000n)).toISOString());
+  if (since !== undefined) {
+    // The period is the `since` before its end: --end when given, else now.
+    const endMs = end === undefined ? Date.now() : Date.parse(end);
+    if (Number.isNaN(endMs)) throw new Error(`--end must be an RFC 3339 time, not ${end}`);
+    q.set("start", new Date(endMs - Number(parseDurationNs(since, "--since") / 1_000_000n)).toISOString());
+  }
   if (start !== undefined) q.set("start", start);
   if (end !== undefined) q.set("end", end);
   for (const k of ["tenant", "verify"]) {

@@ -95,7 +95,9 @@ export const serverConfigSchema = z
           .number()
           .positive()
           .default(60)
-          .describe("Close a connection that sent nothing for this long while nothing of it is pending (Logstash client_inactivity_timeout). Env MESHLOG_BEATS_IDLE_TIMEOUT."),
+          .describe(
+            "Close a connection that sent nothing for this long while nothing of it is pending (Logstash client_inactivity_timeout). Env MESHLOG_BEATS_IDLE_TIMEOUT.",
+          ),
       })
       .strict()
       .default({ listen: "", tls: false, tenant: "default", maxWindowSize: 65536, keepaliveSeconds: 5, idleTimeoutSeconds: 60 }),

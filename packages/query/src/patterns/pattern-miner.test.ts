@@ -133,11 +133,32 @@ test("the same input gives the same templates and ids", () => {
   assert.deepEqual(run(), run());
 });
 
+test("lines that share a shape and prefix but never match are compared with a bounded number of templates", () => {
+  // Hostile lines: same shape and leading words, random words after, so no two ever reach the similarity. Each
+  // would be compared with every template of the leaf; the leaf keeps at most maxClustersPerLeaf of them.
+  const m = new PatternMiner({ maxClustersPerLeaf: 16 });
+  const rnd = seededRandom(9);
+  const word = (): string =>
+    "w" +
+    Math.floor(rnd() * 1e9)
+      .toString(36)
+      .replace(/[0-9]/g, "x");
+  for (let i = 0; i < 3000; i++) {
+    m.add(`alpha beta ${Array.from({ length: 20 }, word).join(" ")}`, T0);
+    // A real template of the same shape and prefix, seen all along, is not pushed out by the noise.
+    if (i % 4 === 0) m.add(`alpha beta ${Array.from({ length: 19 }, () => "same").join(" ")} v${i}`, T0);
+  }
+  assert.ok(m.size <= 16, `templates held: ${m.size}`);
+  const real = m.templates().find((p) => p.pattern.includes("same same"));
+  assert.equal(real?.count, 750);
+});
+
 test("invalid options are refused with the option name", () => {
   for (const [opts, name] of [
     [{ depth: 2 }, "depth"],
     [{ similarity: 1.5 }, "similarity"],
     [{ maxClusters: 0 }, "maxClusters"],
+    [{ maxClustersPerLeaf: 0 }, "maxClustersPerLeaf"],
     [{ stepNs: 1n }, "stepNs"],
     [{ maxTokens: 0.5 }, "maxTokens"],
   ] as const) {

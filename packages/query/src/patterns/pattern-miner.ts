@@ -14,6 +14,11 @@ export interface PatternMinerOptions {
   readonly maxChildren: number;
   /** Most templates kept; the least recently used one is evicted beyond it. */
   readonly maxClusters: number;
+  /**
+   * Most templates in one tree leaf (the candidates a line is compared with); the leaf's least recently used one
+   * is evicted beyond it. Bounds the work per line when hostile lines share a shape and prefix but never match.
+   */
+  readonly maxClustersPerLeaf: number;
   /** Most values per line; the rest of a longer line becomes one trailing `<_>`. */
   readonly maxTokens: number;
   /** Characters of a line looked at; the rest becomes one trailing `<_>`. */
@@ -29,6 +34,7 @@ export const DEFAULT_MINER_OPTIONS: PatternMinerOptions = {
   similarity: 0.5,
   maxChildren: 100,
   maxClusters: 1000,
+  maxClustersPerLeaf: 32,
   maxTokens: 100,
   maxLineLength: 4096,
   stepNs: 10_000_000_000n,
@@ -61,6 +67,8 @@ interface Cluster {
   /** Positions of `values` that are WILDCARD. */
   wildcards: number;
   count: number;
+  /** Line number of its latest line (for eviction within a leaf). */
+  usedAt: number;
   readonly buckets: Map<number, number>;
   readonly leaf: TreeNode;
   /** Top node in the shape layer map (root child) and its key, for removal. */
@@ -83,6 +91,7 @@ function checkOptions(o: PatternMinerOptions): void {
   int("depth", 3);
   int("maxChildren", 2);
   int("maxClusters", 1);
+  int("maxClustersPerLeaf", 1);
   int("maxTokens", 1);
   int("maxLineLength", 1);
   int("maxSamplesPerTemplate", 1);
@@ -93,7 +102,8 @@ function checkOptions(o: PatternMinerOptions): void {
 /**
  * Mines templates from lines as they arrive. Memory is bounded: at most `maxClusters` templates (least recently
  * used evicted, with their tree branches), each with at most `maxSamplesPerTemplate` buckets, and every line is
- * looked at for at most `maxLineLength` characters and `maxTokens` values. Results depend only on the input order.
+ * looked at for at most `maxLineLength` characters and `maxTokens` values. Work per line is bounded too: it is
+ * compared with at most `maxClustersPerLeaf` templates. Results depend only on the input order.
  */
 export class PatternMiner {
   readonly options: PatternMinerOptions;
@@ -144,6 +154,7 @@ export class PatternMiner {
       this.#lru.set(cluster.id, cluster);
     }
     cluster.count++;
+    cluster.usedAt = this.#lines;
     const b = this.#bucketOf(tsNs);
     const prev = cluster.buckets.get(b);
     if (prev !== undefined) cluster.buckets.set(b, prev + 1);
@@ -239,6 +250,7 @@ export class PatternMiner {
       trailing: tok.trailing,
       wildcards,
       count: 0,
+      usedAt: this.#lines,
       buckets: new Map(),
       leaf: node,
       shapeKey,
@@ -247,6 +259,11 @@ export class PatternMiner {
     node.clusters.push(cluster);
     for (let n: TreeNode | undefined = node; n !== undefined; n = n.parent) n.live++;
     this.#lru.set(cluster.id, cluster);
+    if (node.clusters.length > o.maxClustersPerLeaf) {
+      let stale = node.clusters[0] as Cluster;
+      for (const c of node.clusters) if (c.usedAt < stale.usedAt) stale = c;
+      this.#evict(stale);
+    }
     if (this.#lru.size > o.maxClusters) {
       const oldest = this.#lru.values().next().value as Cluster;
       this.#evict(oldest);

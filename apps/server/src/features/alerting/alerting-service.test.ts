@@ -12,6 +12,7 @@ import { MemoryStore } from "@meshlog/storage";
 import type { AuditEvent } from "../audit/audit-sink.js";
 import { MetricsRegistry } from "../metrics/metrics-registry.js";
 import { alertingConfigSchema } from "./alerting-config.js";
+import { receiverSchema } from "./receiver-types.js";
 import { AlertingService } from "./alerting-service.js";
 import { startCapture, type HttpCapture } from "./http-capture.js";
 import type { RuleGroup } from "./rule-group.js";
@@ -334,4 +335,48 @@ test("an evaluation interval under 1s is refused naming the setting (a zero one 
   }
   assert.equal(alertingConfigSchema.parse({ evaluationInterval: "1s" }).evaluationInterval, "1s");
   assert.equal(alertingConfigSchema.parse({}).evaluationInterval, "1m");
+});
+
+test("resolved notifications of several tenants' removed rules go to each tenant's own receiver, even with the same name", async () => {
+  dir = await mkdtemp(join(tmpdir(), "meshlog-alerting-"));
+  try {
+    const clock = new ManualClock(T0);
+    const store = new MemoryStore();
+    const f = open(dir, clock, store);
+    // Tenant a's "hook" comes from the config (fixture); tenant b has its own receiver of the same name.
+    f.svc.receivers.put("b", receiverSchema.parse({ name: "hook", kind: "webhook", url: `${hook.url}/hook-of-b`, default: true }));
+    const g = { name: "g", rules: [{ alert: "Any", expr: 'count_over_time({app="x"}[10m])' }] };
+    for (const t of ["a", "b"]) {
+      f.svc.rules.set(t, "ops", g);
+      await store.append(t, [record(t, T0 - 1n, `secret of ${t}`)]);
+    }
+    await f.svc.runDue();
+    await f.svc.dispatcher.idle();
+    const tenantOf = new Map(f.svc.incidents.list(undefined).map((i) => [i.id, i.tenant]));
+    assert.deepEqual([...tenantOf.values()].sort(), ["a", "b"]);
+    // Both rules go away before the next evaluation: both alerts resolve in one pass.
+    f.svc.rules.deleteNamespace("a", "ops");
+    f.svc.rules.deleteNamespace("b", "ops");
+    clock.advance(MIN);
+    await f.svc.runDue();
+    await f.svc.dispatcher.idle();
+    const sent = hook.requests
+      .filter((r) => r.path.startsWith("/hook"))
+      .map((r) => ({ path: r.path, body: r.json() as { tenant: string; status: string; alerts: { incidentId: string }[] } }))
+      .filter((r) => r.body.alerts.some((a) => tenantOf.has(a.incidentId)));
+    const resolved = sent.filter((r) => r.body.status === "resolved");
+    assert.equal(resolved.length, 2, "one resolved notification per tenant");
+    for (const r of sent) {
+      const want = r.path.startsWith("/hook-of-b") ? "b" : "a";
+      assert.equal(r.body.tenant, want, r.path);
+      assert.deepEqual(
+        r.body.alerts.map((a) => tenantOf.get(a.incidentId)),
+        r.body.alerts.map(() => want),
+        `${r.path} only carries alerts of tenant ${want}`,
+      );
+    }
+    await f.svc.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

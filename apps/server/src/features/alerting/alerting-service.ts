@@ -152,7 +152,7 @@ export class AlertingService {
     const groups = this.rules.list();
     const keys = new Set<string>();
     for (const g of groups) g.group.rules.forEach((r, i) => keys.add(ruleKeyOf(g, i, r)));
-    let changed = this.#handle(this.state.retain(keys, now, "the rule was removed or changed"), undefined);
+    let changed = this.#handle(this.state.retain(keys, now, "the rule was removed or changed"));
     const live = new Set(groups.map(groupKeyOf));
     for (const k of this.#groupStatus.keys()) if (!live.has(k)) this.#groupStatus.delete(k);
     for (const g of groups) {
@@ -190,7 +190,7 @@ export class AlertingService {
       const samples = await this.#query(g.tenant, rule.expr, now);
       const transitions = this.state.apply(ref, now, samples);
       this.#ruleStatus.set(key, { health: "ok", lastError: "", lastEvaluation: nsToIso(now), evaluationTime: (performance.now() - started) / 1000 });
-      return this.#handle(transitions, rule);
+      return this.#handle(transitions);
     } catch (e) {
       // As Prometheus: a failed evaluation leaves the alerts as they were and marks the rule unhealthy.
       this.#failures.inc({ tenant: g.tenant });
@@ -210,7 +210,7 @@ export class AlertingService {
   }
 
   /** Applies transitions: incidents, timeline, audit events, notifications. Returns true when any happened. */
-  #handle(transitions: readonly Transition[], rule: AlertRule | undefined): boolean {
+  #handle(transitions: readonly Transition[]): boolean {
     const notify = { firing: [] as AlertInstance[], resolved: [] as AlertInstance[] };
     let changed = false;
     for (const t of transitions) {
@@ -248,13 +248,18 @@ export class AlertingService {
       }
       changed = true;
     }
-    for (const status of ["firing", "resolved"] as const) if (notify[status].length > 0) this.#notify(status, notify[status], rule);
+    for (const status of ["firing", "resolved"] as const) if (notify[status].length > 0) this.#notify(status, notify[status]);
     this.incidents.save();
     return changed;
   }
 
-  #notify(status: "firing" | "resolved", alerts: readonly AlertInstance[], rule: AlertRule | undefined): void {
-    const byReceiver = new Map<string, { receiver: TenantReceiver; alerts: NotifiedAlert[] }>();
+  /**
+   * Sends one notification per receiver and rule. Transitions may span tenants and rules (rules removed together
+   * resolve in one pass), so notifications are grouped by the receiver's tenant and name and by alert name: a
+   * tenant's alerts only ever reach that tenant's receivers.
+   */
+  #notify(status: "firing" | "resolved", alerts: readonly AlertInstance[]): void {
+    const byReceiver = new Map<string, { receiver: TenantReceiver; alertname: string; alerts: NotifiedAlert[] }>();
     const now = nsToIso(this.#d.clock.nowNs());
     for (const a of alerts) {
       if (a.incidentId === undefined) continue;
@@ -281,8 +286,9 @@ export class AlertingService {
         });
       for (const r of receivers) {
         if (status === "resolved" && !r.sendResolved) continue;
-        let entry = byReceiver.get(r.name);
-        if (entry === undefined) byReceiver.set(r.name, (entry = { receiver: r, alerts: [] }));
+        const key = `${r.tenant}\0${r.name}\0${a.alertname}`;
+        let entry = byReceiver.get(key);
+        if (entry === undefined) byReceiver.set(key, (entry = { receiver: r, alertname: a.alertname, alerts: [] }));
         entry.alerts.push({
           status,
           labels: a.labels,
@@ -295,9 +301,8 @@ export class AlertingService {
         });
       }
     }
-    const first = alerts[0];
-    for (const { receiver, alerts: list } of byReceiver.values())
-      this.dispatcher.send(receiver, { tenant: receiver.tenant, status, groupLabels: { alertname: rule?.alert ?? first?.alertname ?? "" }, alerts: list });
+    for (const { receiver, alertname, alerts: list } of byReceiver.values())
+      this.dispatcher.send(receiver, { tenant: receiver.tenant, status, groupLabels: { alertname }, alerts: list });
   }
 
   #onDelivery(r: DeliveryResult): void {

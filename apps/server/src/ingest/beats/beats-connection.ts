@@ -155,11 +155,12 @@ export class BeatsConnection {
     if (this.#closing) return;
     const { frames, error } = this.#decoder.push(chunk);
     if (frames.length > 0) this.#nowNs = this.#o.ctx.clock.nowNs();
-    let failure = error;
+    let failure: MeshlogError | undefined;
     for (const f of frames) {
       failure = this.#handle(f);
       if (failure !== undefined) break;
     }
+    failure ??= error;
     this.#flushPending();
     if (failure !== undefined) this.#reject(failure);
   }

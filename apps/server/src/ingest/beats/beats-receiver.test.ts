@@ -108,7 +108,10 @@ describe("beats receiver", () => {
     first.splice(1000, 0, K8S_EVENT);
     const acks1 = await c.sendBatch(first);
     assert.deepEqual(acks1.at(-1), { version: 2, seq: 2048 });
-    const acks2 = await c.sendBatch(Array.from({ length: 300 }, (_, i) => fileEvent(5000 + i)), 0);
+    const acks2 = await c.sendBatch(
+      Array.from({ length: 300 }, (_, i) => fileEvent(5000 + i)),
+      0,
+    );
     assert.deepEqual(acks2.at(-1), { version: 2, seq: 300 });
     assert.ok(
       c.acks.every((a) => a.version === 2 && a.seq <= 2048),
@@ -167,6 +170,32 @@ describe("beats receiver", () => {
     const stored = (await readAll(t.server.ctx.store, "bt")).filter((r) => r.body.startsWith("partial "));
     assert.deepEqual(bodies(stored), ["partial 1", "partial 2", "partial 3", "partial 4", "partial 5", "partial 6"]);
     assert.ok(Math.max(...c.acks.map((a) => a.seq)) <= stored.length, "nothing acknowledged beyond what is stored");
+  });
+
+  it("acknowledges pipelined windows (a second sent before the first is acknowledged) in order", async () => {
+    const c = await LumberjackTestClient.connect(portOf(t));
+    const ev = (w: string, i: number): Record<string, unknown> => ({ message: `pipelined ${w}${i}` });
+    c.write(
+      Buffer.concat([
+        batchBytes(Array.from({ length: 300 }, (_, i) => ev("a", i))),
+        batchBytes(
+          Array.from({ length: 5 }, (_, i) => ev("b", i)),
+          0,
+        ),
+      ]),
+    );
+    await c.waitFor(() => c.acks.some((a) => a.seq === 300) && c.acks.at(-1)?.seq === 5);
+    const finalOfFirst = c.acks.findIndex((a) => a.seq === 300);
+    assert.ok(
+      c.acks.slice(0, finalOfFirst).every((a) => a.seq < 300),
+      JSON.stringify(c.acks),
+    );
+    assert.ok(
+      c.acks.slice(finalOfFirst + 1).every((a) => a.seq <= 5),
+      "after the first window's final ACK, only ACKs of the second",
+    );
+    await c.end();
+    assert.equal((await readAll(t.server.ctx.store, "bt")).filter((r) => r.body.startsWith("pipelined ")).length, 305);
   });
 
   it("treats a window of 0 as an empty batch and keeps the connection", async () => {

@@ -50,8 +50,7 @@ export const beatsModule: ServerModule = {
   async start(ctx) {
     const cfg = ctx.config.beats;
     if (cfg.listen === "") return { async stop() {} };
-    if (!isValidTenant(cfg.tenant))
-      throw new MeshlogError(CoreErrors.CONFIG_INVALID, `beats.tenant: ${JSON.stringify(cfg.tenant)} is not a valid tenant id`);
+    if (!isValidTenant(cfg.tenant)) throw new MeshlogError(CoreErrors.CONFIG_INVALID, `beats.tenant: ${JSON.stringify(cfg.tenant)} is not a valid tenant id`);
     const transport = cfg.tls ? "tls" : "tcp";
     const metrics = new ReceiverMetrics(ctx.metrics, "beats");
     const connections = new Set<BeatsConnection>();

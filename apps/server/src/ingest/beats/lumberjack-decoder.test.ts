@@ -116,7 +116,12 @@ describe("LumberjackDecoder", () => {
       code: "BEATS_FRAME_TOO_LARGE",
       message: /inflates to more than 1048576 bytes/,
     },
-    { name: "a compressed frame that is not zlib", bytes: Buffer.from("324300000004deadbeef", "hex"), code: "BEATS_DECOMPRESS_FAILED", message: /not a valid zlib/ },
+    {
+      name: "a compressed frame that is not zlib",
+      bytes: Buffer.from("324300000004deadbeef", "hex"),
+      code: "BEATS_DECOMPRESS_FAILED",
+      message: /not a valid zlib/,
+    },
     {
       name: "a compressed frame whose payload ends inside an event",
       bytes: compressedFrame(jsonFrame(1, { message: "x" }).subarray(0, 12)),

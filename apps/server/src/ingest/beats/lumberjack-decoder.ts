@@ -109,13 +109,15 @@ export class LumberjackDecoder {
   #frameAt(buf: Buffer, off: number, out: LumberjackFrame[], nested: boolean): { consumed: number; need: number } {
     const avail = buf.length - off;
     const incomplete = (total: number): { consumed: number; need: number } => {
-      if (nested) throw new MeshlogError(BeatsErrors.BEATS_FRAME_INVALID, `a compressed frame's payload ends inside a frame (needs ${total} bytes, has ${avail})`);
+      if (nested)
+        throw new MeshlogError(BeatsErrors.BEATS_FRAME_INVALID, `a compressed frame's payload ends inside a frame (needs ${total} bytes, has ${avail})`);
       return { consumed: 0, need: total };
     };
     if (avail < 2) return avail === 0 && nested ? { consumed: 0, need: 0 } : incomplete(2);
     const v = buf[off] as number;
     const type = buf[off + 1] as number;
-    if (v !== V1 && v !== V2) throw new MeshlogError(BeatsErrors.BEATS_FRAME_INVALID, `unknown protocol version byte ${hex(v)}${printable(v)} (expected '1' or '2')`);
+    if (v !== V1 && v !== V2)
+      throw new MeshlogError(BeatsErrors.BEATS_FRAME_INVALID, `unknown protocol version byte ${hex(v)}${printable(v)} (expected '1' or '2')`);
     const version: LumberjackVersion = v === V1 ? 1 : 2;
     const { maxFrameBytes, maxWindowSize } = this.#limits;
     switch (type) {

@@ -5,25 +5,11 @@ import assert from "node:assert/strict";
 import { MeshlogError, silentLogger, type LogRecord } from "@meshlog/core";
 import { encodeBusBatch } from "./bus-batch-codec.js";
 import { BusWriter, type BusMessage } from "./bus-writer.js";
+import { testRecord } from "@meshlog/testkit";
 
 const subjectOf = (t: string): string => `meshlog.ingest.${t}`;
 
-function rec(tenant: string, body: string): LogRecord {
-  const ts = 1_700_000_000_000_000_000n;
-  return {
-    timestamp: ts,
-    observedTimestamp: ts,
-    severityNumber: 9,
-    severityText: "INFO",
-    body,
-    attributes: {},
-    resource: {},
-    traceId: "",
-    spanId: "",
-    tenant,
-    labels: { service: "s" },
-  };
-}
+const rec = (tenant: string, body: string): LogRecord => testRecord({ tenant, body, labels: { service: "s" } });
 
 interface FakeMessage extends BusMessage {
   acked: number;

@@ -9,23 +9,9 @@ import { MetricsRegistry } from "../features/metrics/metrics-registry.js";
 import { IngestWriter } from "../ingest/ingest-writer.js";
 import { isRejection, isRetryable } from "../ingest/socket/batch-writer.js";
 import { BusErrors } from "./errors.js";
+import { testRecord } from "@meshlog/testkit";
 
-function rec(body: string): LogRecord {
-  const ts = 1_700_000_000_000_000_000n;
-  return {
-    timestamp: ts,
-    observedTimestamp: ts,
-    severityNumber: 9,
-    severityText: "INFO",
-    body,
-    attributes: {},
-    resource: {},
-    traceId: "",
-    spanId: "",
-    tenant: "t",
-    labels: { service: "s" },
-  };
-}
+const rec = (body: string): LogRecord => testRecord({ tenant: "t", body, labels: { service: "s" } });
 
 test("with a bus, write() publishes the processed records and does not touch the store", async () => {
   const store = new MemoryStore();

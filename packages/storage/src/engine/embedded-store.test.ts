@@ -11,6 +11,7 @@ import { LedgerAdapter } from "./ledger-adapter.js";
 import { MemoryKeyRing } from "./memory-security.js";
 import type { SecurityProvider } from "./security-ports.js";
 import { prng, sampleRecord } from "./sample-records.js";
+import { testRecord } from "@meshlog/testkit";
 
 const T0 = 1_700_000_000_000_000_000n;
 const A = { service: "api", source: "native" };
@@ -36,21 +37,7 @@ function world(): {
   return { fs, clock, security, open: (o = {}) => EmbeddedStore.open({ dataDir: "/data", fs, clock, security, sealTimer: false, ...o }) };
 }
 
-function rec(labels: Record<string, string>, ts: bigint, body: string): LogRecord {
-  return {
-    timestamp: ts,
-    observedTimestamp: ts,
-    severityNumber: 9,
-    severityText: "INFO",
-    body,
-    attributes: { k: "v" },
-    resource: {},
-    traceId: "",
-    spanId: "",
-    tenant: "t1",
-    labels,
-  };
-}
+const rec = (labels: Record<string, string>, ts: bigint, body: string): LogRecord => testRecord({ labels, timestamp: ts, body, attributes: { k: "v" } });
 
 async function all(store: EmbeddedStore, req: Partial<SelectRequest> = {}, stats = emptySelectStats()): Promise<StoredEntry[]> {
   const out: StoredEntry[] = [];

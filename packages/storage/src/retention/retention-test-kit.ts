@@ -7,6 +7,7 @@ import { CertificateStore } from "./certificate-store.js";
 import { HoldStore } from "./legal-hold.js";
 import { RetentionEnforcer } from "./retention-enforcer.js";
 import { RetentionPolicies, type CompiledSelector } from "./retention-policy.js";
+import { testRecord } from "@meshlog/testkit";
 
 /** 2023-11-14T22:13:20Z. */
 export const T0 = 1_700_000_000_000_000_000n;
@@ -33,19 +34,7 @@ export function testSelector(text: string): CompiledSelector {
 }
 
 export function rec(tenant: string, labels: Record<string, string>, ts: bigint, body: string): LogRecord {
-  return {
-    timestamp: ts,
-    observedTimestamp: ts,
-    severityNumber: 9,
-    severityText: "INFO",
-    body,
-    attributes: {},
-    resource: {},
-    traceId: "",
-    spanId: "",
-    tenant,
-    labels,
-  };
+  return testRecord({ tenant, labels, timestamp: ts, body });
 }
 
 export interface RetentionWorld {

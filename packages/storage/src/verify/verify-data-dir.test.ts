@@ -9,26 +9,14 @@ import { Ledger } from "../ledger/ledger.js";
 import { Signer } from "../ledger/signer.js";
 import { LEDGER_CHECKPOINTS_FILE, LEDGER_ENTRIES_FILE } from "../ledger/ledger-format.js";
 import { verifyDataDir, type VerifyReport } from "./verify-data-dir.js";
+import { testRecord } from "@meshlog/testkit";
 
 const T0 = 1_700_000_000_000_000_000n;
 const A = { service: "api", source: "native" };
 const B = { service: "db", source: "native" };
 
-function rec(labels: Record<string, string>, ts: bigint, body: string, tenant = "t1"): LogRecord {
-  return {
-    timestamp: ts,
-    observedTimestamp: ts,
-    severityNumber: 9,
-    severityText: "INFO",
-    body,
-    attributes: { user: `u${ts % 7n}` },
-    resource: {},
-    traceId: "",
-    spanId: "",
-    tenant,
-    labels,
-  };
-}
+const rec = (labels: Record<string, string>, ts: bigint, body: string, tenant = "t1"): LogRecord =>
+  testRecord({ tenant, labels, timestamp: ts, body, attributes: { user: `u${ts % 7n}` } });
 
 /** A data folder with two tenants, three sealed blocks in t1 (two in stream A) and unsealed WAL data. */
 async function fixture(): Promise<{ fs: FaultyFileSystem; store: EmbeddedStore; blocks: string[]; path: (id: string, tenant?: string) => string }> {

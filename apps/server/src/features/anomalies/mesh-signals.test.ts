@@ -5,20 +5,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { LogRecord } from "@meshlog/core";
 import { httpStatusOf, isConnectFailure, isTlsFailure, bodyHead, sshFailureAddress, upstreamOf } from "./mesh-signals.js";
+import { testRecord } from "@meshlog/testkit";
 
-const rec = (body: string, attributes: Record<string, string> = {}): LogRecord => ({
-  timestamp: 1n,
-  observedTimestamp: 1n,
-  severityNumber: 9,
-  severityText: "INFO",
-  body,
-  attributes,
-  resource: {},
-  traceId: "",
-  spanId: "",
-  tenant: "t",
-  labels: { source: "test" },
-});
+const rec = (body: string, attributes: Record<string, string> = {}): LogRecord =>
+  testRecord({ timestamp: 1n, body, attributes, tenant: "t", labels: { source: "test" } });
 const connect = (body: string, a: Record<string, string> = {}): boolean => isConnectFailure(rec(body, a), bodyHead(body));
 const tls = (body: string, a: Record<string, string> = {}): boolean => isTlsFailure(rec(body, a), bodyHead(body));
 

@@ -10,25 +10,14 @@ import { fileURLToPath } from "node:url";
 import { streamIdOf, systemClock, type LogRecord } from "@meshlog/core";
 import { Compactor, EmbeddedStore, HoldStore, NodeFileSystem, verifyDataDir } from "@meshlog/storage";
 import { compileSelector } from "./selector-compiler.js";
+import { testRecord } from "@meshlog/testkit";
 
 const CHILD = fileURLToPath(new URL("./compaction-crash-child.js", import.meta.url));
 const T = BigInt(Date.UTC(2026, 0, 15)) * 1_000_000n;
 const SERVICES = ["api", "web", "db"];
 const BLOCKS_PER_STREAM = 4;
 
-const rec = (service: string, ts: bigint, body: string): LogRecord => ({
-  timestamp: ts,
-  observedTimestamp: ts,
-  severityNumber: 9,
-  severityText: "INFO",
-  body,
-  attributes: {},
-  resource: {},
-  traceId: "",
-  spanId: "",
-  tenant: "t1",
-  labels: { service },
-});
+const rec = (service: string, ts: bigint, body: string): LogRecord => testRecord({ timestamp: ts, body, labels: { service } });
 
 const open = (dataDir: string) => EmbeddedStore.open({ dataDir, sealTimer: false, sealWorker: false });
 

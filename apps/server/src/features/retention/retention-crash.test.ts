@@ -10,24 +10,13 @@ import { fileURLToPath } from "node:url";
 import { streamIdOf, systemClock, type LogRecord } from "@meshlog/core";
 import { CertificateStore, EmbeddedStore, HoldStore, NodeFileSystem, RetentionEnforcer, RetentionPolicies, verifyDataDir } from "@meshlog/storage";
 import { compileSelector } from "./selector-compiler.js";
+import { testRecord } from "@meshlog/testkit";
 
 const CHILD = fileURLToPath(new URL("./retention-crash-child.js", import.meta.url));
 const OLD = BigInt(Date.UTC(2020, 0, 15)) * 1_000_000n;
 const OLD_STREAMS = 12;
 
-const rec = (service: string, ts: bigint, body: string): LogRecord => ({
-  timestamp: ts,
-  observedTimestamp: ts,
-  severityNumber: 9,
-  severityText: "INFO",
-  body,
-  attributes: {},
-  resource: {},
-  traceId: "",
-  spanId: "",
-  tenant: "t1",
-  labels: { service },
-});
+const rec = (service: string, ts: bigint, body: string): LogRecord => testRecord({ timestamp: ts, body, labels: { service } });
 
 function parts(dataDir: string) {
   const fs = new NodeFileSystem();

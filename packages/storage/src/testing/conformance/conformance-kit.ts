@@ -2,6 +2,7 @@
 
 import type { Labels, LogRecord } from "@meshlog/core";
 import type { LogStore, SelectRequest, SelectStats, StoredEntry, StreamInfo } from "../../contract.js";
+import { testRecord } from "@meshlog/testkit";
 
 /** A store under test, with the means to remove what it left behind (and, for persistent stores, to reopen it). */
 export interface StoreFixture {
@@ -44,20 +45,7 @@ export const END = 2n ** 62n;
 
 /** Builds a complete record; `extra` overrides any field. */
 export function rec(tenant: string, labels: Labels, ts: bigint, body: string, extra: Partial<LogRecord> = {}): LogRecord {
-  return {
-    timestamp: ts,
-    observedTimestamp: ts + 1000n,
-    severityNumber: 9,
-    severityText: "INFO",
-    body,
-    attributes: {},
-    resource: {},
-    traceId: "",
-    spanId: "",
-    tenant,
-    labels,
-    ...extra,
-  };
+  return testRecord({ tenant, labels, timestamp: ts, observedTimestamp: ts + 1000n, body, ...extra });
 }
 
 /** A label set's identity regardless of key order. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Storage engine benchmark: append rate, stored bytes per line vs gzip -6, needle search vs full scan.
+// Storage engine benchmark: append rate, steady-state seal cost, stored bytes per line vs gzip -6, needle search vs full scan.
 // Prints one JSON object. MESHLOG_BENCH_SCALE=N multiplies the line count (default 200 000 lines).
 import { mkdtemp, rm, readdir, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -9,6 +9,9 @@ import { gzipSync } from "node:zlib";
 import { EmbeddedStore, NodeFileSystem, emptySelectStats } from "../packages/storage/dist/index.js";
 import { streamIdOf } from "../packages/core/dist/index.js";
 import { meshLine } from "./lib-mesh-lines.mjs";
+import { sealBlock, sortByTime } from "../packages/storage/dist/block/block-codec.js";
+import { WalRecordWriter, decodeWalRecords } from "../packages/storage/dist/wal/wal-record-codec.js";
+import { blockCipher } from "../packages/storage/dist/engine/block-cipher.js";
 
 const SCALE = Number(process.env.MESHLOG_BENCH_SCALE ?? "1");
 const LINES = Math.round(200_000 * SCALE);
@@ -62,6 +65,71 @@ const rawBytes = Buffer.byteLength(rawText);
 const gz0 = performance.now();
 const gzipBytes = gzipSync(rawText, { level: 6 }).length;
 const gzipMs = performance.now() - gz0;
+
+/**
+ * Steady-state sealing on this thread, as a warm seal worker does it: blocks of 5000 lines of one stream,
+ * WAL-encoded, decoded, sorted and sealed (columns, Merkle root, bloom, brotli, AES-GCM). One warm-up pass,
+ * then one measured pass; process CPU per line (nothing else runs meanwhile).
+ */
+function sealSteady(blocks = 8, perBlock = 5000) {
+  const open = new Map();
+  const jobs = [];
+  for (let i = 0; jobs.length < blocks; i++) {
+    const ts = T0 + BigInt(i) * 5_000_000n;
+    const l = meshLine(Number(ts / 1_000_000n));
+    const key = `${l.service}/${l.source}`;
+    let b = open.get(key);
+    if (b === undefined) open.set(key, (b = { labels: { service: l.service, namespace: "prod", source: l.source }, w: new WalRecordWriter(), n: 0 }));
+    const r = {
+      timestamp: ts,
+      observedTimestamp: ts + 2_000_000n,
+      severityNumber: 9,
+      severityText: "",
+      body: l.body,
+      attributes: {},
+      resource: {},
+      traceId: l.traceId,
+      spanId: "",
+    };
+    b.w.record({ ...r, tenant: "bench", labels: b.labels });
+    if (++b.n === perBlock) {
+      jobs.push({ bytes: Buffer.from(b.w.view()), n: b.n, labels: b.labels });
+      open.delete(key);
+    }
+  }
+  const input = (labels) => ({
+    blockId: "0",
+    tenant: "bench",
+    streamId: "s",
+    labels,
+    keyId: "k",
+    dataKey: randomBytes(32),
+    wrappedKey: randomBytes(40),
+    retentionClass: "default",
+    legalHold: false,
+    prevBlockHash: "",
+    createdAt: 1n,
+    walSeqMax: 1,
+  });
+  const pass = () => {
+    let bytes = 0;
+    for (const j of jobs) bytes += sealBlock(sortByTime(decodeWalRecords(j.bytes, j.n, "bench", j.labels)), input(j.labels), blockCipher).bytes.length;
+    return bytes;
+  };
+  pass();
+  const c0 = process.cpuUsage();
+  const bytes = pass();
+  const c = process.cpuUsage(c0);
+  const lines = blocks * perBlock;
+  const cpu = (c.user + c.system) / 1e6;
+  return {
+    lines,
+    cpuSeconds: +cpu.toFixed(3),
+    microsecondsPerLine: +((cpu * 1e6) / lines).toFixed(2),
+    linesPerCpuSecond: Math.round(lines / cpu),
+    blockBytesPerLine: +(bytes / lines).toFixed(2),
+  };
+}
 
 const dir = await mkdtemp(join(tmpdir(), "meshlog-bench-"));
 try {
@@ -157,6 +225,7 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   const wordPool = await search(s1, WORD_NEEDLE);
   await s1.close();
+  const seal = sealSteady();
   const rawBuf = Buffer.from(rawText);
   const i0 = performance.now();
   let indexOfHits = 0;
@@ -177,6 +246,7 @@ try {
         cpuSeconds: +appendCpu.toFixed(3),
         linesPerCpuSecond: Math.round(LINES / appendCpu),
       },
+      sealSteady: seal,
       appendAndSeal: {
         seconds: +totalSec.toFixed(3),
         flushSeconds: +flushSec.toFixed(3),

@@ -66,22 +66,40 @@ export class GramBloom {
 /** Value 0-15 of a lower-case hex digit (only meaningful when hexBit(c) is 1). */
 const nibble = (c: number): number => (c <= 57 ? c - 48 : c - 87);
 
+/** Entries of the recently-added-gram cache (direct-mapped, 16 KiB). */
+const SEEN_BITS = 12;
+
 /**
- * Adds the grams of `text` to `all`, and those not made only of hex digits to `nohex` (same size); marks
- * each hex-only gram (16 bits) in `hexSeen` (8 KiB).
+ * Adds the grams of text[from, to) to `all`, and those not made only of hex digits to `nohex` (same size); marks
+ * each hex-only gram (16 bits) in `hexSeen` (8 KiB). `seen` (Int32Array of 2^SEEN_BITS, filled with -1)
+ * caches grams of ASCII characters already added, packed 8 bits per char: adding a gram twice changes
+ * nothing, and the static text of log lines repeats, so most grams skip the hash and the bit writes.
  */
-function addText(text: string, all: Uint8Array, nohex: Uint8Array, mask: number, hexSeen: Uint8Array): void {
-  const n = text.length;
-  if (n < GRAM) return;
-  let c0 = lower(text.charCodeAt(0));
-  let c1 = lower(text.charCodeAt(1));
-  let c2 = lower(text.charCodeAt(2));
+function addText(text: string, from: number, to: number, all: Uint8Array, nohex: Uint8Array, mask: number, hexSeen: Uint8Array, seen: Int32Array): void {
+  if (to - from < GRAM) return;
+  let c0 = lower(text.charCodeAt(from));
+  let c1 = lower(text.charCodeAt(from + 1));
+  let c2 = lower(text.charCodeAt(from + 2));
   let hex = (hexBit(c0) << 2) | (hexBit(c1) << 1) | hexBit(c2);
   let hv = (nibble(c0) << 8) | (nibble(c1) << 4) | nibble(c2);
-  for (let i = 3; i < n; i++) {
+  let wide = (c0 >= 0x80 ? 4 : 0) | (c1 >= 0x80 ? 2 : 0) | (c2 >= 0x80 ? 1 : 0);
+  let key = (c0 << 16) | (c1 << 8) | c2;
+  for (let i = from + 3; i < to; i++) {
     const c3 = lower(text.charCodeAt(i));
     hex = ((hex << 1) | hexBit(c3)) & 15;
     hv = ((hv << 4) | (nibble(c3) & 15)) & 0xffff;
+    wide = ((wide << 1) | (c3 >= 0x80 ? 1 : 0)) & 15;
+    key = (key << 8) | (c3 & 0xff);
+    if (wide === 0) {
+      const slot = Math.imul(key, 0x9e3779b1) >>> (32 - SEEN_BITS);
+      if (seen[slot] === key) {
+        c0 = c1;
+        c1 = c2;
+        c2 = c3;
+        continue;
+      }
+      seen[slot] = key;
+    }
     const h = gramHash(c0, c1, c2, c3);
     const a = h & mask;
     const b = (Math.imul(h, 0x85ebca6b) >>> 7) & mask;
@@ -132,6 +150,65 @@ function foldDown(bits: Uint8Array, maxFill: number): Uint8Array {
 }
 
 /**
+ * Collects a block's grams, then picks and folds its bloom (see buildGramBloom). Bodies may be added
+ * piecewise (addBodyRange): a caller that knows which parts of a body repeat text already added (the
+ * static text of a body template) adds only the ranges around its variables.
+ */
+export class GramBloomBuilder {
+  readonly #all: Uint8Array;
+  readonly #nohex: Uint8Array;
+  readonly #mask: number;
+  readonly #hexSeen = new Uint8Array(8192);
+  readonly #seen = new Int32Array(1 << SEEN_BITS).fill(-1);
+  readonly #seenResource = new Set<string>();
+
+  /** Sized at about 1 bit per 2 characters of the records' indexed text (64 bytes .. maxBytes). */
+  constructor(records: readonly LogRecord[], maxBytes: number) {
+    let chars = 0;
+    for (const r of records) {
+      chars += r.body.length + r.traceId.length + r.spanId.length;
+      for (const k in r.attributes) chars += (r.attributes[k] as string).length;
+    }
+    let size = 64;
+    while (size < maxBytes && size * 8 < Math.ceil(chars / 4) * 2) size *= 2;
+    this.#all = new Uint8Array(size);
+    this.#nohex = new Uint8Array(size);
+    this.#mask = size * 8 - 1;
+  }
+
+  /** Adds the grams that lie wholly inside body[from, to). */
+  addBodyRange(body: string, from: number, to: number): void {
+    addText(body, from, to, this.#all, this.#nohex, this.#mask, this.#hexSeen, this.#seen);
+  }
+
+  /** Adds a record's attribute values, resource values (each distinct one once) and ids not in its body. */
+  addRecordFields(r: LogRecord): void {
+    const add = (v: string): void => addText(v, 0, v.length, this.#all, this.#nohex, this.#mask, this.#hexSeen, this.#seen);
+    for (const k in r.attributes) add(r.attributes[k] as string);
+    for (const k in r.resource) {
+      const v = r.resource[k] as string;
+      if (!this.#seenResource.has(v)) {
+        this.#seenResource.add(v);
+        add(v);
+      }
+    }
+    if (r.traceId !== "" && !r.body.includes(r.traceId)) add(r.traceId);
+    if (r.spanId !== "" && !r.body.includes(r.spanId)) add(r.spanId);
+  }
+
+  /** The bloom of every gram added (see buildGramBloom for the choice between `text4` and `text4x`). */
+  finish(maxFill: number, budgetBytes = Number.POSITIVE_INFINITY): GramBloom {
+    const full = foldDown(this.#all, maxFill);
+    const lean = foldDown(this.#nohex, maxFill);
+    let distinctHex = 0;
+    for (const v of this.#hexSeen) distinctHex += POPCOUNT[v] as number;
+    const saturated = distinctHex > HEX_SATURATION * 65536;
+    const overBudget = full.length > budgetBytes && lean.length * 2 <= full.length;
+    return (saturated || overBudget) && lean.length < full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
+  }
+}
+
+/**
  * Builds a block's bloom over bodies, attribute values, resource values and trace/span ids (an id already
  * in its body is not added again). Sized at about 1 bit per 2 characters (64 bytes .. maxBytes), then
  * folded in half while at most `maxFill` of the bits stay set. When more than HEX_SATURATION of the 65536
@@ -141,36 +218,10 @@ function foldDown(bits: Uint8Array, maxFill: number): Uint8Array {
  * Otherwise the full `text4` bloom is kept.
  */
 export function buildGramBloom(records: readonly LogRecord[], maxBytes: number, maxFill: number, budgetBytes = Number.POSITIVE_INFINITY): GramBloom {
-  let chars = 0;
+  const b = new GramBloomBuilder(records, maxBytes);
   for (const r of records) {
-    chars += r.body.length + r.traceId.length + r.spanId.length;
-    for (const k in r.attributes) chars += (r.attributes[k] as string).length;
+    b.addBodyRange(r.body, 0, r.body.length);
+    b.addRecordFields(r);
   }
-  let size = 64;
-  while (size < maxBytes && size * 8 < Math.ceil(chars / 4) * 2) size *= 2;
-  const all = new Uint8Array(size);
-  const nohex = new Uint8Array(size);
-  const mask = size * 8 - 1;
-  const hexSeen = new Uint8Array(8192);
-  const seenResource = new Set<string>();
-  for (const r of records) {
-    addText(r.body, all, nohex, mask, hexSeen);
-    for (const k in r.attributes) addText(r.attributes[k] as string, all, nohex, mask, hexSeen);
-    for (const k in r.resource) {
-      const v = r.resource[k] as string;
-      if (!seenResource.has(v)) {
-        seenResource.add(v);
-        addText(v, all, nohex, mask, hexSeen);
-      }
-    }
-    if (r.traceId !== "" && !r.body.includes(r.traceId)) addText(r.traceId, all, nohex, mask, hexSeen);
-    if (r.spanId !== "" && !r.body.includes(r.spanId)) addText(r.spanId, all, nohex, mask, hexSeen);
-  }
-  const full = foldDown(all, maxFill);
-  const lean = foldDown(nohex, maxFill);
-  let distinctHex = 0;
-  for (const v of hexSeen) distinctHex += POPCOUNT[v] as number;
-  const saturated = distinctHex > HEX_SATURATION * 65536;
-  const overBudget = full.length > budgetBytes && lean.length * 2 <= full.length;
-  return (saturated || overBudget) && lean.length < full.length ? new GramBloom(lean, "text4x") : new GramBloom(full, "text4");
+  return b.finish(maxFill, budgetBytes);
 }

@@ -8,8 +8,8 @@ import { assembleBlock, encodeHeaderAad, parseBlockHeader, type BlockCodec, type
 import { COLUMNS_VERSION, decodeColumns, encodeColumns, SALT_BYTES } from "./block-columns.js";
 import { ColumnView } from "./column-view.js";
 import { scanView } from "./block-scan.js";
-import { merkleRootOf, recordLeafHashes } from "./record-hash.js";
-import { buildGramBloom, type GramBloom } from "./block-bloom.js";
+import { recordsMerkleRoot } from "./record-hash.js";
+import { buildGramBloom, GramBloomBuilder, type GramBloom } from "./block-bloom.js";
 import type { RowNeedles } from "./row-match.js";
 
 /** AEAD used for block payloads (implemented by crypto/aead.ts: iv(12) | ciphertext | tag(16)). */
@@ -102,11 +102,14 @@ export function sortByTime(records: readonly LogRecord[]): LogRecord[] {
 export function sealBlock(records: readonly LogRecord[], input: SealInput, cipher: BlockCipher): SealedBlock {
   if (records.length === 0) throw new Error("BUG: sealBlock needs at least one record");
   const salt = randomBytes(SALT_BYTES);
-  const plain = encodeColumns(records, salt);
-  const root = merkleRootOf(recordLeafHashes(salt, records));
+  // The bloom gets each template's static text once while the bodies are encoded (same bits as buildBloom).
+  const grams = new GramBloomBuilder(records, MAX_BLOOM_BYTES);
+  const plain = encodeColumns(records, salt, grams);
+  for (const r of records) grams.addRecordFields(r);
+  const root = recordsMerkleRoot(salt, records);
   const codec = input.codec ?? DEFAULT_CODEC;
   const compressed = compress(codec, plain);
-  const bloom = buildBloom(records, Math.max(4096, compressed.length * BLOOM_BUDGET));
+  const bloom = grams.finish(MAX_BLOOM_FILL, Math.max(4096, compressed.length * BLOOM_BUDGET));
   const meta: BlockMeta = {
     blockId: input.blockId,
     tenant: input.tenant,
@@ -184,7 +187,7 @@ export function recordsOfPlain(plain: Buffer, meta: BlockMeta, needles: RowNeedl
 
 /** Recomputes the plaintext Merkle root of opened records (hex). */
 export function plaintextRootOf(opened: OpenedBlock): string {
-  return merkleRootOf(recordLeafHashes(opened.salt, opened.records)).toString("hex");
+  return recordsMerkleRoot(opened.salt, opened.records).toString("hex");
 }
 
 /** Bytes of header (with its CRC) given a prefix of the file, or undefined if the prefix is too short to tell. */

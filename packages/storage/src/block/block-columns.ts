@@ -3,7 +3,8 @@
 import type { Labels, LogRecord } from "@meshlog/core";
 import { ByteReader } from "./byte-reader.js";
 import { ByteWriter } from "./byte-writer.js";
-import { bodyText, decodeBodyBytes, encodeBodies, type BodyBytes } from "./body-templates.js";
+import { bodyText, decodeBodyBytes, type BodyBytes } from "./body-templates.js";
+import { encodeBodies, type BodyGramSink } from "./body-template-encoder.js";
 import type { RowNeedles } from "./row-match.js";
 
 /** Layout written by encodeColumns. Version 1 (raw bodies, delta-of-delta timestamps) is still read. */
@@ -118,9 +119,10 @@ export function resolveId(col: { ids: string[]; at: Int32Array }, i: number, hex
 
 /**
  * Encodes records (already in timestamp order) of one stream into the block's plaintext column layout.
- * The salt is the first field so the Merkle leaves can be recomputed from the plaintext alone.
+ * The salt is the first field so the Merkle leaves can be recomputed from the plaintext alone. With
+ * `grams`, every 4-gram of the bodies is passed to it on the way (see encodeBodies).
  */
-export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): Buffer {
+export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array, grams?: BodyGramSink): Buffer {
   const n = records.length;
   let approx = 64;
   for (const r of records) approx += r.body.length + 48;
@@ -151,6 +153,7 @@ export function encodeColumns(records: readonly LogRecord[], salt: Uint8Array): 
     w,
     records.map((r) => r.body),
     tss,
+    grams,
   );
   const bodyText = records.map((r) => r.body);
   putIdColumn(

@@ -78,6 +78,23 @@ export class ByteWriter {
     this.#len += b.length;
   }
 
+  /**
+   * Bytes of the lower-case hex text s[start, end) (even length, only 0-9a-f: the caller checks), written
+   * straight from the string, as `Buffer.from(s.slice(start, end), "hex")` would give them.
+   */
+  hexText(s: string, start: number, end: number): void {
+    const n = (end - start) >>> 1;
+    this.#ensure(n);
+    const buf = this.#buf;
+    let p = this.#len;
+    for (let i = start; i < end; i += 2) {
+      const a = s.charCodeAt(i);
+      const b = s.charCodeAt(i + 1);
+      buf[p++] = ((a <= 57 ? a - 48 : a - 87) << 4) | (b <= 57 ? b - 48 : b - 87);
+    }
+    this.#len = p;
+  }
+
   /** Length-prefixed (uvarint) byte string. */
   lenBytes(b: Uint8Array): void {
     this.uvarint(b.length);

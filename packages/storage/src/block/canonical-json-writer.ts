@@ -15,9 +15,23 @@ const TENANT = ascii(',"tenant":');
 const TIMESTAMP = ascii(',"timestamp":"');
 const TRACE = ascii('","traceId":');
 
+/** Second byte of the two-character escapes JSON.stringify uses (\", \\, \b, \t, \n, \f, \r). */
+const SHORT_ESCAPES = new Uint8Array(128);
+for (const [c, e] of [
+  [34, 34],
+  [92, 92],
+  [8, 98],
+  [9, 116],
+  [10, 110],
+  [12, 102],
+  [13, 114],
+] as const)
+  SHORT_ESCAPES[c] = e;
+const HEX_DIGITS = ascii("0123456789abcdef");
+
 /**
  * A growable byte buffer that appends the UTF-8 of canonicalRecordJson(r) without creating that string:
- * strings of printable ASCII are copied by a loop; any other string goes through JSON.stringify, so the
+ * ASCII strings are copied and escaped by a loop; any other string goes through JSON.stringify, so the
  * bytes are always those of `Buffer.from(canonicalRecordJson(r), "utf8")`.
  */
 export class CanonicalJsonWriter {
@@ -60,7 +74,10 @@ export class CanonicalJsonWriter {
     this.pos = p;
   }
 
-  /** JSON.stringify(s), as UTF-8. */
+  /**
+   * JSON.stringify(s), as UTF-8. ASCII (quotes, backslashes and control characters included) is escaped
+   * here exactly as JSON.stringify does; any non-ASCII string goes through JSON.stringify itself.
+   */
   string(s: string): void {
     const n = s.length;
     this.#ensure(n * 6 + 2);
@@ -70,12 +87,26 @@ export class CanonicalJsonWriter {
     buf[p++] = 34;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 34 || c === 92 || c >= 0x7f) {
-        // Escapes, non-ASCII or DEL: let JSON.stringify decide, from the start of this string.
-        this.pos = start + buf.write(JSON.stringify(s), start, "utf8");
-        return;
+      if (c >= 0x20 && c !== 34 && c !== 92) {
+        if (c >= 0x80) {
+          // Non-ASCII (lone surrogates are escaped): let JSON.stringify decide, from the start of this string.
+          this.pos = start + buf.write(JSON.stringify(s), start, "utf8");
+          return;
+        }
+        buf[p++] = c;
+        continue;
       }
-      buf[p++] = c;
+      buf[p++] = 92;
+      const short = SHORT_ESCAPES[c] as number;
+      if (short !== 0) buf[p++] = short;
+      else {
+        // \u00XX with lower-case hex digits, as JSON.stringify writes them.
+        buf[p++] = 117;
+        buf[p++] = 48;
+        buf[p++] = 48;
+        buf[p++] = HEX_DIGITS[c >>> 4] as number;
+        buf[p++] = HEX_DIGITS[c & 15] as number;
+      }
     }
     buf[p++] = 34;
     this.pos = p;

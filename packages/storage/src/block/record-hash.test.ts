@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import type { LogRecord } from "@meshlog/core";
 import { merkleRoot } from "../ledger/merkle.js";
-import { canonicalRecordJson, merkleRootOf, recordLeafHash, recordLeafHashes } from "./record-hash.js";
+import { canonicalRecordJson, merkleRootOf, recordLeafHash, recordLeafHashes, recordsMerkleRoot } from "./record-hash.js";
 import { CanonicalJsonWriter } from "./canonical-json-writer.js";
 
 const leaf = (i: number): Buffer => createHash("sha256").update(`leaf ${i}`).digest();
@@ -77,4 +77,34 @@ test("the canonical JSON writer gives the bytes of canonicalRecordJson (property
     }),
     { numRuns: 1000 },
   );
+});
+
+test("the canonical JSON writer escapes ASCII control characters, quotes and backslashes as JSON.stringify (property)", () => {
+  const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 80 });
+  fc.assert(
+    fc.property(ascii, ascii, (body, value) => {
+      const r = rec({ body, attributes: { [value]: body }, severityText: value });
+      const w = new CanonicalJsonWriter(8);
+      w.record(r, Buffer.from(JSON.stringify(labels)));
+      assert.deepEqual(w.buf.subarray(0, w.pos), Buffer.from(canonicalRecordJson(r), "utf8"));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test("recordsMerkleRoot equals the root over recordLeafHashes for 0 to 70 records, mixed labels included", () => {
+  const salt = Buffer.alloc(16, 3);
+  const records = Array.from({ length: 70 }, (_, i) =>
+    rec({
+      body: i % 3 === 0 ? `{"k":"v ${i}","q":"\"\u0001"}` : `line ${i} é \ud800`,
+      attributes: i % 5 === 0 ? { z: "1", a: String(i) } : {},
+      labels: i % 7 === 6 ? { service: "other" } : labels,
+      timestamp: BigInt(i),
+    }),
+  );
+  for (let n = 0; n <= records.length; n++) {
+    const some = records.slice(0, n);
+    assert.deepEqual(recordsMerkleRoot(salt, some), merkleRootOf(recordLeafHashes(salt, some)), `${n} records`);
+    if (n > 0) assert.deepEqual(recordsMerkleRoot(salt, some), merkleRoot(some.map((r) => recordLeafHash(salt, r))), `${n} records (ledger tree)`);
+  }
 });

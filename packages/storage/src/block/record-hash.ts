@@ -66,6 +66,46 @@ export function recordLeafHashes(salt: Uint8Array, records: readonly LogRecord[]
   return out;
 }
 
+type OneShotText = (algorithm: string, data: Uint8Array, encoding: "latin1") => string;
+const oneShotLatin1 = oneShot as unknown as OneShotText | undefined;
+
+/**
+ * The block's plaintext Merkle root over its records: the same value as
+ * `merkleRootOf(recordLeafHashes(salt, records))`. Every digest (leaves and interior nodes) is taken
+ * one-shot as a latin1 string (one byte per char), which costs about half of a Buffer result, and
+ * interior nodes are hashed from one reused 65-byte buffer.
+ */
+export function recordsMerkleRoot(salt: Uint8Array, records: readonly LogRecord[]): Buffer {
+  const hash = oneShotLatin1;
+  if (hash === undefined || records.length < 2) return merkleRootOf(recordLeafHashes(salt, records));
+  const first = records[0] as LogRecord;
+  const labelsJson = Buffer.from(sortedJson(first.labels), "utf8");
+  const w = new CanonicalJsonWriter(1 + salt.length + 4096);
+  const leaves: string[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as LogRecord;
+    w.pos = 0;
+    w.raw(ZERO);
+    w.raw(salt);
+    w.record(r, r.labels === first.labels ? labelsJson : Buffer.from(sortedJson(r.labels), "utf8"));
+    leaves[i] = hash("sha256", w.buf.subarray(0, w.pos), "latin1");
+  }
+  const node = Buffer.allocUnsafe(65);
+  node[0] = 1;
+  const mth = (lo: number, hi: number): string => {
+    const n = hi - lo;
+    if (n === 1) return leaves[lo] as string;
+    let k = 1;
+    while (k * 2 < n) k *= 2;
+    const left = mth(lo, lo + k);
+    const right = mth(lo + k, hi);
+    node.write(left, 1, 32, "latin1");
+    node.write(right, 33, 32, "latin1");
+    return hash("sha256", node, "latin1");
+  };
+  return Buffer.from(mth(0, leaves.length), "latin1");
+}
+
 /**
  * RFC 6962 Merkle tree hash over leaf hashes: the same value as the ledger's merkleRoot, with each interior
  * node hashed one-shot from a reused 65-byte buffer (no Hash object per node).

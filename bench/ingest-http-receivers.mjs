@@ -4,7 +4,7 @@
 // with raw JSON.parse of the same lines in the same run. `linesPerServerCoreSecond` divides by the server thread's
 // busy time (event-loop utilization), i.e. the rate of one fully used core, independent of the load generator. The store is a null sink (append resolves at once), so
 // the numbers are the receivers' own cost (decode, validate, normalize, write path). Prints one JSON object.
-// Usage: node bench/ingest-http-receivers.mjs [--seconds 3] [--lines 1000] [--clients 4] [--only loki-json,...]
+// Usage: node bench/ingest-http-receivers.mjs [--seconds 3] [--lines 1000] [--clients 4] [--only loki-json,es-bulk,...]
 import { Worker } from "node:worker_threads";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,6 +138,8 @@ const zipkinBody = JSON.stringify(
 const nativeBody = lines.map((l, i) => JSON.stringify({ timestamp: String(ts(i)), body: l, labels: { service: "orders" }, severity: "info" })).join("\n");
 
 const J = "application/json";
+/** Short names accepted by --only. */
+const ALIASES = { "elasticsearch-bulk": "es-bulk" };
 const CASES = [
   { name: "loki-json", module: loki.lokiPushRoutes, path: "/loki/api/v1/push", type: J, body: lokiJson, json: lokiJson },
   { name: "loki-proto", module: loki.lokiPushRoutes, path: "/loki/api/v1/push", type: "application/x-protobuf", body: lokiProto, json: lokiJson },
@@ -147,7 +149,7 @@ const CASES = [
   { name: "datadog", module: dd.datadogRoutes, path: "/api/v2/logs", type: J, body: datadog, json: datadog },
   { name: "zipkin", module: zipkin.zipkinRoutes, path: "/api/v2/spans", type: J, body: zipkinBody, json: zipkinBody },
   { name: "native", module: native.nativeIngestRoutes, path: "/api/v1/ingest", type: "application/x-ndjson", body: nativeBody, json: null, ndjson: nativeBody },
-].filter((c) => ONLY.length === 0 || ONLY.includes(c.name));
+].filter((c) => ONLY.length === 0 || ONLY.includes(c.name) || ONLY.includes(ALIASES[c.name]));
 
 /** Raw JSON.parse rate of the same lines: the whole JSON body, or each NDJSON line. */
 function jsonParseLinesPerSecond(c) {

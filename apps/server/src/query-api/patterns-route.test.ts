@@ -119,3 +119,33 @@ test("patterns of natively ingested lines: exactly the templates, counts and sam
     await s.close();
   }
 });
+
+test("the audit event says truncated only when lines past query.patternsMaxLines were left out", async () => {
+  const s = await startTestServer({ query: { patternsMaxLines: 30 } });
+  try {
+    const writer = await createToken(s, { tenant: "a", roles: ["analyst", "ingest"] });
+    const nowS = Math.floor(Date.now() / 1000);
+    const base = nowS - 300;
+    const rec = (i: number, service: string): string =>
+      JSON.stringify({ timestamp: `${BigInt(base + i) * 1_000_000_000n}`, body: `job ${i} finished in ${i * 3}ms`, labels: { service } });
+    // 30 lines of "exact" (the budget), 31 of "over".
+    const lines = [...Array.from({ length: 30 }, (_, i) => rec(i, "exact")), ...Array.from({ length: 31 }, (_, i) => rec(i, "over"))];
+    const ingest = await s.call("POST", "/api/v1/ingest", { token: writer.token, raw: lines.join("\n"), headers: { "content-type": "application/x-ndjson" } });
+    assert.equal(ingest.status, 200, ingest.text);
+    for (const [service, lines, truncated] of [
+      ["exact", 30, false],
+      ["over", 30, true],
+    ] as const) {
+      const params = new URLSearchParams({ query: `{service="${service}"}`, start: String(base - 60), end: String(nowS + 60), step: "60s" });
+      const r = await s.call("GET", `/loki/api/v1/patterns?${params.toString()}`, { token: writer.token });
+      assert.equal(r.status, 200, r.text);
+      const events = await s.auditEvents({ action: "query.patterns" });
+      const details = events
+        .map((e) => e.details as { query?: string; linesMined?: number; truncated?: boolean })
+        .find((d) => d.query === `{service="${service}"}`);
+      assert.deepEqual([details?.linesMined, details?.truncated], [lines, truncated], service);
+    }
+  } finally {
+    await s.close();
+  }
+});

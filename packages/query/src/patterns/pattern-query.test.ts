@@ -101,6 +101,24 @@ test("the line budget mines the newest lines first and reports truncation", asyn
   assert.ok(first >= 1_700_000_050, `oldest sample ${first}`);
 });
 
+test("truncation is reported only when lines past the budget exist, not when exactly the budget matched", async () => {
+  const e = await engine();
+  // {app="api"} holds 80 lines (60 requests, 20 payment lines); the filtered query holds 20.
+  const cases: [string, number, number, boolean][] = [
+    ['{app="api"}', 80, 80, false],
+    ['{app="api"}', 81, 80, false],
+    ['{app="api"}', 79, 79, true],
+    ['{app="api"} |= "payment"', 20, 20, false],
+    ['{app="api"} |= "payment"', 19, 19, true],
+    ['{app="api"} |= "no such line"', 1, 0, false],
+  ];
+  for (const [query, maxLines, lines, truncated] of cases) {
+    const r = await queryPatterns(e, { ...base, query, maxLines });
+    assert.equal(r.lines, lines, `${query} maxLines=${maxLines}`);
+    assert.equal(r.truncated, truncated, `${query} maxLines=${maxLines}`);
+  }
+});
+
 test("limit keeps the largest patterns", async () => {
   const r = await queryPatterns(await engine(), { ...base, query: '{app=~".+"}', limit: 1 });
   assert.equal(r.patterns.length, 1);

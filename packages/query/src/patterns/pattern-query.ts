@@ -41,7 +41,7 @@ export interface PatternsResult {
   patterns: PatternSeries[];
   /** Lines mined. */
   lines: number;
-  /** True when the line budget stopped the scan before the start of the range. */
+  /** True when the line budget left out lines of the range (a line past the budget exists), not when exactly `maxLines` matched. */
   truncated: boolean;
 }
 
@@ -102,6 +102,11 @@ export async function queryPatterns(engine: QueryEngine, req: PatternsRequest): 
           if (!pipeline.process(entry)) continue;
           line = entry.line;
         }
+        // The budget is full and one more line matched: lines were left out.
+        if (lines >= req.maxLines) {
+          truncated = true;
+          return false;
+        }
         ctx.postFilterLines++;
         let level = lineLevel(info.labels, record);
         // Levels come from labels: past MAX_LEVELS distinct values the rest share one miner.
@@ -112,14 +117,12 @@ export async function queryPatterns(engine: QueryEngine, req: PatternsRequest): 
           miners.set(level, miner);
         }
         miner.add(line, record.timestamp);
-        if (++lines >= req.maxLines) {
-          truncated = true;
-          return false;
-        }
+        lines++;
       }
       return true;
     },
-    expr.stages.length === 0 ? req.maxLines : undefined,
+    // One line past the budget is read so truncation is reported only when lines were really left out.
+    expr.stages.length === 0 ? req.maxLines + 1 : undefined,
   );
   return { patterns: collect(miners, limit), lines, truncated };
 }

@@ -14,6 +14,7 @@ import type { AlertInstance } from "./alert-state.js";
 import { ALERTING_SERVICE, type AlertingService } from "./alerting-service.js";
 import { AlertingErrors } from "./errors.js";
 import { nsToIso } from "./incident-store.js";
+import { usePrometheusErrors } from "./prometheus-error.js";
 import { MAX_GROUP_BYTES, parseRuleGroupText, ruleDurationNs, type RuleGroup } from "./rule-group.js";
 import { checkNamespace, ruleKeyOf, type StoredGroup } from "./rule-store.js";
 
@@ -198,37 +199,41 @@ export const rulerRoutes: RouteModule = {
       });
     }
 
-    app.get("/prometheus/api/v1/rules", { config: { audit: "alert.rule.read" } }, async (request) => {
-      ruleReader(request);
-      const s = alertingOf(ctx);
-      const type = (request.query as Record<string, unknown> | undefined)?.type;
-      if (type !== undefined && type !== "alert" && type !== "record")
-        throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `type: must be alert or record, got ${JSON.stringify(String(type).slice(0, 32))}`);
-      const see = alertVisibility(request);
-      const files = multi(request, "file");
-      const groupNames = multi(request, "rule_group");
-      const ruleNames = multi(request, "rule_name");
-      const groups =
-        type === "record"
-          ? []
-          : s.rules
-              .list(request.tenant)
-              .filter((g) => (files.length === 0 || files.includes(g.namespace)) && (groupNames.length === 0 || groupNames.includes(g.group.name)))
-              .map((g) => promGroup(s, g, ruleNames, see))
-              .filter((g) => ruleNames.length === 0 || (g.rules as unknown[]).length > 0);
-      request.auditRows = groups.length;
-      return { status: "success", data: { groups } };
-    });
+    // Prometheus-compatible routes answer errors in Prometheus' shape ({"status":"error","errorType","error"}).
+    void app.register(async (prom) => {
+      usePrometheusErrors(prom, ctx);
+      prom.get("/prometheus/api/v1/rules", { config: { audit: "alert.rule.read" } }, async (request) => {
+        ruleReader(request);
+        const s = alertingOf(ctx);
+        const type = (request.query as Record<string, unknown> | undefined)?.type;
+        if (type !== undefined && type !== "alert" && type !== "record")
+          throw new MeshlogError(AlertingErrors.ALERT_RULE_INVALID, `type: must be alert or record, got ${JSON.stringify(String(type).slice(0, 32))}`);
+        const see = alertVisibility(request);
+        const files = multi(request, "file");
+        const groupNames = multi(request, "rule_group");
+        const ruleNames = multi(request, "rule_name");
+        const groups =
+          type === "record"
+            ? []
+            : s.rules
+                .list(request.tenant)
+                .filter((g) => (files.length === 0 || files.includes(g.namespace)) && (groupNames.length === 0 || groupNames.includes(g.group.name)))
+                .map((g) => promGroup(s, g, ruleNames, see))
+                .filter((g) => ruleNames.length === 0 || (g.rules as unknown[]).length > 0);
+        request.auditRows = groups.length;
+        return { status: "success", data: { groups } };
+      });
 
-    app.get("/prometheus/api/v1/alerts", { config: { audit: "alert.read" } }, async (request) => {
-      ruleReader(request);
-      const see = alertVisibility(request);
-      const alerts = alertingOf(ctx)
-        .state.all()
-        .filter((a) => a.tenant === request.tenant && see(a.labels))
-        .map(promAlert);
-      request.auditRows = alerts.length;
-      return { status: "success", data: { alerts } };
+      prom.get("/prometheus/api/v1/alerts", { config: { audit: "alert.read" } }, async (request) => {
+        ruleReader(request);
+        const see = alertVisibility(request);
+        const alerts = alertingOf(ctx)
+          .state.all()
+          .filter((a) => a.tenant === request.tenant && see(a.labels))
+          .map(promAlert);
+        request.auditRows = alerts.length;
+        return { status: "success", data: { alerts } };
+      });
     });
   },
 };

@@ -18,7 +18,8 @@ const isLoopback = (addr: string): boolean => {
   return host === "localhost" || host.startsWith("127.") || host === "::1";
 };
 
-function listeners(config: ServerConfig): { name: string; address: string; protocol: string; tls: boolean; clientCertificates: string }[] {
+/** Every socket the server accepts data or API calls on (one entry per configured listener), with its TLS state. */
+export function listeners(config: ServerConfig): { name: string; address: string; protocol: string; tls: boolean; clientCertificates: string }[] {
   const on = tlsEnabled(config);
   const clientCerts = !on ? "off" : config.tls.requireClientCert ? "required" : config.tls.ca !== "" ? "requested" : "off";
   const out = [{ name: "http", address: config.http, protocol: "HTTP (API, receivers, UI)", tls: on, clientCertificates: clientCerts }];
@@ -40,6 +41,14 @@ function listeners(config: ServerConfig): { name: string; address: string; proto
       protocol: "OTLP/gRPC",
       tls: on && config.otlpGrpc.tls,
       clientCertificates: config.otlpGrpc.tls ? clientCerts : "off",
+    });
+  if (config.beats.listen !== "")
+    out.push({
+      name: "beats",
+      address: config.beats.listen,
+      protocol: "Beats (Lumberjack)",
+      tls: on && config.beats.tls,
+      clientCertificates: config.beats.tls ? clientCerts : "off",
     });
   return out;
 }

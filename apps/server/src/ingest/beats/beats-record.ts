@@ -24,8 +24,7 @@ function indexOf(meta: unknown): string {
  * event cannot be stored (bad `@timestamp`, a message over ingest.maxLineBytes, invalid labels).
  */
 export function beatsEventToRecord(event: Record<string, unknown>, tenant: string, nowNs: bigint, maxLineBytes: number): LogRecord {
-  const { "@metadata": meta, ...doc } = event;
-  return documentToRecord(doc, indexOf(meta), undefined, tenant, nowNs, maxLineBytes, BEATS_SOURCE);
+  return documentToRecord(event, indexOf(event["@metadata"]), undefined, tenant, nowNs, maxLineBytes, BEATS_SOURCE, "@metadata");
 }
 
 /**

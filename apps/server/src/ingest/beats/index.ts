@@ -4,16 +4,15 @@
 // (off by default) and, with beats.tls, by client certificates (tls.ca + tls.requireClientCert for mutual TLS);
 // a verified certificate mapped in security.clientCertPrincipals writes as that principal, to its tenant.
 
-import { createServer as createTcpServer, isIP, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
+import type { Socket } from "node:net";
 import { CoreErrors, MeshlogError, isValidTenant } from "@meshlog/core";
-import { splitHostPort } from "../../config/server-config.js";
 import type { ServerContext } from "../../context.js";
 import { hasRole } from "../../features/auth/principal.js";
 import { securityOf } from "../../features/auth/security-module.js";
-import { clientCertIdentities, watchTlsFiles } from "../../features/tls/tls-options.js";
+import { clientCertIdentities } from "../../features/tls/tls-options.js";
 import type { ServerModule } from "../../modules.js";
 import { ReceiverMetrics } from "../socket/receiver-metrics.js";
+import { listenSocket } from "../socket/socket-listener.js";
 import { receiverTlsOptions } from "../socket/tls-options.js";
 import { BeatsConnection } from "./beats-connection.js";
 import { BeatsErrors } from "./errors.js";
@@ -24,8 +23,6 @@ const MAX_CONNECTIONS = 1024;
 const HIGH_WATER_RECORDS = 20_000;
 /** Longest a pushed-back write is retried before the connection is closed unacknowledged (the sender resends). */
 const MAX_RETRY_MS = 60_000;
-
-const fmt = (host: string, port: number): string => `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 
 /** Who a connection writes as: a principal mapped from its client certificate, else the receiver's tenant. */
 function identify(ctx: ServerContext, socket: Socket, tenant: string): { principal: string; tenant: string } | { refused: string } {
@@ -87,44 +84,20 @@ export const beatsModule: ServerModule = {
       connections.add(conn);
       void conn.closed.then(() => connections.delete(conn));
     };
-    let server: Server;
-    let watcher: { stop(): void } | undefined;
-    if (cfg.tls) {
-      const tls: TlsServer = createTlsServer({ ...receiverTlsOptions(ctx.config, "beats.tls"), allowHalfOpen: true }, onSocket);
-      tls.on("tlsClientError", (err) => {
-        metrics.rejected("tls_handshake");
-        ctx.log.warn("beats TLS handshake failed", { err });
-      });
-      watcher = watchTlsFiles(ctx.config, tls, ctx.log, ctx.config.security.tlsReloadIntervalMs);
-      server = tls;
-    } else {
-      server = createTcpServer({ allowHalfOpen: true }, onSocket);
-    }
-    server.maxConnections = MAX_CONNECTIONS;
-    const { host, port } = splitHostPort(cfg.listen);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ host, port }, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      watcher?.stop();
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new MeshlogError(
-        CoreErrors.CONFIG_INVALID,
-        `beats.listen: cannot listen on ${cfg.listen} (${code}); choose another address with --beats / MESHLOG_BEATS, or set it empty to disable the Beats receiver`,
-        { cause: err },
-      );
-    }
-    server.on("error", (err) => ctx.log.error("beats listener error", { err }));
-    const addr = server.address();
-    const bound = fmt(host, typeof addr === "object" && addr !== null ? addr.port : port);
+    const listener = await listenSocket(ctx, {
+      setting: "beats.listen",
+      address: cfg.listen,
+      name: "beats",
+      remedy: "choose another address with --beats / MESHLOG_BEATS, or set it empty to disable the Beats receiver",
+      tls: cfg.tls ? receiverTlsOptions(ctx.config, "beats.tls") : undefined,
+      allowHalfOpen: true,
+      maxConnections: MAX_CONNECTIONS,
+      metrics,
+      onSocket,
+    });
+    const bound = listener.address;
     ctx.services.set("beats.address", bound);
-    const loopback = host === "localhost" || host.startsWith("127.") || host === "::1";
-    if (!cfg.tls && !loopback)
+    if (!cfg.tls && !listener.loopback)
       ctx.log.warn("beats receiver: anyone who can reach this address can write to its tenant, in plaintext; set beats.tls with client certificates", {
         address: bound,
         tenant: cfg.tenant,
@@ -139,8 +112,7 @@ export const beatsModule: ServerModule = {
     });
     return {
       async stop() {
-        watcher?.stop();
-        const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closing = listener.close();
         await Promise.all([...connections].map((c) => c.close()));
         await closing;
       },

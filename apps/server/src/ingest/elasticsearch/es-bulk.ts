@@ -42,6 +42,32 @@ function itemError(action: string, index: string, id: string | undefined, status
   });
 }
 
+/** Parses and checks one action/metadata line: the action, its index (or the path's) and its id. Throws ES_BULK_INVALID. */
+function parseAction(actionLine: string, actionLineNo: number, defaultIndex: string | undefined): { action: string; index: string; id: string | undefined } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(actionLine);
+  } catch (err) {
+    throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected a JSON object: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected START_OBJECT`);
+  const keys = Object.keys(parsed);
+  const action = keys[0];
+  if (keys.length !== 1 || action === undefined || !ACTIONS.has(action)) {
+    throw bulkInvalid(
+      `Malformed action/metadata line [${actionLineNo}], expected field [create], [delete], [index] or [update] but found [${keys.join(", ").slice(0, 80)}]`,
+    );
+  }
+  const meta = (parsed as Record<string, unknown>)[action];
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta))
+    throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], the [${action}] metadata must be an object`);
+  const m = meta as Record<string, unknown>;
+  const index = typeof m._index === "string" ? m._index : (defaultIndex ?? "");
+  const id = typeof m._id === "string" ? m._id : typeof m._id === "number" ? String(m._id) : undefined;
+  return { action, index, id };
+}
+
 /**
  * Parses the bulk body. Whole-request problems (malformed action line, missing source line, no trailing
  * newline) throw ES_BULK_INVALID; per-document problems become error items with `errors: true`.
@@ -70,31 +96,20 @@ export function parseBulk(text: string, defaultIndex: string | undefined, tenant
   };
   let seq = seqBase;
   const quoted = new Map<string, string>();
+  // Shippers repeat the same action line (`{"create":{"_index":"logs"}}`) for every document: parse each text once.
+  let lastAction: { line: string; action: string; index: string; id: string | undefined } | undefined;
   for (;;) {
     const actionLine = nextLine();
     if (actionLine === undefined) break;
     const actionLineNo = lineNo;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(actionLine);
-    } catch (err) {
-      throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected a JSON object: ${(err as Error).message}`);
+    let action: string;
+    let index: string;
+    let id: string | undefined;
+    if (lastAction !== undefined && lastAction.line === actionLine) ({ action, index, id } = lastAction);
+    else {
+      ({ action, index, id } = parseAction(actionLine, actionLineNo, defaultIndex));
+      lastAction = { line: actionLine, action, index, id };
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-      throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], expected START_OBJECT`);
-    const keys = Object.keys(parsed);
-    const action = keys[0];
-    if (keys.length !== 1 || action === undefined || !ACTIONS.has(action)) {
-      throw bulkInvalid(
-        `Malformed action/metadata line [${actionLineNo}], expected field [create], [delete], [index] or [update] but found [${keys.join(", ").slice(0, 80)}]`,
-      );
-    }
-    const meta = (parsed as Record<string, unknown>)[action];
-    if (meta === null || typeof meta !== "object" || Array.isArray(meta))
-      throw bulkInvalid(`Malformed action/metadata line [${actionLineNo}], the [${action}] metadata must be an object`);
-    const m = meta as Record<string, unknown>;
-    const index = typeof m._index === "string" ? m._index : (defaultIndex ?? "");
-    const id = typeof m._id === "string" ? m._id : typeof m._id === "number" ? String(m._id) : undefined;
     if (action === "delete") {
       errors = true;
       rejected++;

@@ -1,6 +1,6 @@
 // Maps one Elasticsearch document (ECS or free-form JSON) to a record: @timestamp, message, flattened fields.
 
-import { levelOf, normalizeSpanId, normalizeTraceId, parseTimestampNs, severityFromText, type LogRecord } from "@meshlog/core";
+import { levelOf, normalizeSpanId, normalizeTraceId, parseRfc3339Ns, parseTimestampNs, severityFromText, type Labels, type LogRecord } from "@meshlog/core";
 import { LabelInterner } from "../otlp/receiver-support.js";
 
 /** Why a document could not be stored, in Elasticsearch's error-object shape (status 400 per item). */
@@ -30,21 +30,106 @@ const RESOURCE_KEYS: Readonly<Record<string, string>> = {
 const MAX_DEPTH = 20;
 const labelSets = new LabelInterner();
 
+/** RESOURCE_KEYS as parallel arrays, in declaration order (later keys win for the same resource name). */
+const RESOURCE_FROM = Object.keys(RESOURCE_KEYS);
+const RESOURCE_TO = RESOURCE_FROM.map((k) => RESOURCE_KEYS[k] ?? k);
+const RESOURCE_SLOT = new Map(RESOURCE_FROM.map((k, i) => [k, i]));
+/**
+ * A flattened key and its children, cached: shippers send the same field names in every document, and building
+ * (and hashing) "kubernetes.pod.name" once instead of per document is most of the flattening cost. `slot` is the
+ * key's RESOURCE_KEYS position, or -1. The cache holds keys of at most MAX_CACHED_KEY_LENGTH characters and is
+ * dropped when it holds MAX_KEY_NODES of them (hostile key churn), so it stays a few MiB at most.
+ */
+interface KeyNode {
+  readonly key: string;
+  readonly slot: number;
+  children: Map<string, KeyNode> | undefined;
+}
+
+const MAX_KEY_NODES = 20_000;
+const MAX_CACHED_KEY_LENGTH = 256;
+let keyNodes = 0;
+let rootNode: KeyNode = { key: "", slot: -1, children: undefined };
+
+function childOf(node: KeyNode, k: string): KeyNode {
+  let children = node.children;
+  if (children === undefined) node.children = children = new Map();
+  let c = children.get(k);
+  if (c === undefined) {
+    const key = node.key === "" ? k : node.key + "." + k;
+    c = { key, slot: RESOURCE_SLOT.get(key) ?? -1, children: undefined };
+    // Long keys are not field names worth keeping (and would make the cache large): not cached.
+    if (key.length > MAX_CACHED_KEY_LENGTH) return c;
+    if (++keyNodes > MAX_KEY_NODES) {
+      keyNodes = 0;
+      rootNode = { key: "", slot: -1, children: undefined };
+    } else children.set(k, c);
+  }
+  return c;
+}
+
+/**
+ * The flattening walk shared by flattenDocument and documentToRecord, under `node` (the prefix). With `slots`,
+ * values of RESOURCE_KEYS go to their slot instead of `into` (the last value of a key wins, as in `into`). Objects
+ * are walked with Object.keys (own enumerable keys, the order of Object.entries), so keys such as `__proto__` are
+ * plain property assignments, exactly as before.
+ */
+function flattenInto(
+  obj: object,
+  into: Record<string, string>,
+  node: KeyNode,
+  depth: number,
+  slots: (string | undefined)[] | undefined,
+  skipTop: boolean,
+  omitKey?: string,
+): void {
+  const o = obj as Record<string, unknown>;
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (skipTop && (k === "@timestamp" || k === "message" || k === omitKey)) continue;
+    const v = o[k];
+    if (v === null || v === undefined) continue;
+    const child = childOf(node, k);
+    let text: string;
+    const t = typeof v;
+    if (t === "string") text = v as string;
+    else if (t === "number" || t === "boolean") text = String(v);
+    else if (Array.isArray(v) || depth >= MAX_DEPTH) text = JSON.stringify(v);
+    else {
+      flattenInto(v as object, into, child, depth + 1, slots, false);
+      continue;
+    }
+    if (slots !== undefined && child.slot >= 0) slots[child.slot] = text;
+    else into[child.key] = text;
+  }
+}
+
 /** Flattens nested objects into dotted keys; arrays and over-deep objects become JSON text; nulls are dropped. */
 export function flattenDocument(doc: Record<string, unknown>, into: Record<string, string> = {}, prefix = "", depth = 0): Record<string, string> {
-  for (const [k, v] of Object.entries(doc)) {
-    const key = prefix === "" ? k : `${prefix}.${k}`;
-    if (v === null || v === undefined) continue;
-    if (typeof v === "string") into[key] = v;
-    else if (typeof v === "number" || typeof v === "boolean") into[key] = String(v);
-    else if (Array.isArray(v) || depth >= MAX_DEPTH) into[key] = JSON.stringify(v);
-    else flattenDocument(v as Record<string, unknown>, into, key, depth + 1);
-  }
+  flattenInto(doc, into, prefix === "" ? rootNode : { key: prefix, slot: -1, children: undefined }, depth, undefined, false);
   return into;
 }
 
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+/** Start of a UTC second ("2026-01-02T03:04:05") -> ns; shippers send many documents per second. */
+const secondStarts = new Map<string, bigint>();
+
 function timestampOf(value: unknown, nowNs: bigint): bigint {
   if (value === undefined || value === null || value === "") return nowNs;
+  // Fast path for the common UTC form: the same value parseTimestampNs gives (start of the second + fraction).
+  if (typeof value === "string" && value.length <= 30 && RFC3339_UTC.test(value)) {
+    const second = value.slice(0, 19);
+    let base = secondStarts.get(second);
+    if (base === undefined) {
+      base = parseRfc3339Ns(`${second}Z`);
+      if (base !== undefined) {
+        if (secondStarts.size >= 4096) secondStarts.clear();
+        secondStarts.set(second, base);
+      }
+    }
+    if (base !== undefined) return value.length === 20 ? base : base + BigInt(value.slice(20, -1).padEnd(9, "0"));
+  }
   try {
     return parseTimestampNs(value, "@timestamp");
   } catch {
@@ -59,10 +144,46 @@ function timestampOf(value: unknown, nowNs: bigint): bigint {
   }
 }
 
+/** severityFromText of recent level texts (a handful of distinct values in practice). */
+const severities = new Map<string, number>();
+function severityOf(text: string): number {
+  let n = severities.get(text);
+  if (n === undefined) {
+    n = severityFromText(text);
+    if (severities.size >= 1024) severities.clear();
+    severities.set(text, n);
+  }
+  return n;
+}
+
+/** The label set of the previous document: consecutive documents of a request nearly always share it. */
+let lastLabels:
+  { source: string; index: string; service: string | undefined; namespace: string | undefined; level: string | undefined; labels: Labels } | undefined;
+
+function labelsOf(source: string, index: string, service: string | undefined, namespace: string | undefined, level: string | undefined): Labels {
+  const last = lastLabels;
+  if (last !== undefined && last.source === source && last.index === index && last.service === service && last.namespace === namespace && last.level === level)
+    return last.labels;
+  const labels: Record<string, string> = { source };
+  if (index !== "") labels.index = index;
+  if (service !== undefined) labels.service = service;
+  if (namespace !== undefined) labels.namespace = namespace;
+  if (level !== undefined) labels.level = level;
+  let valid;
+  try {
+    valid = labelSets.intern(labels);
+  } catch (err) {
+    throw new DocumentError("illegal_argument_exception", (err as Error).message);
+  }
+  lastLabels = { source, index, service, namespace, level, labels: valid };
+  return valid;
+}
+
 /**
  * Converts a document of `index` to a record. Labels: source (`elasticsearch` unless another receiver reuses this
  * mapping, e.g. beats), index (when not empty), and service/namespace/level when the document carries them (ECS
- * service.name, kubernetes.namespace, log.level).
+ * service.name, kubernetes.namespace, log.level). `omitKey` names a top-level field that is not part of the document
+ * (e.g. Beats' `@metadata`): the record is the one of the document without it, without copying the document.
  */
 export function documentToRecord(
   doc: Record<string, unknown>,
@@ -72,26 +193,30 @@ export function documentToRecord(
   nowNs: bigint,
   maxLineBytes: number,
   source = "elasticsearch",
+  omitKey?: string,
 ): LogRecord {
-  const { "@timestamp": ts, message, ...rest } = doc;
-  const timestamp = timestampOf(ts, nowNs);
+  const timestamp = timestampOf(doc["@timestamp"], nowNs);
+  const message = doc.message;
   let body: string;
   if (typeof message === "string") body = message;
   else if (message !== undefined && message !== null) body = JSON.stringify(message);
-  else body = JSON.stringify(doc);
-  if (Buffer.byteLength(body) > maxLineBytes)
+  else if (omitKey !== undefined && Object.hasOwn(doc, omitKey)) {
+    const { [omitKey]: _omitted, ...rest } = doc;
+    body = JSON.stringify(rest);
+  } else body = JSON.stringify(doc);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short bodies need no exact count.
+  if (body.length * 3 > maxLineBytes && Buffer.byteLength(body) > maxLineBytes)
     throw new DocumentError(
       "illegal_argument_exception",
       `the message is ${Buffer.byteLength(body)} bytes, the limit is ${maxLineBytes} (ingest.maxLineBytes)`,
     );
-  const attributes = flattenDocument(rest);
+  const attributes: Record<string, string> = {};
+  const slots: (string | undefined)[] = new Array<string | undefined>(RESOURCE_FROM.length).fill(undefined);
+  flattenInto(doc, attributes, rootNode, 0, slots, true, omitKey);
   const resource: Record<string, string> = {};
-  for (const [from, to] of Object.entries(RESOURCE_KEYS)) {
-    const v = attributes[from];
-    if (v !== undefined) {
-      resource[to] = v;
-      delete attributes[from];
-    }
+  for (let i = 0; i < slots.length; i++) {
+    const v = slots[i];
+    if (v !== undefined) resource[RESOURCE_TO[i] as string] = v;
   }
   if (id !== undefined) attributes._id = id;
   let traceId = "";
@@ -111,18 +236,8 @@ export function documentToRecord(
     }
   }
   const levelText = attributes["log.level"] ?? attributes.level ?? attributes.severity ?? "";
-  const severityNumber = severityFromText(levelText);
-  const labels: Record<string, string> = { source };
-  if (index !== "") labels.index = index;
-  if (resource["service.name"] !== undefined) labels.service = resource["service.name"];
-  if (resource["k8s.namespace.name"] !== undefined) labels.namespace = resource["k8s.namespace.name"];
-  if (severityNumber > 0) labels.level = levelOf(severityNumber);
-  let valid;
-  try {
-    valid = labelSets.intern(labels);
-  } catch (err) {
-    throw new DocumentError("illegal_argument_exception", (err as Error).message);
-  }
+  const severityNumber = severityOf(levelText);
+  const labels = labelsOf(source, index, resource["service.name"], resource["k8s.namespace.name"], severityNumber > 0 ? levelOf(severityNumber) : undefined);
   return {
     timestamp,
     observedTimestamp: nowNs,
@@ -134,7 +249,7 @@ export function documentToRecord(
     traceId,
     spanId,
     tenant,
-    labels: valid,
+    labels,
   };
 }
 

@@ -2,8 +2,7 @@
 // config.otlpGrpc.listen. The TCP/TLS listener is ours (same TLS policy, hot reload and client certificates as
 // the other receivers); each connection is handed to a grpc-js server that speaks HTTP/2 and gRPC on it.
 
-import { createServer as createTcpServer, isIP, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
+import type { Socket } from "node:net";
 import {
   Metadata,
   Server as GrpcServer,
@@ -12,12 +11,11 @@ import {
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
-import { CoreErrors, MeshlogError } from "@meshlog/core";
-import { DEFAULT_OTLP_GRPC_LISTEN, splitHostPort } from "../../config/server-config.js";
+import { DEFAULT_OTLP_GRPC_LISTEN } from "../../config/server-config.js";
 import { CALLER_AUTH_SERVICE, type CallerAuth } from "../../features/auth/caller-auth.js";
-import { watchTlsFiles } from "../../features/tls/tls-options.js";
 import type { ServerModule } from "../../modules.js";
 import { ReceiverMetrics } from "../socket/receiver-metrics.js";
+import { listenSocketUnlessInUse, type SocketListener } from "../socket/socket-listener.js";
 import { receiverTlsOptions } from "../socket/tls-options.js";
 import { encodeStatusDetails, GrpcCode, httpStatusOfGrpcCode } from "./grpc-status.js";
 import { exportHandler, LOGS_SERVICE, RECEIVER, TRACES_SERVICE } from "./otlp-grpc-service.js";
@@ -51,8 +49,6 @@ function sizeLimitInterceptor(maxMessageBytes: number, observe: (status: number)
     return new ServerInterceptingCall(call);
   };
 }
-
-const fmt = (host: string, port: number): string => `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 
 export const otlpGrpcModule: ServerModule = {
   name: "otlp-grpc",
@@ -96,54 +92,39 @@ export const otlpGrpcModule: ServerModule = {
       socket.on("error", (err) => ctx.log.debug("OTLP/gRPC connection error", { remote: socket.remoteAddress ?? "", err }));
       injector.injectConnection(socket);
     };
-    let server: Server;
-    let watcher: { stop(): void } | undefined;
-    if (cfg.tls) {
-      const tls: TlsServer = createTlsServer({ ...receiverTlsOptions(ctx.config, "otlpGrpc.tls"), ALPNProtocols: ["h2"] }, onSocket);
-      tls.on("tlsClientError", (err) => {
-        metrics.rejected("tls_handshake");
-        ctx.log.warn("OTLP/gRPC TLS handshake failed", { err });
-      });
-      watcher = watchTlsFiles(ctx.config, tls, ctx.log, ctx.config.security.tlsReloadIntervalMs);
-      server = tls;
-    } else {
-      server = createTcpServer(onSocket);
-    }
-    server.maxConnections = MAX_CONNECTIONS;
-    const { host, port } = splitHostPort(cfg.listen);
+    // The conventional port is often taken (a local OTel Collector, a second meshlog): an address nobody chose must
+    // not stop the server. An address set on purpose still fails loudly.
+    let listener: SocketListener | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ host, port }, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      watcher?.stop();
-      injector.destroy();
-      grpc.forceShutdown();
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      if (code === "EADDRINUSE" && cfg.listen === DEFAULT_OTLP_GRPC_LISTEN) {
-        // The conventional port is often taken (a local OTel Collector, a second meshlog): an address nobody
-        // chose must not stop the server. An address set on purpose still fails loudly below.
-        ctx.log.warn("OTLP/gRPC receiver not started: its default address is in use; set otlpGrpc.listen (--otlp-grpc) to run it", {
+      listener = await listenSocketUnlessInUse(
+        ctx,
+        {
+          setting: "otlpGrpc.listen",
           address: cfg.listen,
-        });
-        return { async stop() {} };
-      }
-      throw new MeshlogError(
-        CoreErrors.CONFIG_INVALID,
-        `otlpGrpc.listen: cannot listen on ${cfg.listen} (${code}); choose another address with --otlp-grpc / MESHLOG_OTLP_GRPC, or set it empty to disable the OTLP/gRPC receiver`,
-        { cause: err },
+          name: "OTLP/gRPC",
+          remedy: "choose another address with --otlp-grpc / MESHLOG_OTLP_GRPC, or set it empty to disable the OTLP/gRPC receiver",
+          tls: cfg.tls ? { ...receiverTlsOptions(ctx.config, "otlpGrpc.tls"), ALPNProtocols: ["h2"] } : undefined,
+          allowHalfOpen: false,
+          maxConnections: MAX_CONNECTIONS,
+          metrics,
+          onSocket,
+        },
+        cfg.listen === DEFAULT_OTLP_GRPC_LISTEN
+          ? "OTLP/gRPC receiver not started: its default address is in use; set otlpGrpc.listen (--otlp-grpc) to run it"
+          : undefined,
       );
+    } finally {
+      if (listener === undefined) {
+        injector.destroy();
+        grpc.forceShutdown();
+      }
     }
-    server.on("error", (err) => ctx.log.error("OTLP/gRPC listener error", { err }));
-    const addr = server.address();
-    const bound = fmt(host, typeof addr === "object" && addr !== null ? addr.port : port);
+    if (listener === undefined) return { async stop() {} };
+    const active = listener;
+    const bound = active.address;
     ctx.services.set("otlp-grpc.address", bound);
-    const loopback = host === "localhost" || host.startsWith("127.") || host === "::1";
-    if (!cfg.tls && !loopback) ctx.log.warn("OTLP/gRPC receiver: tokens travel in plaintext on a non-loopback address; set otlpGrpc.tls", { address: bound });
+    if (!cfg.tls && !active.loopback)
+      ctx.log.warn("OTLP/gRPC receiver: tokens travel in plaintext on a non-loopback address; set otlpGrpc.tls", { address: bound });
     ctx.log.info("otlp-grpc listening", {
       address: bound,
       tls: cfg.tls,
@@ -153,8 +134,7 @@ export const otlpGrpcModule: ServerModule = {
     });
     return {
       async stop() {
-        watcher?.stop();
-        const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closing = active.close();
         // GOAWAY to every client, let calls in flight finish (their writes are acknowledged), then force.
         injector.drain(STOP_GRACE_MS);
         let timer: NodeJS.Timeout | undefined;

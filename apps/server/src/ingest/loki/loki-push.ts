@@ -1,9 +1,9 @@
 // Decodes Loki push bodies (logproto.PushRequest as snappy-compressed protobuf, or JSON) into streams of entries.
 
 import { MeshlogError } from "@meshlog/core";
-import { uncompress } from "snappyjs";
 import { ProtoReader, ProtoWireError, WIRE_LEN, WIRE_VARINT } from "../otlp/proto-wire.js";
 import { LokiErrors } from "./errors.js";
+import { decodeSnappyBlock, SnappyBlockError } from "./snappy-block.js";
 
 /** One entry of a pushed stream. */
 export interface LokiEntry {
@@ -21,26 +21,13 @@ export interface LokiStream {
 
 const invalid = (msg: string): MeshlogError => new MeshlogError(LokiErrors.LOKI_PUSH_INVALID, msg);
 
-/** Reads the uncompressed length from a snappy block preamble (a varint), or -1 when malformed. */
-export function snappyUncompressedLength(buf: Uint8Array): number {
-  let result = 0;
-  for (let i = 0, shift = 0; i < 5 && i < buf.length; i++, shift += 7) {
-    const b = buf[i] as number;
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return result;
-  }
-  return -1;
-}
-
 /** Decompresses a snappy block, refusing output larger than maxBytes before allocating it. */
 export function snappyDecode(body: Uint8Array, maxBytes: number, tooLarge: (n: number) => Error): Uint8Array {
   if (body.length === 0) return body;
-  const len = snappyUncompressedLength(body);
-  if (len < 0) throw invalid("push body is not a valid snappy block (bad length preamble)");
-  if (len > maxBytes) throw tooLarge(len);
   try {
-    return uncompress(body, maxBytes);
+    return decodeSnappyBlock(body, maxBytes);
   } catch (err) {
+    if (err instanceof SnappyBlockError && err.tooLarge !== undefined) throw tooLarge(err.tooLarge);
     throw invalid(`push body is not a valid snappy block: ${(err as Error).message}`);
   }
 }

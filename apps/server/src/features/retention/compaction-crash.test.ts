@@ -2,7 +2,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { streamIdOf, systemClock, type LogRecord } from "@meshlog/core";
 import { Compactor, EmbeddedStore, HoldStore, NodeFileSystem, verifyDataDir } from "@meshlog/storage";
 import { compileSelector } from "./selector-compiler.js";
 import { testRecord } from "@meshlog/testkit";
+import { runAndKill } from "./crash-test-kit.js";
 
 const CHILD = fileURLToPath(new URL("./compaction-crash-child.js", import.meta.url));
 const T = BigInt(Date.UTC(2026, 0, 15)) * 1_000_000n;
@@ -26,27 +26,6 @@ async function bodies(store: EmbeddedStore): Promise<string[]> {
   const ids = SERVICES.map((s) => streamIdOf("t1", { service: s }));
   for await (const b of store.select({ tenant: "t1", streamIds: ids, start: 0n, end: T * 2n, direction: "forward" })) out.push(...b.map((e) => e.record.body));
   return out.sort();
-}
-
-/** Runs the child until it printed `steps` step lines, then SIGKILLs it; resolves with what it printed. */
-function runAndKill(dataDir: string, steps: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dataDir], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    const limit = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if ((out.match(/^step /gm)?.length ?? 0) >= steps) child.kill("SIGKILL");
-    });
-    child.stderr.on("data", (d: Buffer) => void (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(limit);
-      if (signal !== "SIGKILL") reject(new Error(`child exited with ${code} before it was killed: ${out}${err}`));
-      else resolve(out);
-    });
-  });
 }
 
 // Each merge has 4 steps (written, ledgered, tombstoned, swapped): kill after each step of the first merge and mid-second.
@@ -67,7 +46,7 @@ for (const killAfter of [1, 2, 3, 4, 6]) {
       assert.equal(expected.length, SERVICES.length * BLOCKS_PER_STREAM);
       await store.close();
 
-      const printed = await runAndKill(dataDir, killAfter);
+      const printed = await runAndKill(CHILD, dataDir, "step ", killAfter);
       assert.ok(!printed.includes("done"), "the child was killed mid-run");
 
       store = await open(dataDir);

@@ -2,7 +2,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { streamIdOf, systemClock, type LogRecord } from "@meshlog/core";
 import { CertificateStore, EmbeddedStore, HoldStore, NodeFileSystem, RetentionEnforcer, RetentionPolicies, verifyDataDir } from "@meshlog/storage";
 import { compileSelector } from "./selector-compiler.js";
 import { testRecord } from "@meshlog/testkit";
+import { runAndKill } from "./crash-test-kit.js";
 
 const CHILD = fileURLToPath(new URL("./retention-crash-child.js", import.meta.url));
 const OLD = BigInt(Date.UTC(2020, 0, 15)) * 1_000_000n;
@@ -28,27 +28,6 @@ function parts(dataDir: string) {
   };
 }
 
-/** Runs the child until it reported `batches` deleted batches, then SIGKILLs it; resolves with what it printed. */
-function runAndKill(dataDir: string, batches: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dataDir], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    const limit = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if ((out.match(/^batch /gm)?.length ?? 0) >= batches) child.kill("SIGKILL");
-    });
-    child.stderr.on("data", (d: Buffer) => void (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(limit);
-      if (signal !== "SIGKILL") reject(new Error(`child exited with ${code} before it was killed: ${out}${err}`));
-      else resolve(out);
-    });
-  });
-}
-
 for (const killAfter of [1, 4, 9]) {
   test(`a retention run killed after ${killAfter} batch(es) is finished safely on restart`, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "meshlog-retention-crash-"));
@@ -63,7 +42,7 @@ for (const killAfter of [1, 4, 9]) {
       assert.equal([...(store.catalog("t1")?.blocks() ?? [])].length, OLD_STREAMS + 2);
       await store.close();
 
-      const printed = await runAndKill(dataDir, killAfter);
+      const printed = await runAndKill(CHILD, dataDir, "batch ", killAfter);
       assert.ok(!printed.includes("done"), "the child was killed mid-run");
 
       // Reopen after the crash: whatever the kill interrupted is either finished (tombstoned) or untouched.

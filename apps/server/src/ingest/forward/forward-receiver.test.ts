@@ -396,3 +396,19 @@ describe("forward receiver with hostile input", () => {
     });
   }
 });
+
+describe("forward listen address", () => {
+  it("an address already in use fails the start, naming the setting and how to change it", async () => {
+    const t = await startTestServer({ forward: "127.0.0.1:0", forwardAllowAnonymous: true });
+    try {
+      const taken = String(t.server.ctx.services.get("forward.address"));
+      await assert.rejects(startTestServer({ forward: taken, forwardAllowAnonymous: true }), (err: unknown) => {
+        assert.ok(err instanceof MeshlogError);
+        assert.match(err.message, /^forward: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\); choose another address with --forward/);
+        return true;
+      });
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -1,12 +1,11 @@
 // The Fluentd forward receiver (TCP, optional TLS): a server module listening on config.forward.
 // See forward-handshake.ts for who a connection writes as, and forward-record.ts for the field mapping.
 
-import { createServer as createTcpServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer } from "node:tls";
+import type { Socket } from "node:net";
 import { CoreErrors, MeshlogError, isValidTenant } from "@meshlog/core";
-import { splitHostPort } from "../../config/server-config.js";
 import type { ServerModule } from "../../modules.js";
 import { ReceiverMetrics } from "../socket/receiver-metrics.js";
+import { listenSocket } from "../socket/socket-listener.js";
 import { receiverTlsOptions } from "../socket/tls-options.js";
 import { DEFAULT_SERVER_HOSTNAME, ForwardConnection } from "./forward-connection.js";
 import { forwardServicePrincipal } from "./forward-handshake.js";
@@ -43,38 +42,28 @@ export const forwardModule: ServerModule = {
       connections.add(conn);
       void conn.closed.then(() => connections.delete(conn));
     };
-    let server: Server;
-    if (tls) {
-      server = createTlsServer({ ...receiverTlsOptions(cfg, "forwardTls"), allowHalfOpen: true }, onSocket);
-      server.on("tlsClientError", (err) => {
-        metrics.rejected("tls_handshake");
-        ctx.log.warn("forward TLS handshake failed", { err });
-      });
-    } else {
-      server = createTcpServer({ allowHalfOpen: true }, onSocket);
-    }
-    server.maxConnections = MAX_CONNECTIONS;
-    const { host, port } = splitHostPort(cfg.forward);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host, port }, () => {
-        server.off("error", reject);
-        resolve();
-      });
+    const listener = await listenSocket(ctx, {
+      setting: "forward",
+      address: cfg.forward,
+      name: "forward",
+      remedy: "choose another address with --forward / MESHLOG_FORWARD, or set it empty to disable the forward receiver",
+      tls: tls ? receiverTlsOptions(cfg, "forwardTls") : undefined,
+      allowHalfOpen: true,
+      maxConnections: MAX_CONNECTIONS,
+      metrics,
+      onSocket,
     });
-    server.on("error", (err) => ctx.log.error("forward listener error", { err }));
-    const addr = server.address();
-    const bound = typeof addr === "object" && addr !== null ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : cfg.forward;
+    const bound = listener.address;
     ctx.services.set("forward.address", bound);
+    const loopback = listener.loopback;
     const mode = anonymous !== undefined ? "anonymous" : cfg.forwardSharedKey !== "" ? "shared-key" : "token";
-    const loopback = host === "localhost" || host.startsWith("127.") || host === "::1";
     if (!tls && !loopback && mode !== "shared-key")
       ctx.log.warn("forward receiver: credentials travel in plaintext on a non-loopback address; set forwardTls", { address: bound });
     if (anonymous !== undefined && !loopback) ctx.log.warn("forward receiver accepts anonymous connections on a non-loopback address", { address: bound });
     ctx.log.info("forward listening", { address: bound, tls, auth: mode });
     return {
       async stop() {
-        const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closing = listener.close();
         await Promise.all([...connections].map((c) => c.close()));
         await closing;
       },

@@ -1,5 +1,17 @@
 // Growable little-endian byte buffer with varints, used by the WAL frame and block column encoders.
 
+const SAFE_BIG = 2n ** 52n;
+
+/** Bytes of the uvarint of a non-negative safe integer. */
+function uvarintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
+}
+
 /** Appends binary values to an internal Buffer that doubles as needed. Call `finish()` to get the bytes. */
 export class ByteWriter {
   #buf: Buffer;
@@ -61,8 +73,13 @@ export class ByteWriter {
     this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
-  /** Zigzag LEB128 of any signed 64-bit bigint. */
+  /** Zigzag LEB128 of any signed 64-bit bigint (Number arithmetic when |v| < 2^52). */
   bigSvarint(v: bigint): void {
+    if (v < SAFE_BIG && v > -SAFE_BIG) {
+      const n = Number(v);
+      this.uvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+      return;
+    }
     let z = v >= 0n ? v << 1n : (-v << 1n) - 1n;
     this.#ensure(11);
     while (z >= 0x80n) {
@@ -101,23 +118,46 @@ export class ByteWriter {
     this.bytes(b);
   }
 
-  /** Length-prefixed UTF-8 string. */
+  /**
+   * Length-prefixed (uvarint) UTF-8 string. Short ASCII strings are copied by a JS loop, much cheaper than a
+   * native UTF-8 write per string; others are written after a varint slot sized for ASCII, moved if it differs.
+   */
   str(s: string): void {
-    const max = s.length * 3;
-    this.#ensure(max + 5);
-    if (s.length < 64) {
-      const n = Buffer.byteLength(s, "utf8");
-      this.uvarint(n);
-      this.#buf.write(s, this.#len, "utf8");
-      this.#len += n;
-      return;
+    const n = s.length;
+    this.#ensure(n * 3 + 10);
+    const buf = this.#buf;
+    const start = this.#len;
+    if (n < 128) {
+      let p = start + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[start] = n;
+        this.#len = p;
+        return;
+      }
     }
-    // Reserve a 5-byte varint slot would waste space; encode to a temp region then shift the prefix in.
-    const start = this.#len + 5;
-    const n = this.#buf.write(s, start, "utf8");
-    this.uvarint(n);
-    this.#buf.copy(this.#buf, this.#len, start, start + n);
-    this.#len += n;
+    const guess = uvarintSize(n);
+    const written = buf.write(s, start + guess, "utf8");
+    const size = uvarintSize(written);
+    if (size !== guess) buf.copyWithin(start + size, start + guess, start + guess + written);
+    this.uvarint(written);
+    this.#len = start + size + written;
+  }
+
+  /** Overwrites 4 bytes already written at `at`. */
+  patchU32(at: number, v: number): void {
+    this.#buf.writeUInt32LE(v >>> 0, at);
+  }
+
+  /** Empties the writer for reuse; drops a buffer grown beyond `keepBytes`. */
+  reset(keepBytes = 8 << 20): void {
+    this.#len = 0;
+    if (this.#buf.length > keepBytes) this.#buf = Buffer.allocUnsafe(keepBytes);
   }
 
   /** The written bytes (a view of the internal buffer; copy it if the writer is reused). */

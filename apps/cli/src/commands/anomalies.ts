@@ -2,19 +2,10 @@
 
 import { checkFlags, flag, parseArgs } from "../args.js";
 import type { Command } from "../command.js";
+import type { AnomalyView } from "@meshlog/api";
 import { clientFor, CONNECTION_FLAGS, outputOf, table } from "./token.js";
 
-interface AnomalyEntry {
-  time: string;
-  kind: string;
-  detector: string;
-  severity: string;
-  labels: Record<string, string>;
-  score: number;
-  baseline: number;
-  observed: number;
-  message: string;
-}
+type AnomalyEntry = AnomalyView;
 
 const FILTERS = ["since", "start", "end", "kind", "limit"] as const;
 

@@ -1,5 +1,6 @@
 // Anomalies as log records: what the detector job writes into the affected tenant and what the API reads back.
 
+import type { AnomalyView } from "@meshlog/api";
 import { formatLabels, formatRfc3339Ns, type Labels, type LogRecord } from "@meshlog/core";
 import { DETECTOR_OF, type Finding } from "./detectors.js";
 import { ANOMALY_LABELS } from "./window-scan.js";
@@ -14,22 +15,7 @@ export interface Anomaly extends Finding {
   readonly windowEndNs: bigint;
 }
 
-/** An anomaly as the API returns it. */
-export interface AnomalyView {
-  time: string;
-  timeNs: string;
-  kind: string;
-  detector: string;
-  severity: string;
-  labels: Record<string, string>;
-  score: number;
-  baseline: number;
-  observed: number;
-  message: string;
-  windowStart: string;
-  windowEnd: string;
-  details?: Record<string, string | number>;
-}
+export type { AnomalyView };
 
 /**
  * The record of an anomaly: stream labels {source="meshlog", kind="anomaly", detector}, severity WARN (13) or

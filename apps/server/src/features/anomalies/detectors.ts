@@ -1,21 +1,10 @@
 // The detectors as pure functions over counts: each takes the saved state and one interval's numbers and returns
 // the next state and, when the interval is anomalous, a finding. The window scan feeds them (anomaly-service.ts).
 
+import { ANOMALY_KINDS, type AnomalyKind } from "@meshlog/api";
 import { countSdFloor, ratioSdFloor, scoreOf, updateBaseline, type Baseline } from "./baseline.js";
 
-export const ANOMALY_KINDS = [
-  "volume-spike",
-  "volume-drop",
-  "error-ratio",
-  "new-template",
-  "template-spike",
-  "silence",
-  "mesh-5xx",
-  "upstream-connect-failure",
-  "tls-handshake-failure",
-  "auth-failure-burst",
-] as const;
-export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+export { ANOMALY_KINDS, type AnomalyKind };
 
 /** The detector (the `detector` stream label of an anomaly record) of each kind. */
 export const DETECTOR_OF: Readonly<Record<AnomalyKind, string>> = {

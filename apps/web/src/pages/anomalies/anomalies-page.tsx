@@ -2,37 +2,12 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../../api.js";
+import { ANOMALY_KINDS, type AnomalyView } from "@meshlog/api";
 import { GridTable } from "../../components/grid-table.js";
 
-/** One anomaly as GET /api/v1/anomalies answers it (docs/anomalies.md). */
-export interface Anomaly {
-  time: string;
-  timeNs: string;
-  kind: string;
-  detector: string;
-  severity: string;
-  labels: Record<string, string>;
-  score: number;
-  baseline: number;
-  observed: number;
-  message: string;
-  windowStart: string;
-  windowEnd: string;
-  details?: Record<string, string | number>;
-}
+export type Anomaly = AnomalyView;
 
-const KINDS = [
-  "volume-spike",
-  "volume-drop",
-  "error-ratio",
-  "new-template",
-  "template-spike",
-  "silence",
-  "mesh-5xx",
-  "upstream-connect-failure",
-  "tls-handshake-failure",
-  "auth-failure-burst",
-];
+const KINDS = ANOMALY_KINDS;
 /** Detector names that are not also kind names (a filter accepts either). */
 const DETECTORS = ["volume", "template-share", "mesh", "auth"];
 const SINCE = ["15m", "1h", "6h", "24h", "7d"];

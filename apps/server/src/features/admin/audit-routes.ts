@@ -1,7 +1,8 @@
 // GET /api/v1/audit: the audit trail for admins and auditors, with filters, as JSON or an NDJSON export.
 
-import { MeshlogError, parseDurationNs, parseTimestampNs } from "@meshlog/core";
+import { MeshlogError } from "@meshlog/core";
 import type { FastifyRequest } from "fastify";
+import { queryParams } from "../../http/query-params.js";
 import { requireRole } from "../../http/request-auth.js";
 import type { RouteModule } from "../../http/route-module.js";
 import { SecurityErrors } from "../auth/errors.js";
@@ -17,39 +18,10 @@ const bad = (field: string, msg: string): never => {
 
 /** Parses the audit query string into a filter; errors name the parameter. */
 export function auditFilterOf(q: Record<string, unknown>, nowNs: bigint): AuditFilter & { format: "json" | "ndjson" } {
-  for (const k of Object.keys(q)) if (!QUERY_KEYS.has(k)) bad(k, `unknown parameter (use ${[...QUERY_KEYS].join(", ")})`);
-  const str = (k: string): string | undefined => {
-    const v = q[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== "string") return bad(k, "must be given once");
-    if (v.length > 256) return bad(k, "is longer than 256 characters");
-    return v;
-  };
-  const time = (k: string): bigint | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    try {
-      return parseTimestampNs(v, k);
-    } catch (err) {
-      return bad(k, (err as Error).message);
-    }
-  };
-  let end = time("end") ?? nowNs + 1n;
-  let start = time("start");
-  const since = str("since");
-  if (since !== undefined) {
-    if (start !== undefined) bad("since", "use either since or start");
-    try {
-      start = end - parseDurationNs(since, "since");
-    } catch (err) {
-      bad("since", (err as Error).message);
-    }
-  }
-  start ??= end - 3600n * 1_000_000_000n;
-  if (start >= end) bad("start", "must be before end");
-  const limitText = str("limit");
-  const limit = limitText === undefined ? 1000 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) bad("limit", `must be an integer from 1 to ${MAX_LIMIT}`);
+  const p = queryParams(q, QUERY_KEYS, bad);
+  const str = p.str;
+  const { start, end } = p.range(nowNs, 3600n * 1_000_000_000n);
+  const limit = p.limit(1000, MAX_LIMIT);
   const direction = str("direction") ?? "backward";
   if (direction !== "forward" && direction !== "backward") bad("direction", "must be forward or backward");
   const format = str("format") ?? "json";
@@ -60,7 +32,6 @@ export function auditFilterOf(q: Record<string, unknown>, nowNs: bigint): AuditF
     const v = str(k);
     return v === undefined ? {} : { [k]: v };
   };
-  end = end < 0n ? 0n : end;
   return {
     start,
     end,

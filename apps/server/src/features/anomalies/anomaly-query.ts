@@ -1,7 +1,8 @@
 // Reads anomaly records of a tenant back (newest first), filtered by kind and by the caller's label scope.
 
-import { MeshlogError, parseDurationNs, parseTimestampNs } from "@meshlog/core";
+import { MeshlogError } from "@meshlog/core";
 import type { LogStore } from "@meshlog/storage";
+import { queryParams } from "../../http/query-params.js";
 import { scopeMatches, type ScopeMatcher } from "../auth/scope-selector.js";
 import { anomalyViewOf, type AnomalyView } from "./anomaly-records.js";
 import { ANOMALY_KINDS, DETECTOR_OF } from "./detectors.js";
@@ -27,47 +28,13 @@ const bad = (param: string, msg: string): never => {
 
 /** Parses the query string of GET /api/v1/anomalies; errors name the parameter. Default: the last hour, 100 anomalies. */
 export function anomalyFilterOf(q: Readonly<Record<string, unknown>>, nowNs: bigint): AnomalyFilter {
-  for (const k of Object.keys(q)) if (!PARAMS.has(k)) bad(k, `unknown parameter (use ${[...PARAMS].join(", ")})`);
-  const str = (k: string): string | undefined => {
-    const v = q[k];
-    if (v === undefined) return undefined;
-    if (typeof v !== "string") return bad(k, "must be given once");
-    if (v.length > 256) return bad(k, "is longer than 256 characters");
-    return v;
-  };
-  const time = (k: string): bigint | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    try {
-      return parseTimestampNs(v, k);
-    } catch (err) {
-      return bad(k, (err as Error).message);
-    }
-  };
-  const end = time("end") ?? nowNs + 1n;
-  let start = time("start");
-  const since = str("since");
-  if (since !== undefined) {
-    if (start !== undefined) bad("since", "use either since or start");
-    let d = 0n;
-    try {
-      d = parseDurationNs(since, "since");
-    } catch (err) {
-      bad("since", (err as Error).message);
-    }
-    if (d <= 0n) bad("since", "must be a positive duration like 15m, 1h or 7d");
-    start = end - d;
-  }
-  start ??= end - 3600n * 1_000_000_000n;
-  if (start < 0n) start = 0n;
-  if (start >= end) bad("start", "must be before end");
-  const kind = str("kind");
+  const p = queryParams(q, PARAMS, bad);
+  const { start, end } = p.range(nowNs, 3600n * 1_000_000_000n);
+  const kind = p.str("kind");
   const detectors = new Set(Object.values(DETECTOR_OF));
   if (kind !== undefined && !(ANOMALY_KINDS as readonly string[]).includes(kind) && !detectors.has(kind))
     bad("kind", `unknown kind "${kind.slice(0, 64)}" (kinds: ${ANOMALY_KINDS.join(", ")}; detectors: ${[...detectors].join(", ")})`);
-  const limitText = str("limit");
-  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ANOMALIES_LIMIT) bad("limit", `must be an integer from 1 to ${MAX_ANOMALIES_LIMIT}`);
+  const limit = p.limit(DEFAULT_LIMIT, MAX_ANOMALIES_LIMIT);
   return { start, end, limit, ...(kind !== undefined ? { kind } : {}) };
 }
 

@@ -6,11 +6,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { streamIdOf, systemClock, type LogRecord } from "@meshlog/core";
-import { Compactor, EmbeddedStore, HoldStore, NodeFileSystem, verifyDataDir } from "@meshlog/storage";
-import { compileSelector } from "./selector-compiler.js";
+import { streamIdOf, type LogRecord } from "@meshlog/core";
+import { EmbeddedStore, verifyDataDir } from "@meshlog/storage";
 import { testRecord } from "@meshlog/testkit";
-import { runAndKill } from "./crash-test-kit.js";
+import { crashTestCompactor, runAndKill } from "./crash-test-kit.js";
 
 const CHILD = fileURLToPath(new URL("./compaction-crash-child.js", import.meta.url));
 const T = BigInt(Date.UTC(2026, 0, 15)) * 1_000_000n;
@@ -50,16 +49,7 @@ for (const killAfter of [1, 2, 3, 4, 6]) {
       assert.ok(!printed.includes("done"), "the child was killed mid-run");
 
       store = await open(dataDir);
-      const fs = new NodeFileSystem();
-      const compactor = new Compactor({
-        fs,
-        dataDir,
-        target: store,
-        holds: await HoldStore.open(fs, dataDir, systemClock, compileSelector),
-        clock: systemClock,
-        targetBlockBytes: 4096,
-        maxSpanMs: 365 * 86_400_000,
-      });
+      const compactor = await crashTestCompactor(store, dataDir);
       const resumed = await compactor.resume();
       assert.equal(resumed.length, 1, "the interrupted merge was journalled and is resolved");
       assert.equal(resumed[0]?.outcome, OUTCOME[killAfter]);
@@ -69,15 +59,7 @@ for (const killAfter of [1, 2, 3, 4, 6]) {
 
       // Finish compacting: every stream ends as one block, still exact and verifiable.
       store = await open(dataDir);
-      await new Compactor({
-        fs,
-        dataDir,
-        target: store,
-        holds: await HoldStore.open(fs, dataDir, systemClock, compileSelector),
-        clock: systemClock,
-        targetBlockBytes: 4096,
-        maxSpanMs: 365 * 86_400_000,
-      }).run();
+      await (await crashTestCompactor(store, dataDir)).run();
       assert.equal([...(store.catalog("t1")?.blocks() ?? [])].length, SERVICES.length);
       assert.deepEqual(await bodies(store), expected);
       await store.append("t1", [rec("api", T + 99_000n, "api late")]);

@@ -1,6 +1,25 @@
-// Crash tests: run a child script on a data folder and SIGKILL it once it has printed enough progress lines.
+// Crash tests: run a child script on a data folder and SIGKILL it once it has printed enough progress lines; the
+// compactor the compaction crash test and its child both use.
 
 import { spawn } from "node:child_process";
+import { systemClock } from "@meshlog/core";
+import { Compactor, HoldStore, NodeFileSystem, type EmbeddedStore } from "@meshlog/storage";
+import { compileSelector } from "./selector-compiler.js";
+
+/** A compactor over `store` with small target blocks and a year-long span, so a test's few blocks merge. */
+export async function crashTestCompactor(store: EmbeddedStore, dataDir: string, onStep?: (tenant: string, step: string) => Promise<void>): Promise<Compactor> {
+  const fs = new NodeFileSystem();
+  return new Compactor({
+    fs,
+    dataDir,
+    target: store,
+    holds: await HoldStore.open(fs, dataDir, systemClock, compileSelector),
+    clock: systemClock,
+    targetBlockBytes: 4096,
+    maxSpanMs: 365 * 86_400_000,
+    ...(onStep === undefined ? {} : { onStep }),
+  });
+}
 
 /**
  * Runs `node script dataDir` until its stdout holds `count` lines starting with `marker` (e.g. "batch "), then

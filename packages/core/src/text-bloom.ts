@@ -71,7 +71,8 @@ export class TextBloom {
   }
 }
 
-function gramHash(c0: number, c1: number, c2: number, c3: number): number {
+/** The hash of one 4-gram (char codes, already lower-cased) in every meshlog text bloom; part of the block format. */
+export function gramHash(c0: number, c1: number, c2: number, c3: number): number {
   let h = Math.imul(c0 ^ 0x9e3779b9, 0x01000193);
   h = Math.imul(h ^ c1, 0x01000193);
   h = Math.imul(h ^ c2, 0x01000193);

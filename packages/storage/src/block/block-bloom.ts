@@ -1,9 +1,9 @@
 // Block substring blooms: lower-cased 4-grams, optionally without the grams made only of hex digits.
 
-import type { LogRecord } from "@meshlog/core";
+import { gramHash, type LogRecord } from "@meshlog/core";
 
 /**
- * Bloom kinds a block header may name. `text4`: every lower-cased 4-gram (bit-compatible with core
+ * Bloom kinds a block header may name. `text4`: every lower-cased 4-gram (core `gramHash`, bit-compatible with core
  * TextBloom). `text4x`: grams made only of `0-9a-f` are left out, and ignored in needles; chosen when
  * random ids fill the hex grams (then they prune nothing and cost most of the bits).
  */
@@ -13,18 +13,6 @@ const GRAM = 4;
 const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 /** Bit 0..3 set for each char that is a lower-case hex digit, shifted along the gram window. */
 const hexBit = (c: number): number => ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) ? 1 : 0);
-
-/** The same hash as core TextBloom, so `text4` blooms are interchangeable with it. */
-function gramHash(c0: number, c1: number, c2: number, c3: number): number {
-  let h = Math.imul(c0 ^ 0x9e3779b9, 0x01000193);
-  h = Math.imul(h ^ c1, 0x01000193);
-  h = Math.imul(h ^ c2, 0x01000193);
-  h = Math.imul(h ^ c3, 0x01000193);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h >>> 0;
-}
 
 /** A read-only block bloom: two probes per gram, double hashing, masked to a power-of-two size. */
 export class GramBloom {

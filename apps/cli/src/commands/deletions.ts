@@ -2,18 +2,10 @@
 
 import { checkFlags, parseArgs } from "../args.js";
 import type { Command } from "../command.js";
+import type { DeletionCertificateView } from "@meshlog/api";
 import { clientFor, CONNECTION_FLAGS, outputOf, table } from "./token.js";
 
-interface Certificate {
-  id: string;
-  kind: string;
-  tenant: string;
-  when: string;
-  by: string;
-  what: { blocks: unknown[]; records: number; minTime?: string; maxTime?: string; keyIds: string[] };
-  why: { reason: string; policy?: string };
-  ledger: { leafIndex: number; checkpoint: { seq: number; treeSize: number } };
-}
+type Certificate = DeletionCertificateView;
 
 export const deletionsCommand: Command = {
   name: "deletions",

@@ -2,20 +2,10 @@
 
 import { checkFlags, flag, parseArgs } from "../args.js";
 import type { Command } from "../command.js";
+import type { LegalHoldView } from "@meshlog/api";
 import { clientFor, CONNECTION_FLAGS, outputOf, table } from "./token.js";
 
-interface Hold {
-  id: string;
-  tenant: string;
-  selector: string;
-  reason: string;
-  principal: string;
-  createdAt: string;
-  until?: string;
-  releasedAt?: string;
-  releasedBy?: string;
-  active?: boolean;
-}
+type Hold = LegalHoldView;
 
 const USAGE =
   "usage: meshlog holds list [--output text|json]\n" +

@@ -1,7 +1,7 @@
 // Retention policies, legal holds and deletion certificates (changes go through the admin API/CLI); admins can run compaction.
 
 import { useEffect, useState } from "react";
-import { ApiRequestError } from "@meshlog/api";
+import { ApiRequestError, type DeletionCertificateView, type LegalHoldView } from "@meshlog/api";
 import { api, errorText } from "../../api.js";
 import { GridTable } from "../../components/grid-table.js";
 
@@ -10,26 +10,8 @@ interface Policies {
   auditWindowDays: number;
   policies: { tenant: string; default?: string; rules: { selector: string; retention: string }[]; version: number; updatedAt: string; updatedBy: string }[];
 }
-interface Hold {
-  id: string;
-  tenant: string;
-  selector: string;
-  reason: string;
-  principal: string;
-  createdAt: string;
-  until?: string;
-  releasedAt?: string;
-}
-interface Certificate {
-  id: string;
-  kind: string;
-  tenant: string;
-  what: { blocks: unknown[]; records: number; minTime?: string; maxTime?: string; keyIds: string[] };
-  why: { reason: string; policy?: string };
-  when: string;
-  by: string;
-  ledger: { leafIndex: number; checkpoint: { seq: number } };
-}
+type Hold = LegalHoldView;
+type Certificate = DeletionCertificateView;
 
 /** POST /api/v1/compaction/run's answer (docs/retention.md#compaction). */
 interface CompactionSummary {

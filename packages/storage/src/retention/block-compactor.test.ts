@@ -234,7 +234,7 @@ for (const step of ["written", "ledgered", "tombstoned", "swapped"] as const) {
   });
 }
 
-test("resume re-anchors a stream's chain on its last ledgered block after an unjournalled block was written but never ledgered", async () => {
+test("a stream's chain is re-anchored on its last ledgered block after an unjournalled block was written but never ledgered", async () => {
   const w = await retentionWorld();
   for (let i = 0; i < 2; i++) await block(w, API, T0 + BigInt(i), `a${i}`);
   const ids = blocksOf(w.store, API).map((b) => b.blockId);
@@ -256,7 +256,7 @@ test("resume re-anchors a stream's chain on its last ledgered block after an unj
   const holds = await HoldStore.open(w.fs, "/data", w.clock, testSelector);
   const c = new Compactor({ fs: w.fs, dataDir: "/data", target: store, holds, clock: w.clock, targetBlockBytes: 8000 });
   assert.deepEqual(await c.resume(), []);
-  assert.equal(await store.alignChainTails("t1"), 0, "resume already re-anchored the chain");
+  assert.equal(await store.alignChainTails("t1"), 0, "the store re-anchored the chain when it opened");
   await store.append("t1", [rec("t1", API, T0 + 50n, "after")]);
   await store.flush();
   assert.deepEqual(await all(store), ["a0", "a0+", "a1", "a1+", "after"]);

@@ -19,8 +19,6 @@ export interface CompactionTarget {
   layout(): DataLayout;
   compactBlocks(tenant: string, req: CompactionRequest): Promise<CompactedBlock>;
   recoverCompaction(tenant: string, plan: CompactionPlan): Promise<CompactionRecovery>;
-  /** Re-anchors streams' chain tails on their last ledgered blocks; resolves with the number fixed. */
-  alignChainTails(tenant: string): Promise<number>;
 }
 
 export interface CompactorOptions {
@@ -270,8 +268,8 @@ export class Compactor {
   }
 
   /**
-   * Resolves merges a crash interrupted, then re-anchors every stream's chain tail on the ledger (run at start,
-   * before queries and seals). Resolves with what was done per merge.
+   * Resolves merges a crash interrupted (run at start, before queries and seals). Resolves with what was done
+   * per merge.
    */
   async resume(): Promise<{ id: string; tenant: string; outcome: CompactionRecovery }[]> {
     const out: { id: string; tenant: string; outcome: CompactionRecovery }[] = [];
@@ -283,11 +281,8 @@ export class Compactor {
       await this.#forget(entry.id);
       out.push({ id: entry.id, tenant: entry.tenant, outcome });
     }
-    // Any interrupted seal or rewrite may have left a stream's tail on a block the ledger never recorded.
-    for (const tenant of await this.#o.target.tenants()) {
-      const fixed = await this.#o.target.alignChainTails(tenant);
-      if (fixed > 0) this.#log.warn("stream chains re-anchored on their last ledgered block", { tenant, streams: fixed });
-    }
+    // A seal or rewrite interrupted before its ledger append is handled when the store opens (tenant-recovery.ts
+    // quarantines the block and re-anchors the stream's chain), so nothing is left to align here.
     return out;
   }
 
